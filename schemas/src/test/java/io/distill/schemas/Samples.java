@@ -1,0 +1,59 @@
+package io.distill.schemas;
+
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/** Example records for the tests. */
+final class Samples {
+    static final Instant T0 = Instant.ofEpochMilli(1_764_000_000_000L);
+
+    private Samples() {}
+
+    static TextSample text() {
+        return TextSample.newBuilder()
+                .setId("doc-1")
+                .setText("Hello, wörld ✓")
+                .setSource("README.md")
+                .setCreatedAt(T0)
+                .build();
+    }
+
+    static SoftLabels softLabels() {
+        return SoftLabels.newBuilder()
+                .setSampleId("doc-1")
+                .setWindow(3)
+                .setTokens(List.of(72, 101, 108, 108, 111))
+                .setTeacher(TeacherIdentity.newBuilder()
+                        .setModelId("teacher-15m")
+                        .setModelVersion("1")
+                        .setTokenizerId("byte-v1")
+                        .setTokenizerChecksum("ab12")
+                        .setVocabSize(259)
+                        .build())
+                .setTemperature(2.0f)
+                .setCodec(Codec.newBuilder().setKind(CodecKind.TOPK).setSize(2).build())
+                .setIds(ByteBuffer.wrap(new byte[] {1, 2, 3, 4, 5, 6, 7, 8}))
+                .setValues(ByteBuffer.wrap(new byte[] {9, 10, 11, 12}))
+                .setLogSumExp(List.of(1.5f, 2.5f, 3.5f, 4.5f))
+                .setCreatedAt(T0)
+                .build();
+    }
+
+    static CheckpointPublished checkpoint() {
+        return CheckpointPublished.newBuilder()
+                .setStudent("student-1m")
+                .setVersion(7)
+                .setStep(7000)
+                .setTokensSeen(3_584_000)
+                .setCreatedAt(T0)
+                .setUri("http://localhost:8081/checkpoints/student-1m/7")
+                .setSha256("00ff")
+                .setSizeBytes(4_000_000)
+                .setFormat(WeightFormat.FP16)
+                .setConfigJson("{\"layers\":4}")
+                .setMetrics(Map.of("holdout_bits_per_byte", 2.31))
+                .build();
+    }
+}

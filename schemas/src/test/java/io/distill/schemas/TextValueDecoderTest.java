@@ -1,0 +1,73 @@
+package io.distill.schemas;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class TextValueDecoderTest {
+    private final TextValueDecoder decoder = new TextValueDecoder();
+
+    @Test
+    void avroValuesAreDecoded() {
+        byte[] value = DistillSerdes.textSample().encode(Samples.text());
+
+        assertEquals(Samples.text(), decoder.decode(null, value, "unused", 0));
+    }
+
+    @Test
+    void plainUtf8BecomesATextSampleKeyedByTheRecordKey() {
+        TextSample sample = decoder.decode(utf8("line-7"), utf8("naïve café"), "distill.text-0-42", 1234);
+
+        assertEquals("line-7", sample.getId());
+        assertEquals("naïve café", sample.getText());
+        assertEquals(1234, sample.getCreatedAt().toEpochMilli());
+        assertNull(sample.getSource());
+    }
+
+    @Test
+    void plainTextWithoutKeyTakesTheFallbackId() {
+        assertEquals(
+                "distill.text-0-42",
+                decoder.decode(null, utf8("hello"), "distill.text-0-42", 0).getId());
+    }
+
+    @Test
+    void invalidUtf8IsRejectedWithAReason() {
+        byte[] latin1 = "café".getBytes(StandardCharsets.ISO_8859_1);
+
+        var e = assertThrows(AvroDecodeException.class, () -> decoder.decode(null, latin1, "id", 0));
+        assertEquals(AvroDecodeException.Reason.INVALID_UTF8, e.reason());
+    }
+
+    @Test
+    void emptyOrBlankTextIsRejected() {
+        assertEquals(
+                AvroDecodeException.Reason.EMPTY,
+                assertThrows(AvroDecodeException.class, () -> decoder.decode(null, utf8(""), "id", 0))
+                        .reason());
+        assertEquals(
+                AvroDecodeException.Reason.EMPTY,
+                assertThrows(AvroDecodeException.class, () -> decoder.decode(null, utf8(" \n\t"), "id", 0))
+                        .reason());
+        assertEquals(
+                AvroDecodeException.Reason.EMPTY,
+                assertThrows(AvroDecodeException.class, () -> decoder.decode(null, null, "id", 0))
+                        .reason());
+    }
+
+    @Test
+    void corruptAvroIsNotMistakenForText() {
+        byte[] value = DistillSerdes.textSample().encode(Samples.text());
+        value[4] ^= 1;
+
+        var e = assertThrows(AvroDecodeException.class, () -> decoder.decode(null, value, "id", 0));
+        assertEquals(AvroDecodeException.Reason.UNKNOWN_FINGERPRINT, e.reason());
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}
