@@ -1,0 +1,304 @@
+package io.distill.lm;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Activation;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.core.Embedding;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.Dropout;
+import ai.djl.nn.norm.LayerNorm;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.initializer.NormalInitializer;
+import ai.djl.util.PairList;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A GPT-2 style decoder-only transformer as DJL blocks, laid out like nanoGPT's {@code model.py}: pre-LayerNorm
+ * blocks of causal self-attention and a GELU MLP, learned position embeddings, and an output projection tied to
+ * the token embedding.
+ *
+ * <p>Forward: token ids (B, T) int64, T at most {@code context}, to logits (B, T, V) fp32. There is no padding
+ * mask: attention is causal, so right padding never changes the logits of earlier positions; the losses mask
+ * padded positions instead.
+ *
+ * <p>Memory: every activation is owned by the manager of the input ids, so a caller that creates the ids in a
+ * per-step sub-manager frees the whole forward pass by closing it.
+ */
+public final class Gpt extends AbstractBlock {
+
+    private static final byte VERSION = 1;
+    /** GPT-2 initialisation: every weight matrix and embedding ~ N(0, 0.02), biases 0, LayerNorm scale 1. */
+    static final float INIT_STD = 0.02f;
+
+    private final LmConfig config;
+    private final Parameter wte; // (V, C) token embedding, also the output projection
+    private final Parameter wpe; // (context, C) position embedding
+    private final List<DecoderBlock> h = new ArrayList<>();
+    private final LayerNorm lnF;
+
+    public Gpt(LmConfig config) {
+        super(VERSION);
+        this.config = config;
+        wte = addParameter(embedding("wte", config.vocab(), config.dModel()));
+        wpe = addParameter(embedding("wpe", config.context(), config.dModel()));
+        for (int i = 0; i < config.layers(); i++) {
+            h.add(addChildBlock("h" + i, new DecoderBlock(config)));
+        }
+        lnF = addChildBlock("lnF", layerNorm());
+    }
+
+    /**
+     * Builds a model with freshly initialised fp32 parameters owned by {@code manager}. Initialisation draws from
+     * the engine's global generator: seed it ({@code Engine.setRandomSeed}) for a reproducible model.
+     */
+    public static Gpt create(LmConfig config, NDManager manager) {
+        Gpt gpt = new Gpt(config);
+        gpt.initialize(manager, DataType.FLOAT32, new Shape(1, config.context()));
+        return gpt;
+    }
+
+    public LmConfig config() {
+        return config;
+    }
+
+    /** Number of scalars in the initialised parameters (equals {@link LmConfig#parameterCount()}). */
+    public long parameterCount() {
+        return getParameters().values().stream()
+                .mapToLong(p -> p.getArray().size())
+                .sum();
+    }
+
+    /** Convenience for {@link #forward}: (B, T) int64 token ids to (B, T, V) logits. */
+    public NDArray logits(ParameterStore ps, NDArray tokens, boolean training) {
+        return forward(ps, new NDList(tokens), training).singletonOrThrow();
+    }
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        NDArray idx = inputs.singletonOrThrow(); // (B, T) int64
+        checkTokens(idx);
+        long t = idx.getShape().get(1);
+        Device device = idx.getDevice();
+        NDArray wteArr = ps.getValue(wte, device, training); // (V, C)
+        NDArray tokEmb = Embedding.embedding(idx, wteArr, SparseFormat.DENSE).singletonOrThrow(); // (B, T, C)
+        NDArray posEmb = ps.getValue(wpe, device, training).get(new NDIndex("0:{}", t)); // (T, C)
+        // An op whose receiver is a parameter belongs to the parameter's manager: move it to the caller's scope
+        // or it leaks on every forward.
+        posEmb.attach(idx.getManager());
+        NDArray x = dropout(tokEmb.add(posEmb), config.dropout(), training); // (B, T, C)
+        NDArray mask = causalMask(idx.getManager(), t); // (T, T)
+        for (DecoderBlock block : h) {
+            x = block.forward(ps, new NDList(x, mask), training).singletonOrThrow(); // (B, T, C)
+        }
+        x = lnF.forward(ps, new NDList(x), training).singletonOrThrow(); // (B, T, C)
+        return new NDList(Linear.linear(x, wteArr).singletonOrThrow()); // (B, T, V), x @ wte^T
+    }
+
+    private void checkTokens(NDArray idx) {
+        Shape s = idx.getShape();
+        if (s.dimension() != 2 || idx.getDataType() != DataType.INT64) {
+            throw new IllegalArgumentException("expected token ids (B, T) int64, got " + s + " " + idx.getDataType());
+        }
+        if (s.get(1) < 1 || s.get(1) > config.context()) {
+            throw new IllegalArgumentException(
+                    "sequence length " + s.get(1) + " outside [1, " + config.context() + "]");
+        }
+    }
+
+    @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+        Shape hidden = new Shape(inputShapes[0].get(0), inputShapes[0].get(1), config.dModel()); // (B, T, C)
+        for (DecoderBlock block : h) {
+            block.initialize(manager, dataType, hidden);
+        }
+        lnF.initialize(manager, dataType, hidden);
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return new Shape[] {new Shape(inputShapes[0].get(0), inputShapes[0].get(1), config.vocab())};
+    }
+
+    /** Additive causal mask: 0 where position i may attend to j (j <= i), -inf above the diagonal. */
+    static NDArray causalMask(NDManager manager, long t) {
+        int n = Math.toIntExact(t);
+        float[] mask = new float[n * n];
+        for (int i = 0; i < n; i++) {
+            Arrays.fill(mask, i * n + i + 1, (i + 1) * n, Float.NEGATIVE_INFINITY);
+        }
+        return manager.create(mask, new Shape(t, t));
+    }
+
+    private static Parameter embedding(String name, int rows, int width) {
+        return Parameter.builder()
+                .setName(name)
+                .setType(Parameter.Type.WEIGHT)
+                .optShape(new Shape(rows, width))
+                .optInitializer(new NormalInitializer(INIT_STD))
+                .build();
+    }
+
+    /** DJL's LayerNorm normalises every non-batch axis by default, i.e. over (T, C); GPT normalises C only. */
+    private static LayerNorm layerNorm() {
+        return LayerNorm.builder().axis(2).build();
+    }
+
+    private static Linear linear(long units, float std) {
+        Linear linear = Linear.builder().setUnits(units).build();
+        linear.setInitializer(new NormalInitializer(std), Parameter.Type.WEIGHT);
+        return linear;
+    }
+
+    /** GPT-2: projections that add into the residual stream start smaller, by 1/sqrt(2 * layers). */
+    private static float residualStd(LmConfig config) {
+        return (float) (INIT_STD / Math.sqrt(2.0 * config.layers()));
+    }
+
+    private static NDArray dropout(NDArray x, float rate, boolean training) {
+        return training && rate > 0f ? Dropout.dropout(x, rate, true).singletonOrThrow() : x;
+    }
+
+    /** One transformer block: {@code x + attn(ln1(x))}, then {@code x + mlp(ln2(x))}. Inputs: x, causal mask. */
+    static final class DecoderBlock extends AbstractBlock {
+        private final LayerNorm ln1;
+        private final CausalSelfAttention attn;
+        private final LayerNorm ln2;
+        private final Mlp mlp;
+
+        DecoderBlock(LmConfig config) {
+            super(VERSION);
+            ln1 = addChildBlock("ln1", layerNorm());
+            attn = addChildBlock("attn", new CausalSelfAttention(config));
+            ln2 = addChildBlock("ln2", layerNorm());
+            mlp = addChildBlock("mlp", new Mlp(config));
+        }
+
+        @Override
+        protected NDList forwardInternal(
+                ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+            NDArray x = inputs.get(0); // (B, T, C)
+            NDArray mask = inputs.get(1); // (T, T)
+            NDArray a = ln1.forward(ps, new NDList(x), training).singletonOrThrow();
+            x = x.add(attn.forward(ps, new NDList(a, mask), training).singletonOrThrow()); // (B, T, C)
+            NDArray m = ln2.forward(ps, new NDList(x), training).singletonOrThrow();
+            return new NDList(x.add(mlp.forward(ps, new NDList(m), training).singletonOrThrow())); // (B, T, C)
+        }
+
+        @Override
+        protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+            Shape hidden = inputShapes[0]; // (B, T, C)
+            ln1.initialize(manager, dataType, hidden);
+            attn.initialize(manager, dataType, hidden);
+            ln2.initialize(manager, dataType, hidden);
+            mlp.initialize(manager, dataType, hidden);
+        }
+
+        @Override
+        public Shape[] getOutputShapes(Shape[] inputShapes) {
+            return new Shape[] {inputShapes[0]};
+        }
+    }
+
+    /**
+     * Multi-head self-attention with a causal mask, by hand: DJL's stock transformer blocks have no causal mask.
+     * Inputs: x (B, T, C) and the additive mask (T, T).
+     */
+    static final class CausalSelfAttention extends AbstractBlock {
+        private final int nHead;
+        private final int headDim;
+        private final float dropout;
+        private final Linear cAttn; // C -> 3C: q, k, v for all heads at once
+        private final Linear cProj; // C -> C, into the residual stream
+
+        CausalSelfAttention(LmConfig config) {
+            super(VERSION);
+            nHead = config.heads();
+            headDim = config.headDim();
+            dropout = config.dropout();
+            cAttn = addChildBlock("cAttn", linear(3L * config.dModel(), INIT_STD));
+            cProj = addChildBlock("cProj", linear(config.dModel(), residualStd(config)));
+        }
+
+        @Override
+        protected NDList forwardInternal(
+                ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+            NDArray x = inputs.get(0); // (B, T, C)
+            NDArray mask = inputs.get(1); // (T, T)
+            long b = x.getShape().get(0);
+            long t = x.getShape().get(1);
+            long c = x.getShape().get(2);
+            NDArray qkv = cAttn.forward(ps, new NDList(x), training)
+                    .singletonOrThrow() // (B, T, 3C)
+                    .reshape(b, t, 3, nHead, headDim)
+                    .transpose(2, 0, 3, 1, 4); // (3, B, nh, T, hs)
+            NDArray q = qkv.get(0)
+                    .mul((float) (1.0 / Math.sqrt(headDim))); // (B, nh, T, hs), scaled before the T x T product
+            NDArray k = qkv.get(1); // (B, nh, T, hs)
+            NDArray v = qkv.get(2); // (B, nh, T, hs)
+            NDArray att = q.matMul(k.transpose(0, 1, 3, 2)).add(mask).softmax(-1); // (B, nh, T, T)
+            att = Gpt.dropout(att, dropout, training);
+            NDArray y = att.matMul(v) // (B, nh, T, hs)
+                    .transpose(0, 2, 1, 3)
+                    .reshape(b, t, c); // (B, T, C), heads side by side
+            y = cProj.forward(ps, new NDList(y), training).singletonOrThrow(); // (B, T, C)
+            return new NDList(Gpt.dropout(y, dropout, training));
+        }
+
+        @Override
+        protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+            cAttn.initialize(manager, dataType, inputShapes[0]);
+            cProj.initialize(manager, dataType, inputShapes[0]);
+        }
+
+        @Override
+        public Shape[] getOutputShapes(Shape[] inputShapes) {
+            return new Shape[] {inputShapes[0]};
+        }
+    }
+
+    /** Position-wise feed-forward: C -> 4C, GELU, 4C -> C. */
+    static final class Mlp extends AbstractBlock {
+        private final float dropout;
+        private final Linear cFc;
+        private final Linear cProj;
+
+        Mlp(LmConfig config) {
+            super(VERSION);
+            dropout = config.dropout();
+            cFc = addChildBlock("cFc", linear(4L * config.dModel(), INIT_STD));
+            cProj = addChildBlock("cProj", linear(config.dModel(), residualStd(config)));
+        }
+
+        @Override
+        protected NDList forwardInternal(
+                ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+            NDArray x = cFc.forward(ps, inputs, training).singletonOrThrow(); // (B, T, 4C)
+            x = Activation.gelu(x); // exact (erf) GELU, as torch.nn.GELU()
+            x = cProj.forward(ps, new NDList(x), training).singletonOrThrow(); // (B, T, C)
+            return new NDList(Gpt.dropout(x, dropout, training));
+        }
+
+        @Override
+        protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+            Shape hidden = inputShapes[0]; // (B, T, C)
+            cFc.initialize(manager, dataType, hidden);
+            cProj.initialize(manager, dataType, new Shape(hidden.get(0), hidden.get(1), 4L * hidden.get(2)));
+        }
+
+        @Override
+        public Shape[] getOutputShapes(Shape[] inputShapes) {
+            return new Shape[] {inputShapes[0]};
+        }
+    }
+}
