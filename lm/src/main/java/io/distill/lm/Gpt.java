@@ -12,7 +12,6 @@ import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Embedding;
-import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.norm.LayerNorm;
 import ai.djl.training.ParameterStore;
@@ -41,18 +40,28 @@ public final class Gpt extends AbstractBlock {
     static final float INIT_STD = 0.02f;
 
     private final LmConfig config;
+    private final Precision precision;
+    private final MatmulKernels kernels;
     private final Parameter wte; // (V, C) token embedding, also the output projection
     private final Parameter wpe; // (context, C) position embedding
     private final List<DecoderBlock> h = new ArrayList<>();
     private final LayerNorm lnF;
 
+    /** An fp32 model. */
     public Gpt(LmConfig config) {
+        this(config, Precision.FP32);
+    }
+
+    /** A model whose matrix products run at {@code precision}; parameters are fp32 either way. */
+    public Gpt(LmConfig config, Precision precision) {
         super(VERSION);
         this.config = config;
+        this.precision = precision;
+        this.kernels = precision.kernels();
         wte = addParameter(embedding("wte", config.vocab(), config.dModel()));
         wpe = addParameter(embedding("wpe", config.context(), config.dModel()));
         for (int i = 0; i < config.layers(); i++) {
-            h.add(addChildBlock("h" + i, new DecoderBlock(config)));
+            h.add(addChildBlock("h" + i, new DecoderBlock(config, kernels)));
         }
         lnF = addChildBlock("lnF", layerNorm());
     }
@@ -62,13 +71,22 @@ public final class Gpt extends AbstractBlock {
      * the engine's global generator: seed it ({@code Engine.setRandomSeed}) for a reproducible model.
      */
     public static Gpt create(LmConfig config, NDManager manager) {
-        Gpt gpt = new Gpt(config);
+        return create(config, Precision.FP32, manager);
+    }
+
+    /** As {@link #create(LmConfig, NDManager)}, with the matrix products at {@code precision}. */
+    public static Gpt create(LmConfig config, Precision precision, NDManager manager) {
+        Gpt gpt = new Gpt(config, precision);
         gpt.initialize(manager, DataType.FLOAT32, new Shape(1, config.context()));
         return gpt;
     }
 
     public LmConfig config() {
         return config;
+    }
+
+    public Precision precision() {
+        return precision;
     }
 
     /** Number of scalars in the initialised parameters (equals {@link LmConfig#parameterCount()}). */
@@ -102,7 +120,7 @@ public final class Gpt extends AbstractBlock {
             x = block.forward(ps, new NDList(x, mask), training).singletonOrThrow(); // (B, T, C)
         }
         x = lnF.forward(ps, new NDList(x), training).singletonOrThrow(); // (B, T, C)
-        return new NDList(Linear.linear(x, wteArr).singletonOrThrow()); // (B, T, V), x @ wte^T
+        return new NDList(kernels.linear(x, wteArr, null)); // (B, T, V), x @ wte^T
     }
 
     private void checkTokens(NDArray idx) {
@@ -154,12 +172,6 @@ public final class Gpt extends AbstractBlock {
         return LayerNorm.builder().axis(2).build();
     }
 
-    private static Linear linear(long units, float std) {
-        Linear linear = Linear.builder().setUnits(units).build();
-        linear.setInitializer(new NormalInitializer(std), Parameter.Type.WEIGHT);
-        return linear;
-    }
-
     /** GPT-2: projections that add into the residual stream start smaller, by 1/sqrt(2 * layers). */
     private static float residualStd(LmConfig config) {
         return (float) (INIT_STD / Math.sqrt(2.0 * config.layers()));
@@ -176,12 +188,12 @@ public final class Gpt extends AbstractBlock {
         private final LayerNorm ln2;
         private final Mlp mlp;
 
-        DecoderBlock(LmConfig config) {
+        DecoderBlock(LmConfig config, MatmulKernels kernels) {
             super(VERSION);
             ln1 = addChildBlock("ln1", layerNorm());
-            attn = addChildBlock("attn", new CausalSelfAttention(config));
+            attn = addChildBlock("attn", new CausalSelfAttention(config, kernels));
             ln2 = addChildBlock("ln2", layerNorm());
-            mlp = addChildBlock("mlp", new Mlp(config));
+            mlp = addChildBlock("mlp", new Mlp(config, kernels));
         }
 
         @Override
@@ -218,16 +230,19 @@ public final class Gpt extends AbstractBlock {
         private final int nHead;
         private final int headDim;
         private final float dropout;
-        private final Linear cAttn; // C -> 3C: q, k, v for all heads at once
-        private final Linear cProj; // C -> C, into the residual stream
+        private final MatmulKernels kernels;
+        private final Projection cAttn; // C -> 3C: q, k, v for all heads at once
+        private final Projection cProj; // C -> C, into the residual stream
 
-        CausalSelfAttention(LmConfig config) {
+        CausalSelfAttention(LmConfig config, MatmulKernels kernels) {
             super(VERSION);
             nHead = config.heads();
             headDim = config.headDim();
             dropout = config.dropout();
-            cAttn = addChildBlock("cAttn", linear(3L * config.dModel(), INIT_STD));
-            cProj = addChildBlock("cProj", linear(config.dModel(), residualStd(config)));
+            this.kernels = kernels;
+            int c = config.dModel();
+            cAttn = addChildBlock("cAttn", new Projection(c, 3 * c, INIT_STD, kernels));
+            cProj = addChildBlock("cProj", new Projection(c, c, residualStd(config), kernels));
         }
 
         @Override
@@ -246,9 +261,9 @@ public final class Gpt extends AbstractBlock {
                     .mul((float) (1.0 / Math.sqrt(headDim))); // (B, nh, T, hs), scaled before the T x T product
             NDArray k = qkv.get(1); // (B, nh, T, hs)
             NDArray v = qkv.get(2); // (B, nh, T, hs)
-            NDArray att = q.matMul(k.transpose(0, 1, 3, 2)).add(mask).softmax(-1); // (B, nh, T, T)
+            NDArray att = kernels.matmul(q, k.transpose(0, 1, 3, 2)).add(mask).softmax(-1); // (B, nh, T, T), fp32
             att = Gpt.dropout(att, dropout, training);
-            NDArray y = att.matMul(v) // (B, nh, T, hs)
+            NDArray y = kernels.matmul(att, v) // (B, nh, T, hs)
                     .transpose(0, 2, 1, 3)
                     .reshape(b, t, c); // (B, T, C), heads side by side
             y = cProj.forward(ps, new NDList(y), training).singletonOrThrow(); // (B, T, C)
@@ -270,14 +285,15 @@ public final class Gpt extends AbstractBlock {
     /** Position-wise feed-forward: C -> 4C, GELU, 4C -> C. */
     static final class Mlp extends AbstractBlock {
         private final float dropout;
-        private final Linear cFc;
-        private final Linear cProj;
+        private final Projection cFc;
+        private final Projection cProj;
 
-        Mlp(LmConfig config) {
+        Mlp(LmConfig config, MatmulKernels kernels) {
             super(VERSION);
             dropout = config.dropout();
-            cFc = addChildBlock("cFc", linear(4L * config.dModel(), INIT_STD));
-            cProj = addChildBlock("cProj", linear(config.dModel(), residualStd(config)));
+            int c = config.dModel();
+            cFc = addChildBlock("cFc", new Projection(c, 4 * c, INIT_STD, kernels));
+            cProj = addChildBlock("cProj", new Projection(4 * c, c, residualStd(config), kernels));
         }
 
         @Override
@@ -299,6 +315,51 @@ public final class Gpt extends AbstractBlock {
         @Override
         public Shape[] getOutputShapes(Shape[] inputShapes) {
             return new Shape[] {inputShapes[0]};
+        }
+    }
+
+    /**
+     * A fully connected layer, {@code x @ weight^T + bias}, whose product runs in the model's {@link
+     * MatmulKernels}: DJL's {@code Linear} block hard-wires its own fp32 operator.
+     */
+    static final class Projection extends AbstractBlock {
+        private final MatmulKernels kernels;
+        private final int out;
+        private final Parameter weight; // (out, in)
+        private final Parameter bias; // (out)
+
+        Projection(int in, int out, float std, MatmulKernels kernels) {
+            super(VERSION);
+            this.kernels = kernels;
+            this.out = out;
+            weight = addParameter(Parameter.builder()
+                    .setName("weight")
+                    .setType(Parameter.Type.WEIGHT)
+                    .optShape(new Shape(out, in))
+                    .optInitializer(new NormalInitializer(std))
+                    .build());
+            bias = addParameter(Parameter.builder()
+                    .setName("bias")
+                    .setType(Parameter.Type.BIAS)
+                    .optShape(new Shape(out))
+                    .build());
+        }
+
+        @Override
+        protected NDList forwardInternal(
+                ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+            NDArray x = inputs.singletonOrThrow(); // (B, T, in)
+            Device device = x.getDevice();
+            return new NDList(
+                    kernels.linear(x, ps.getValue(weight, device, training), ps.getValue(bias, device, training)));
+        }
+
+        @Override
+        public Shape[] getOutputShapes(Shape[] inputShapes) {
+            Shape s = inputShapes[0];
+            return new Shape[] {
+                s.slice(0, s.dimension() - 1).add(weight.getArray().getShape().get(0))
+            };
         }
     }
 }

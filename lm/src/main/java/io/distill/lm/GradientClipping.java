@@ -46,4 +46,18 @@ public final class GradientClipping {
             return norm;
         }
     }
+
+    /** Multiplies every gradient by {@code factor} in place (e.g. to undo a loss scale). */
+    public static void scale(List<NDArray> parameters, float factor) {
+        if (parameters.isEmpty()) {
+            return;
+        }
+        try (NDManager scope = parameters.get(0).getManager().newSubManager()) {
+            for (NDArray p : parameters) {
+                NDArray g = p.getGradient();
+                g.attach(scope);
+                g.muli(factor); // in place: the handle shares storage with the parameter's gradient
+            }
+        }
+    }
 }

@@ -63,6 +63,7 @@ public final class TrainStep implements AutoCloseable {
      * @param gradNorm global gradient norm before clipping
      * @param skipped true when the gradient was not finite and no update was applied
      * @param tokens positions in the batch
+     * @param lossScale the fp16 loss scale this step used (1 without loss scaling)
      */
     public record Result(
             long step,
@@ -72,13 +73,15 @@ public final class TrainStep implements AutoCloseable {
             float kd,
             float gradNorm,
             boolean skipped,
-            long tokens) {}
+            long tokens,
+            float lossScale) {}
 
     private final Gpt model;
     private final Options options;
     private final ParameterStore parameterStore;
     private final List<NDArray> parameters = new ArrayList<>();
     private final AdamW optimizer;
+    private final LossScaler lossScaler;
     private long step;
 
     /** {@code manager} owns the model's parameters; the optimizer's state goes into a sub-manager of it. */
@@ -92,6 +95,7 @@ public final class TrainStep implements AutoCloseable {
             }
         }
         this.optimizer = new AdamW(model.getParameters(), options.adamW(), manager);
+        this.lossScaler = LossScaler.forPrecision(model.precision());
     }
 
     public Result step(Batch batch) {
@@ -102,13 +106,19 @@ public final class TrainStep implements AutoCloseable {
             parts = batch.teacher()
                     .map(t -> DistillationLoss.mixed(logits, batch.targets(), batch.mask(), t, options.alpha()))
                     .orElseGet(() -> DistillationLoss.hardLabelsOnly(logits, batch.targets(), batch.mask()));
-            collector.backward(parts.total());
+            float scale = lossScaler.scale();
+            collector.backward(scale == 1f ? parts.total() : parts.total().mul(scale));
+            if (scale != 1f) {
+                GradientClipping.scale(parameters, 1f / scale); // back to true gradients before clipping
+            }
         }
+        float lossScale = lossScaler.scale();
         float norm = GradientClipping.clipGlobalNorm(parameters, options.clipNorm());
         boolean finite = Float.isFinite(norm);
         if (finite) {
             optimizer.step(lr);
         }
+        lossScaler.update(finite);
         Autograd.zeroGradients(parameters);
         step++;
         return new Result(
@@ -119,7 +129,8 @@ public final class TrainStep implements AutoCloseable {
                 parts.kd().getFloat(),
                 norm,
                 !finite,
-                batch.tokenCount());
+                batch.tokenCount(),
+                lossScale);
     }
 
     /** Steps taken so far. */
@@ -129,6 +140,10 @@ public final class TrainStep implements AutoCloseable {
 
     public AdamW optimizer() {
         return optimizer;
+    }
+
+    public LossScaler lossScaler() {
+        return lossScaler;
     }
 
     /** Frees the optimizer state; the model's parameters stay with their manager. */
