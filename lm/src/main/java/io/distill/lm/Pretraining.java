@@ -1,0 +1,104 @@
+package io.distill.lm;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import java.time.Duration;
+import java.util.SplittableRandom;
+
+/**
+ * Trains a model from scratch on a {@link TextCorpus} for a fixed time budget: random windows of the training part,
+ * hard-label cross-entropy, and a holdout evaluation every so often. Used to make a teacher (and the hard-label
+ * baseline student) without any outside model.
+ */
+public final class Pretraining {
+
+    /**
+     * @param batchSize windows per step, each as long as the model's context
+     * @param budget wall time for the training loop (the final evaluation comes on top)
+     * @param evalEvery how often to measure holdout bits per byte during training
+     * @param evalTokens holdout tokens per evaluation (0 for the whole holdout)
+     */
+    public record Options(
+            LmConfig config,
+            Precision precision,
+            int batchSize,
+            float peakLr,
+            int warmupSteps,
+            Duration budget,
+            long seed,
+            Duration evalEvery,
+            int evalTokens) {
+        public Options {
+            if (batchSize < 1) {
+                throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
+            }
+            if (budget.isNegative() || budget.isZero()) {
+                throw new IllegalArgumentException("the time budget must be positive, got " + budget);
+            }
+        }
+    }
+
+    /** Where training stands after a step. */
+    public record Progress(
+            long step,
+            long tokens,
+            float loss,
+            float learningRate,
+            double tokensPerSecond,
+            Duration elapsed,
+            Duration remaining) {}
+
+    /** Receives progress; called on the training thread. */
+    public interface Listener {
+        void stepped(Progress progress);
+
+        void evaluated(long step, double holdoutBitsPerByte);
+    }
+
+    private Pretraining() {}
+
+    /** Builds a fresh model in {@code manager} and trains it until the budget is spent. */
+    public static Gpt run(TextCorpus corpus, Options options, NDManager manager, Listener listener) {
+        Engine.getInstance().setRandomSeed((int) options.seed());
+        Gpt model = Gpt.create(options.config(), options.precision(), manager);
+        var schedule = new LearningRateSchedule(
+                options.peakLr(), options.warmupSteps(), LearningRateSchedule.Decay.INVERSE_SQRT);
+        var trainOptions = new TrainStep.Options(schedule, AdamW.Hyperparameters.defaults(), 1f, 0f);
+        SplittableRandom random = new SplittableRandom(options.seed());
+        int length = options.config().context();
+        long budgetNanos = options.budget().toNanos();
+        long start = System.nanoTime();
+        long lastEval = start;
+        long tokens = 0;
+        try (TrainStep trainer = new TrainStep(model, manager, trainOptions)) {
+            while (System.nanoTime() - start < budgetNanos) {
+                TrainStep.Result r;
+                try (Batch batch =
+                        Batch.fromWindows(manager, corpus.trainWindows(random, options.batchSize(), length))) {
+                    r = trainer.step(batch);
+                }
+                tokens += r.tokens();
+                long now = System.nanoTime();
+                double seconds = (now - start) / 1e9;
+                listener.stepped(new Progress(
+                        r.step(),
+                        tokens,
+                        r.loss(),
+                        r.learningRate(),
+                        tokens / seconds,
+                        Duration.ofNanos(now - start),
+                        Duration.ofNanos(Math.max(0, budgetNanos - (now - start)))));
+                if (now - lastEval >= options.evalEvery().toNanos()) {
+                    lastEval = now;
+                    listener.evaluated(r.step(), holdoutBitsPerByte(model, corpus, options, manager));
+                }
+            }
+            listener.evaluated(trainer.steps(), holdoutBitsPerByte(model, corpus, options, manager));
+        }
+        return model;
+    }
+
+    private static double holdoutBitsPerByte(Gpt model, TextCorpus corpus, Options options, NDManager manager) {
+        return Evaluation.bitsPerByte(model, corpus.holdout(), options.batchSize(), options.evalTokens(), manager);
+    }
+}

@@ -1,0 +1,56 @@
+package io.distill.lm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class PretrainingTest {
+
+    @Test
+    void learnsARepetitiveTextWellBelowItsUnigramEntropy() {
+        byte[] text =
+                "the cat sat on the mat. the dog sat on the log. ".repeat(400).getBytes(StandardCharsets.UTF_8);
+        TextCorpus corpus = TextCorpus.of(text, 0.1);
+        List<Double> evaluations = new ArrayList<>();
+        List<Pretraining.Progress> progress = new ArrayList<>();
+        var options = new Pretraining.Options(
+                LmConfig.named("tiny"),
+                Precision.FP32,
+                8,
+                1e-2f,
+                10,
+                Duration.ofSeconds(4),
+                1,
+                Duration.ofSeconds(2),
+                0);
+
+        try (NDManager m = NDManager.newBaseManager()) {
+            double before = Evaluation.bitsPerByte(Gpt.create(LmConfig.named("tiny"), m), corpus.holdout(), 8, 0, m);
+            Pretraining.run(corpus, options, m, new Pretraining.Listener() {
+                @Override
+                public void stepped(Pretraining.Progress p) {
+                    progress.add(p);
+                }
+
+                @Override
+                public void evaluated(long step, double bitsPerByte) {
+                    evaluations.add(bitsPerByte);
+                }
+            });
+
+            assertEquals(Math.log(259) / Math.log(2), before, 0.5, "an untrained model is near uniform");
+        }
+        double last = evaluations.get(evaluations.size() - 1);
+        assertTrue(progress.size() > 10, "steps: " + progress.size());
+        assertTrue(progress.get(progress.size() - 1).remaining().isZero() || progress.size() > 10);
+        assertTrue(
+                last < 0.5 * corpus.unigramEntropyBits(),
+                last + " bits/byte vs unigram " + corpus.unigramEntropyBits());
+    }
+}
