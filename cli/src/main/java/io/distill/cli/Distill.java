@@ -24,7 +24,7 @@ import picocli.CommandLine.ScopeType;
                     + "from a big one.",
             ""
         },
-        subcommands = {BrokerCommand.class, FeedCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {BrokerCommand.class, FeedCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
         footer = {
             "",
             "Every option can also be set from an environment variable: --bootstrap from DISTILL_BOOTSTRAP, "
@@ -43,6 +43,10 @@ public final class Distill implements Runnable {
     }
 
     public static void main(String[] args) {
+        // DJL must never download anything: the PyTorch natives ship in the pytorch-native-cpu jar.
+        if (System.getProperty("ai.djl.offline") == null) {
+            System.setProperty("ai.djl.offline", "true");
+        }
         System.exit(commandLine(System.getenv()).execute(args));
     }
 

@@ -1,0 +1,194 @@
+package io.distill.cli;
+
+import io.distill.lm.LmConfig;
+import io.distill.lm.Precision;
+import io.distill.lm.TrainingBenchmark;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.OptionalDouble;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(
+        name = "bench",
+        description = {
+            "Measure training throughput of the model sizes at each precision, side by side with the same model "
+                    + "and step in plain PyTorch, run in the same invocation on the same machine.",
+            "",
+            "Prints a Markdown table: tokens/s of distill and of PyTorch, their ratio, model GFLOP/s, and "
+                    + "utilisation against the best matrix product this machine does at that precision. The "
+                    + "PyTorch baseline needs python3 with torch (Debian: apt-get install python3-torch "
+                    + "libopenblas0-pthread); without it only distill's numbers are printed.",
+            "",
+            "Examples:",
+            "  distill bench",
+            "  distill bench --sizes student-1m --precisions bf16 --steps 20",
+            ""
+        })
+final class BenchCommand implements Callable<Integer> {
+    private static final Pattern RESULT = Pattern.compile("RESULT .*tokens_per_s=([0-9.]+)");
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(
+            names = "--sizes",
+            split = ",",
+            defaultValue = "student-1m,teacher-15m",
+            paramLabel = "SIZE",
+            description = "Model sizes to measure (default: ${DEFAULT-VALUE}).")
+    List<String> sizes;
+
+    @Option(
+            names = "--precisions",
+            split = ",",
+            defaultValue = "fp32,bf16",
+            paramLabel = "PRECISION",
+            description = "Precisions to measure: fp32, bf16, fp16 (default: ${DEFAULT-VALUE}).")
+    List<String> precisions;
+
+    @Option(
+            names = "--batch",
+            defaultValue = "8",
+            paramLabel = "N",
+            description = "Windows per step (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(
+            names = "--steps",
+            defaultValue = "10",
+            paramLabel = "N",
+            description = "Timed steps (default: ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(
+            names = "--warmup",
+            defaultValue = "3",
+            paramLabel = "N",
+            description = "Untimed steps first (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(
+            names = "--python",
+            defaultValue = "/usr/bin/python3",
+            paramLabel = "PYTHON",
+            description = "Python with torch for the baseline (default: ${DEFAULT-VALUE}).")
+    String python;
+
+    @Option(
+            names = "--pytorch-script",
+            defaultValue = "benchmarks/pytorch_gpt.py",
+            paramLabel = "FILE",
+            description = "The PyTorch twin of the model and step (default: ${DEFAULT-VALUE}).")
+    Path script;
+
+    @Override
+    public Integer call() {
+        List<Precision> parsed = new ArrayList<>();
+        for (String p : precisions) {
+            try {
+                parsed.add(Precision.valueOf(p.trim().toUpperCase(Locale.ROOT)));
+            } catch (IllegalArgumentException e) {
+                throw new CliException(CliException.BAD_INPUT, "unknown precision '" + p + "'; use fp32, bf16 or fp16");
+            }
+        }
+        List<LmConfig> configs = new ArrayList<>();
+        for (String size : sizes) {
+            try {
+                configs.add(LmConfig.named(size.trim()));
+            } catch (IllegalArgumentException e) {
+                throw new CliException(CliException.BAD_INPUT, e.getMessage());
+            }
+        }
+        boolean baseline = Files.isReadable(script) && Files.isExecutable(Path.of(python));
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (!baseline) {
+            err.println("bench: no PyTorch baseline (" + python + " or " + script + " missing); distill only");
+        }
+        out.println("| size | precision | batch x T | distill tokens/s | PyTorch tokens/s | distill / PyTorch "
+                + "| model GFLOP/s | of matmul peak |");
+        out.println("|---|---|---|---|---|---|---|---|");
+        for (int i = 0; i < configs.size(); i++) {
+            LmConfig config = configs.get(i);
+            for (Precision precision : parsed) {
+                err.println("bench: " + sizes.get(i).trim() + " " + precision.flag() + " ...");
+                TrainingBenchmark.Result ours = TrainingBenchmark.run(config, precision, batch, warmup, steps);
+                OptionalDouble theirs = baseline ? pytorch(config, precision) : OptionalDouble.empty();
+                out.printf(
+                        Locale.ROOT,
+                        "| %s | %s | %d x %d | %,.0f | %s | %s | %.1f | %.0f%% |%n",
+                        sizes.get(i).trim(),
+                        precision.flag(),
+                        batch,
+                        config.context(),
+                        ours.tokensPerSecond(),
+                        theirs.isPresent() ? String.format(Locale.ROOT, "%,.0f", theirs.getAsDouble()) : "-",
+                        theirs.isPresent()
+                                ? String.format(Locale.ROOT, "%.2f", ours.tokensPerSecond() / theirs.getAsDouble())
+                                : "-",
+                        ours.modelFlopsPerSecond() / 1e9,
+                        100 * ours.utilisation());
+                out.flush();
+            }
+        }
+        return 0;
+    }
+
+    /** Runs the PyTorch twin with the same dimensions; empty when it fails or has no mode for the precision. */
+    private OptionalDouble pytorch(LmConfig c, Precision precision) {
+        if (precision == Precision.FP16) {
+            return OptionalDouble.empty(); // PyTorch's CPU autocast has no fp16 either
+        }
+        List<String> command = List.of(
+                python,
+                script.toString(),
+                "--layers",
+                Integer.toString(c.layers()),
+                "--heads",
+                Integer.toString(c.heads()),
+                "--d-model",
+                Integer.toString(c.dModel()),
+                "--context",
+                Integer.toString(c.context()),
+                "--vocab",
+                Integer.toString(c.vocab()),
+                "--batch",
+                Integer.toString(batch),
+                "--steps",
+                Integer.toString(steps),
+                "--warmup",
+                Integer.toString(warmup),
+                "--precision",
+                precision.flag());
+        try {
+            Process process =
+                    new ProcessBuilder(command).redirectErrorStream(true).start();
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!process.waitFor(30, TimeUnit.MINUTES) || process.exitValue() != 0) {
+                spec.commandLine().getErr().println("bench: PyTorch baseline failed: " + output.strip());
+                return OptionalDouble.empty();
+            }
+            Matcher m = RESULT.matcher(output);
+            return m.find() ? OptionalDouble.of(Double.parseDouble(m.group(1))) : OptionalDouble.empty();
+        } catch (IOException e) {
+            spec.commandLine().getErr().println("bench: cannot run " + python + ": " + e.getMessage());
+            return OptionalDouble.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return OptionalDouble.empty();
+        }
+    }
+}
