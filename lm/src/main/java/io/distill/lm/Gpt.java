@@ -18,7 +18,6 @@ import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.NormalInitializer;
 import ai.djl.util.PairList;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -115,9 +114,8 @@ public final class Gpt extends AbstractBlock {
         // or it leaks on every forward.
         posEmb.attach(idx.getManager());
         NDArray x = dropout(tokEmb.add(posEmb), config.dropout(), training); // (B, T, C)
-        NDArray mask = causalMask(idx.getManager(), t); // (T, T)
         for (DecoderBlock block : h) {
-            x = block.forward(ps, new NDList(x, mask), training).singletonOrThrow(); // (B, T, C)
+            x = block.forward(ps, new NDList(x), training).singletonOrThrow(); // (B, T, C)
         }
         x = lnF.forward(ps, new NDList(x), training).singletonOrThrow(); // (B, T, C)
         return new NDList(kernels.linear(x, wteArr, null)); // (B, T, V), x @ wte^T
@@ -148,16 +146,6 @@ public final class Gpt extends AbstractBlock {
         return new Shape[] {new Shape(inputShapes[0].get(0), inputShapes[0].get(1), config.vocab())};
     }
 
-    /** Additive causal mask: 0 where position i may attend to j (j <= i), -inf above the diagonal. */
-    static NDArray causalMask(NDManager manager, long t) {
-        int n = Math.toIntExact(t);
-        float[] mask = new float[n * n];
-        for (int i = 0; i < n; i++) {
-            Arrays.fill(mask, i * n + i + 1, (i + 1) * n, Float.NEGATIVE_INFINITY);
-        }
-        return manager.create(mask, new Shape(t, t));
-    }
-
     private static Parameter embedding(String name, int rows, int width) {
         return Parameter.builder()
                 .setName(name)
@@ -181,7 +169,7 @@ public final class Gpt extends AbstractBlock {
         return training && rate > 0f ? Dropout.dropout(x, rate, true).singletonOrThrow() : x;
     }
 
-    /** One transformer block: {@code x + attn(ln1(x))}, then {@code x + mlp(ln2(x))}. Inputs: x, causal mask. */
+    /** One transformer block: {@code x + attn(ln1(x))}, then {@code x + mlp(ln2(x))}. Input: x (B, T, C). */
     static final class DecoderBlock extends AbstractBlock {
         private final LayerNorm ln1;
         private final CausalSelfAttention attn;
@@ -200,9 +188,8 @@ public final class Gpt extends AbstractBlock {
         protected NDList forwardInternal(
                 ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
             NDArray x = inputs.get(0); // (B, T, C)
-            NDArray mask = inputs.get(1); // (T, T)
             NDArray a = ln1.forward(ps, new NDList(x), training).singletonOrThrow();
-            x = x.add(attn.forward(ps, new NDList(a, mask), training).singletonOrThrow()); // (B, T, C)
+            x = x.add(attn.forward(ps, new NDList(a), training).singletonOrThrow()); // (B, T, C)
             NDArray m = ln2.forward(ps, new NDList(x), training).singletonOrThrow();
             return new NDList(x.add(mlp.forward(ps, new NDList(m), training).singletonOrThrow())); // (B, T, C)
         }
@@ -223,8 +210,8 @@ public final class Gpt extends AbstractBlock {
     }
 
     /**
-     * Multi-head self-attention with a causal mask, by hand: DJL's stock transformer blocks have no causal mask.
-     * Inputs: x (B, T, C) and the additive mask (T, T).
+     * Multi-head causal self-attention, by hand: DJL's stock transformer blocks have no causal mask. Input: x (B,
+     * T, C).
      */
     static final class CausalSelfAttention extends AbstractBlock {
         private final int nHead;
@@ -249,7 +236,6 @@ public final class Gpt extends AbstractBlock {
         protected NDList forwardInternal(
                 ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
             NDArray x = inputs.get(0); // (B, T, C)
-            NDArray mask = inputs.get(1); // (T, T)
             long b = x.getShape().get(0);
             long t = x.getShape().get(1);
             long c = x.getShape().get(2);
@@ -257,13 +243,12 @@ public final class Gpt extends AbstractBlock {
                     .singletonOrThrow() // (B, T, 3C)
                     .reshape(b, t, 3, nHead, headDim)
                     .transpose(2, 0, 3, 1, 4); // (3, B, nh, T, hs)
-            NDArray q = qkv.get(0)
-                    .mul((float) (1.0 / Math.sqrt(headDim))); // (B, nh, T, hs), scaled before the T x T product
+            NDArray q = qkv.get(0); // (B, nh, T, hs)
             NDArray k = qkv.get(1); // (B, nh, T, hs)
             NDArray v = qkv.get(2); // (B, nh, T, hs)
-            NDArray att = kernels.matmul(q, k.transpose(0, 1, 3, 2)).add(mask).softmax(-1); // (B, nh, T, T), fp32
-            att = Gpt.dropout(att, dropout, training);
-            NDArray y = kernels.matmul(att, v) // (B, nh, T, hs)
+            // softmax(q k^T / sqrt(hs) + causal mask) v in one fused kernel; attention-probability dropout is not
+            // used (the fused kernel runs without it), dropout applies to the residual branches.
+            NDArray y = kernels.causalAttention(q, k, v) // (B, nh, T, hs)
                     .transpose(0, 2, 1, 3)
                     .reshape(b, t, c); // (B, T, C), heads side by side
             y = cProj.forward(ps, new NDList(y), training).singletonOrThrow(); // (B, T, C)

@@ -19,11 +19,7 @@ public enum Precision {
 
     /** The kernels that compute the products at this precision. */
     public MatmulKernels kernels() {
-        return switch (this) {
-            case FP32 -> MatmulKernels.FP32;
-            case BF16 -> CastKernels.bf16();
-            case FP16 -> CastKernels.fp16();
-        };
+        return TorchScriptKernels.of(this);
     }
 
     /** Whether small gradients would underflow without scaling the loss first. */

@@ -20,7 +20,7 @@ import java.util.zip.ZipOutputStream;
  * {@code torch.jit.save} output.
  *
  * <p>Why: DJL 0.36 has no bfloat16 dtype in its JNI, but a TorchScript module can cast to bf16 inside its own code,
- * where DJL never sees the bf16 tensors. See {@link CastKernels}.
+ * where DJL never sees the bf16 tensors. See {@link TorchScriptKernels}.
  */
 final class TorchScriptArchive {
     private TorchScriptArchive() {}

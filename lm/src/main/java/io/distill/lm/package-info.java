@@ -11,7 +11,8 @@
  *       and {@link io.distill.lm.GradientClipping}: one optimisation step on a {@link io.distill.lm.Batch}.
  *   <li>{@link io.distill.lm.Precision}, {@link io.distill.lm.PrecisionChoice} and {@link io.distill.lm.LossScaler}:
  *       mixed precision. Matrix products run in {@link io.distill.lm.MatmulKernels}; bf16 and fp16 ones are tiny
- *       TorchScript modules ({@link io.distill.lm.CastKernels}) because DJL 0.36 cannot name the bf16 dtype.
+ *       TorchScript modules ({@link io.distill.lm.TorchScriptKernels}): DJL 0.36 cannot name the bf16 dtype and
+ *       has no fused attention.
  *   <li>{@link io.distill.lm.Sampler}: generation.
  * </ul>
  *

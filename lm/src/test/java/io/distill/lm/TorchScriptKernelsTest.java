@@ -12,8 +12,8 @@ import ai.djl.training.GradientCollector;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-/** The 16-bit kernels: products within their precision of fp32, fp32 in and out, fp32 gradients. */
-class CastKernelsTest {
+/** The kernels: products within their precision of fp32, fp32 in and out, fp32 gradients, causal attention. */
+class TorchScriptKernelsTest {
 
     @ParameterizedTest
     @EnumSource(
@@ -27,7 +27,7 @@ class CastKernelsTest {
             NDArray bias = m.randomNormal(new Shape(32));
 
             NDArray y = precision.kernels().linear(x, w, bias);
-            NDArray ref = MatmulKernels.FP32.linear(x, w, bias);
+            NDArray ref = x.matMul(w.transpose()).add(bias);
 
             assertEquals(DataType.FLOAT32, y.getDataType());
             assertEquals(new Shape(4, 8, 32), y.getShape());
@@ -60,18 +60,33 @@ class CastKernelsTest {
     }
 
     @ParameterizedTest
-    @EnumSource(
-            value = Precision.class,
-            names = {"BF16", "FP16"})
-    void batchedMatmulBroadcasts(Precision precision) {
+    @EnumSource(Precision.class)
+    void causalAttentionMatchesTheExplicitFormula(Precision precision) {
         try (NDManager m = NDManager.newBaseManager()) {
-            NDArray a = m.randomNormal(new Shape(2, 3, 5, 8));
-            NDArray b = m.randomNormal(new Shape(2, 3, 8, 5));
+            Engine.getInstance().setRandomSeed(2);
+            NDArray q = m.randomNormal(new Shape(2, 3, 7, 8)); // (B, nh, T, hs)
+            NDArray k = m.randomNormal(new Shape(2, 3, 7, 8));
+            NDArray v = m.randomNormal(new Shape(2, 3, 7, 8));
+            float[] mask = new float[7 * 7];
+            for (int i = 0; i < 7; i++) {
+                for (int j = i + 1; j < 7; j++) {
+                    mask[i * 7 + j] = Float.NEGATIVE_INFINITY;
+                }
+            }
+            NDArray expected = q.matMul(k.transpose(0, 1, 3, 2))
+                    .div((float) Math.sqrt(8))
+                    .add(m.create(mask, new Shape(7, 7)))
+                    .softmax(-1)
+                    .matMul(v);
 
-            NDArray y = precision.kernels().matmul(a, b);
+            NDArray y = precision.kernels().causalAttention(q, k, v);
 
-            assertEquals(new Shape(2, 3, 5, 5), y.getShape());
-            assertTrue(y.sub(a.matMul(b)).abs().max().getFloat() < 0.2f);
+            assertEquals(new Shape(2, 3, 7, 8), y.getShape());
+            assertEquals(DataType.FLOAT32, y.getDataType());
+            float tolerance = precision == Precision.FP32 ? 1e-5f : 2e-2f;
+            assertTrue(y.sub(expected).abs().max().getFloat() < tolerance, precision.flag());
+            // the first position sees only itself
+            assertTrue(y.get(":, :, 0, :").sub(v.get(":, :, 0, :")).abs().max().getFloat() < tolerance);
         }
     }
 }
