@@ -10,6 +10,9 @@
  *   <li>{@link io.distill.lm.TrainStep} with {@link io.distill.lm.AdamW}, {@link io.distill.lm.LearningRateSchedule}
  *       and {@link io.distill.lm.GradientClipping}: one optimisation step on a {@link io.distill.lm.Batch}.
  *   <li>{@link io.distill.lm.Sampler}: generation.
+ *   <li>{@link io.distill.lm.Checkpoint} and {@link io.distill.lm.CheckpointStore}: training checkpoints (weights,
+ *       AdamW state, the trainer's {@link io.distill.lm.TrainingState} with its input offsets) written atomically
+ *       with a sha256 manifest, found again and restored bit for bit.
  * </ul>
  *
  * <p>Native memory rules that every caller must follow with DJL's PyTorch engine:
