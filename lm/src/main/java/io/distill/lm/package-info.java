@@ -13,6 +13,8 @@
  *   <li>{@link io.distill.lm.Checkpoint} and {@link io.distill.lm.CheckpointStore}: training checkpoints (weights,
  *       AdamW state, the trainer's {@link io.distill.lm.TrainingState} with its input offsets) written atomically
  *       with a sha256 manifest, found again and restored bit for bit.
+ *   <li>{@link io.distill.lm.ModelBundle}: inference bundles in a {@link io.distill.lm.WeightFormat} (fp32, fp16,
+ *       int8 per-channel), verified and loaded back as fp32 models; {@link io.distill.lm.BitsPerByte} scores one.
  * </ul>
  *
  * <p>Native memory rules that every caller must follow with DJL's PyTorch engine:
