@@ -15,6 +15,8 @@
  *       with a sha256 manifest, found again and restored bit for bit.
  *   <li>{@link io.distill.lm.ModelBundle}: inference bundles in a {@link io.distill.lm.WeightFormat} (fp32, fp16,
  *       int8 per-channel), verified and loaded back as fp32 models; {@link io.distill.lm.BitsPerByte} scores one.
+ *   <li>{@link io.distill.lm.MagnitudePruner} with {@link io.distill.lm.SparsitySchedule}: gradual magnitude
+ *       pruning of the linear weights, applied by the caller after each training step.
  * </ul>
  *
  * <p>Native memory rules that every caller must follow with DJL's PyTorch engine:
