@@ -104,7 +104,14 @@ final class ArtifactWriter implements AutoCloseable {
             old = target.resolveSibling(OLD_PREFIX + target.getFileName() + "-" + shortId());
             Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
         }
-        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+        try {
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            if (old != null) {
+                Files.move(old, target, StandardCopyOption.ATOMIC_MOVE); // put the previous one back
+            }
+            throw e;
+        }
         committed = true;
         fsyncDirectory(target.getParent());
         if (old != null) {
