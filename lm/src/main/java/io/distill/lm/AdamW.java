@@ -5,7 +5,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * Adam with decoupled weight decay (Loshchilov and Hutter 2019), as {@code torch.optim.AdamW}, over DJL arrays.
@@ -13,7 +16,8 @@ import java.util.List;
  * <p>Written here rather than DJL's {@code Optimizer.adamW()} because that one decays every parameter alike
  * (biases and LayerNorm included), adds epsilon before bias correction, clips element-wise from above only, and
  * keeps its moments in private maps a checkpoint cannot reach. Here matrices and embeddings (rank >= 2) are
- * decayed and vectors are not, as in nanoGPT.
+ * decayed and vectors are not, as in nanoGPT. {@link #moments()} and {@link #restore} let a checkpoint save and
+ * restore the state exactly.
  *
  * <p>Per update, with t the number of updates so far including this one:
  *
@@ -105,13 +109,63 @@ public final class AdamW implements AutoCloseable {
         }
     }
 
-    /** Updates applied so far (t in the paper). */
+    /** Updates applied so far (t in the paper); restored by {@link #restore}. */
     public long updates() {
         return updates;
     }
 
     public Hyperparameters hyperparameters() {
         return hp;
+    }
+
+    /**
+     * One parameter's optimizer state, for checkpoints.
+     *
+     * @param name the parameter's name in {@code Block.getParameters()}
+     * @param m first moment (live array: read it, do not modify or close it)
+     * @param v second moment (live array, likewise)
+     */
+    public record Moments(String name, NDArray m, NDArray v) {}
+
+    /** The state of every parameter this optimizer updates, in parameter order. */
+    public List<Moments> moments() {
+        List<Moments> out = new ArrayList<>(slots.size());
+        for (Slot s : slots) {
+            out.add(new Moments(s.name(), s.m(), s.v()));
+        }
+        return out;
+    }
+
+    /**
+     * Replaces the whole state with a checkpoint's: copies each moment into the live arrays (so nothing holding
+     * them goes stale) and sets the update count, which drives bias correction. Both maps must hold exactly this
+     * optimizer's parameter names, with matching shapes and types; nothing is changed otherwise.
+     */
+    public void restore(Map<String, NDArray> m, Map<String, NDArray> v, long updates) {
+        if (updates < 0) {
+            throw new IllegalArgumentException("updates must be >= 0, got " + updates);
+        }
+        Set<String> names = new HashSet<>();
+        for (Slot s : slots) {
+            names.add(s.name());
+            for (Map<String, NDArray> state : List.of(m, v)) {
+                NDArray a = state.get(s.name());
+                if (a == null || !a.getShape().equals(s.m().getShape()) || a.getDataType() != s.m().getDataType()) {
+                    throw new IllegalArgumentException("optimizer state for " + s.name() + " must be "
+                            + s.m().getDataType() + " " + s.m().getShape() + ", got "
+                            + (a == null ? "nothing" : a.getDataType() + " " + a.getShape()));
+                }
+            }
+        }
+        if (!m.keySet().equals(names) || !v.keySet().equals(names)) {
+            throw new IllegalArgumentException("optimizer state names " + m.keySet() + " / " + v.keySet()
+                    + " do not match the parameters " + names);
+        }
+        for (Slot s : slots) {
+            InPlace.copy(s.m(), m.get(s.name()));
+            InPlace.copy(s.v(), v.get(s.name()));
+        }
+        this.updates = updates;
     }
 
     /** Names of the parameters this optimizer updates, and whether each is weight-decayed. */

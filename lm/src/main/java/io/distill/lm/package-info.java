@@ -14,6 +14,13 @@
  *       TorchScript modules ({@link io.distill.lm.TorchScriptKernels}): DJL 0.36 cannot name the bf16 dtype and
  *       has no fused attention.
  *   <li>{@link io.distill.lm.Sampler}: generation.
+ *   <li>{@link io.distill.lm.Checkpoint} and {@link io.distill.lm.CheckpointStore}: training checkpoints (weights,
+ *       AdamW state, the trainer's {@link io.distill.lm.TrainingState} with its input offsets) written atomically
+ *       with a sha256 manifest, found again and restored bit for bit.
+ *   <li>{@link io.distill.lm.ModelBundle}: inference bundles in a {@link io.distill.lm.WeightFormat} (fp32, fp16,
+ *       int8 per-channel), verified and loaded back as fp32 models; {@link io.distill.lm.BitsPerByte} scores one.
+ *   <li>{@link io.distill.lm.MagnitudePruner} with {@link io.distill.lm.SparsitySchedule}: gradual magnitude
+ *       pruning of the linear weights, applied by the caller after each training step.
  * </ul>
  *
  * <p>Native memory rules that every caller must follow with DJL's PyTorch engine:

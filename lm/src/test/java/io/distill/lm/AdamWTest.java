@@ -2,6 +2,8 @@ package io.distill.lm;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -12,6 +14,7 @@ import ai.djl.training.GradientCollector;
 import ai.djl.util.Pair;
 import ai.djl.util.PairList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -95,6 +98,40 @@ class AdamWTest {
                 adamW.step(1e-3f);
             }
             assertEquals(arrays, m.getManagedArrays().size());
+        }
+    }
+
+    @Test
+    void restoreCopiesTheStateIntoTheLiveMomentsAndChecksItFirst() {
+        NDArray w = param(new float[] {1f, 2f, 3f, 4f}, new Shape(2, 2));
+        PairList<String, Parameter> params = new PairList<>();
+        params.add(
+                "w",
+                Parameter.builder()
+                        .setName("w")
+                        .setType(Parameter.Type.WEIGHT)
+                        .optArray(w)
+                        .build());
+        try (AdamW adamW = new AdamW(params, AdamW.Hyperparameters.defaults(), m)) {
+            NDArray liveM = adamW.moments().get(0).m();
+            NDArray m1 = m.create(new float[] {0.5f, -0.5f, 0f, Float.MIN_VALUE}, new Shape(2, 2));
+            NDArray v1 = m.create(new float[] {1f, 2f, 3f, 4f}, new Shape(2, 2));
+
+            assertThrows(
+                    IllegalArgumentException.class,
+                    () -> adamW.restore(Map.of("w", m1), Map.of("w", m.zeros(new Shape(4))), 9));
+            assertThrows(
+                    IllegalArgumentException.class,
+                    () -> adamW.restore(Map.of("w", m1, "extra", m1), Map.of("w", v1), 9));
+            assertEquals(0, adamW.updates());
+            assertArrayEquals(new float[4], liveM.toFloatArray(), "a refused restore changes nothing");
+
+            adamW.restore(Map.of("w", m1), Map.of("w", v1), 9);
+            AdamW.Moments state = adamW.moments().get(0);
+            assertSame(liveM, state.m(), "the live array is written, not replaced");
+            assertArrayEquals(m1.toFloatArray(), state.m().toFloatArray(), 0f);
+            assertArrayEquals(v1.toFloatArray(), state.v().toFloatArray(), 0f);
+            assertEquals(9, adamW.updates());
         }
     }
 
