@@ -3,6 +3,7 @@ package io.distill.lm;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
@@ -99,6 +100,10 @@ public final class Pretraining {
     }
 
     private static double holdoutBitsPerByte(Gpt model, TextCorpus corpus, Options options, NDManager manager) {
-        return Evaluation.bitsPerByte(model, corpus.holdout(), options.batchSize(), options.evalTokens(), manager);
+        int[] holdout = corpus.holdout();
+        if (options.evalTokens() > 0 && holdout.length > options.evalTokens()) {
+            holdout = Arrays.copyOf(holdout, options.evalTokens());
+        }
+        return BitsPerByte.of(model, manager, holdout, options.batchSize());
     }
 }

@@ -138,6 +138,18 @@ public final class TrainStep implements AutoCloseable {
         return step;
     }
 
+    /**
+     * Continues a run restored from a checkpoint (after {@code Checkpoint.restore} has loaded the weights and the
+     * optimizer): the step count drives the learning-rate schedule, so warmup does not run again.
+     */
+    public void resume(TrainingState state) {
+        if (state.step() < 0) {
+            throw new IllegalArgumentException("step must be >= 0, got " + state.step());
+        }
+        step = state.step();
+        lossScaler.restore(state.lossScale(), state.cleanSteps());
+    }
+
     public AdamW optimizer() {
         return optimizer;
     }

@@ -22,11 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 class CheckpointTest {
 
     private static final String TEXT = "the quick brown fox jumps over the lazy dog. ";
-    /**
-     * Warmup 0 and a constant rate: {@link TrainStep} counts its steps from 0 and has no way yet to start at a
-     * restored step, so only a schedule that is flat over the run resumes exactly.
-     */
-    private static final TrainStep.Options OPTIONS = TrainStep.Options.defaults(1e-2f, 0);
+    /** Warmup lasts past the checkpoint, so resuming must continue the schedule where it stopped. */
+    private static final TrainStep.Options OPTIONS = TrainStep.Options.defaults(1e-2f, 5);
 
     @TempDir
     Path tmp;
@@ -74,7 +71,9 @@ class CheckpointTest {
             Gpt gpt = Gpt.create(LmConfig.named("tiny"), run);
             try (TrainStep trainer = new TrainStep(gpt, run, OPTIONS)) {
                 assertEquals(state, Checkpoint.restore(dir, gpt, trainer.optimizer()));
+                trainer.resume(state);
                 assertEquals(before, trainer.optimizer().updates());
+                assertEquals(before, trainer.steps());
                 train(trainer, run, batches, before, before + after);
                 Map<String, byte[]> resumed = Fixtures.parameterBytes(gpt);
                 assertEquals(uninterrupted.keySet(), resumed.keySet());

@@ -31,7 +31,7 @@ class PretrainingTest {
                 0);
 
         try (NDManager m = NDManager.newBaseManager()) {
-            double before = Evaluation.bitsPerByte(Gpt.create(LmConfig.named("tiny"), m), corpus.holdout(), 8, 0, m);
+            double before = BitsPerByte.of(Gpt.create(LmConfig.named("tiny"), m), m, corpus.holdout(), 8);
             Pretraining.run(corpus, options, m, new Pretraining.Listener() {
                 @Override
                 public void stepped(Pretraining.Progress p) {
