@@ -52,11 +52,16 @@ public final class ModelBundle {
      *     the model its config describes, or the tokenizer is not this build's
      */
     public static Gpt load(Path dir, NDManager manager) throws IOException {
+        return load(dir, Precision.FP32, manager);
+    }
+
+    /** As {@link #load(Path, NDManager)}, with the model's matrix products at {@code precision}. */
+    public static Gpt load(Path dir, Precision precision, NDManager manager) throws IOException {
         ArtifactReader r = ArtifactReader.open(dir, null, ModelDescription.FILE, Checkpoint.WEIGHTS);
         ModelDescription description = ModelDescription.read(r);
         WeightFormat format = r.manifest().weightFormat();
         byte[] weightBytes = r.read(Checkpoint.WEIGHTS);
-        Gpt model = Gpt.create(description.model(), manager);
+        Gpt model = Gpt.create(description.model(), precision, manager);
         boolean loaded = false;
         try (NDManager scope = manager.newSubManager()) {
             Map<String, NDArray> tensors = Checkpoint.safetensors(r, Checkpoint.WEIGHTS, weightBytes, scope)

@@ -55,7 +55,8 @@ public final class TextCorpus {
                 nTrain += to - from;
             }
         }
-        return new TextCorpus(Arrays.copyOf(train, nTrain), Arrays.copyOf(holdout, nHoldout), unigramEntropyBits(text));
+        return new TextCorpus(
+                Arrays.copyOf(train, nTrain), Arrays.copyOf(holdout, nHoldout), unigramEntropyBitsOf(text));
     }
 
     public static TextCorpus read(Path file, double holdoutFraction) throws IOException {
@@ -96,7 +97,8 @@ public final class TextCorpus {
         return unigramEntropyBits;
     }
 
-    static double unigramEntropyBits(byte[] text) {
+    /** The unigram byte entropy of {@code text}, bits per byte. */
+    public static double unigramEntropyBitsOf(byte[] text) {
         long[] counts = new long[256];
         for (byte b : text) {
             counts[b & 0xFF]++;

@@ -50,8 +50,8 @@ class TextCorpusTest {
 
     @Test
     void unigramEntropyMatchesHandComputation() {
-        assertEquals(0.0, TextCorpus.unigramEntropyBits("aaaa".getBytes(StandardCharsets.US_ASCII)), 1e-12);
-        assertEquals(1.0, TextCorpus.unigramEntropyBits("abab".getBytes(StandardCharsets.US_ASCII)), 1e-12);
-        assertEquals(2.0, TextCorpus.unigramEntropyBits("abcd".getBytes(StandardCharsets.US_ASCII)), 1e-12);
+        assertEquals(0.0, TextCorpus.unigramEntropyBitsOf("aaaa".getBytes(StandardCharsets.US_ASCII)), 1e-12);
+        assertEquals(1.0, TextCorpus.unigramEntropyBitsOf("abab".getBytes(StandardCharsets.US_ASCII)), 1e-12);
+        assertEquals(2.0, TextCorpus.unigramEntropyBitsOf("abcd".getBytes(StandardCharsets.US_ASCII)), 1e-12);
     }
 }

@@ -1,0 +1,54 @@
+package io.distill.cli;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import io.distill.lm.Gpt;
+import io.distill.lm.InvalidArtifactException;
+import io.distill.lm.ModelBundle;
+import io.distill.lm.Precision;
+import io.distill.lm.PrecisionChoice;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Model directories and precision flags as the commands take them, with one-line errors. */
+final class ModelFiles {
+    private ModelFiles() {}
+
+    /** Loads a model bundle or checkpoint directory. */
+    static Gpt load(Path dir, Precision precision, NDManager manager) {
+        if (!Files.isDirectory(dir)) {
+            throw new CliException(
+                    CliException.BAD_INPUT, "no model directory at " + dir + " (make one with `distill pretrain`)");
+        }
+        try {
+            return ModelBundle.load(dir, precision, manager);
+        } catch (InvalidArtifactException e) {
+            throw new CliException(
+                    CliException.BAD_INPUT, "cannot load the model in " + dir + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new CliException(CliException.FAILED, "cannot read " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Resolves --precision for the CPU this runs on. */
+    static PrecisionChoice precision(String flag) {
+        try {
+            return PrecisionChoice.resolve(flag, Device.cpu(), PrecisionChoice.cpuFlags());
+        } catch (IllegalArgumentException e) {
+            throw new CliException(CliException.BAD_INPUT, e.getMessage());
+        }
+    }
+
+    /** Reads a corpus file, with the errors a user can act on. */
+    static byte[] readCorpus(Path file) {
+        if (!Files.isReadable(file)) {
+            throw new CliException(CliException.BAD_INPUT, "cannot read corpus " + file);
+        }
+        try {
+            return Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new CliException(CliException.BAD_INPUT, "cannot read corpus " + file + ": " + e.getMessage(), e);
+        }
+    }
+}
