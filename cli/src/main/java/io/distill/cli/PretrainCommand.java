@@ -9,13 +9,16 @@ import io.distill.lm.ModelBundle;
 import io.distill.lm.PrecisionChoice;
 import io.distill.lm.Pretraining;
 import io.distill.lm.Sampler;
+import io.distill.lm.SparsitySchedule;
 import io.distill.lm.TextCorpus;
 import io.distill.lm.WeightFormat;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -104,6 +107,23 @@ final class PretrainCommand implements Callable<Integer> {
             description = "Random seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(
+            names = "--prune-to",
+            defaultValue = "0",
+            paramLabel = "SPARSITY",
+            description = "Gradual magnitude pruning (Zhu & Gupta) of the attention and MLP matrices to this "
+                    + "fraction of zeros, e.g. 0.5; 0 for none (default: ${DEFAULT-VALUE}).")
+    double pruneTo;
+
+    @Option(
+            names = "--prune-steps",
+            defaultValue = "100,600,20",
+            split = ",",
+            paramLabel = "START,END,EVERY",
+            description = "Pruning starts at step START, reaches --prune-to at END, updating masks every EVERY "
+                    + "steps (default: ${DEFAULT-VALUE}).")
+    List<Long> pruneSteps;
+
     @Override
     public Integer call() {
         LmConfig config = named(size);
@@ -136,8 +156,8 @@ final class PretrainCommand implements Callable<Integer> {
                 Duration.ofMillis((long) (minutes * 60_000)),
                 seed,
                 Duration.ofSeconds(60),
-                64 * 1024);
-        double[] lastHoldout = {Double.NaN};
+                64 * 1024,
+                pruning());
         try (NDManager manager = NDManager.newBaseManager()) {
             Gpt model = Pretraining.run(text, options, manager, new Pretraining.Listener() {
                 private long lastPrint;
@@ -161,7 +181,6 @@ final class PretrainCommand implements Callable<Integer> {
 
                 @Override
                 public void evaluated(long step, double bitsPerByte) {
-                    lastHoldout[0] = bitsPerByte;
                     err.printf(
                             Locale.ROOT,
                             "pretrain: step %,d | holdout %.3f bits/byte (unigram entropy %.3f)%n",
@@ -184,6 +203,21 @@ final class PretrainCommand implements Callable<Integer> {
             stdout.println("sample: " + sample.replace("\n", "\\n"));
         }
         return 0;
+    }
+
+    private Optional<SparsitySchedule> pruning() {
+        if (pruneTo == 0) {
+            return Optional.empty();
+        }
+        if (pruneSteps.size() != 3) {
+            throw new CliException(CliException.BAD_INPUT, "--prune-steps takes START,END,EVERY");
+        }
+        try {
+            return Optional.of(
+                    new SparsitySchedule(0, pruneTo, pruneSteps.get(0), pruneSteps.get(1), pruneSteps.get(2)));
+        } catch (IllegalArgumentException e) {
+            throw new CliException(CliException.BAD_INPUT, "pruning: " + e.getMessage());
+        }
     }
 
     private void save(Gpt model) {

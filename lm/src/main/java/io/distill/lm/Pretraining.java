@@ -4,6 +4,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Optional;
 import java.util.SplittableRandom;
 
 /**
@@ -18,6 +19,7 @@ public final class Pretraining {
      * @param budget wall time for the training loop (the final evaluation comes on top)
      * @param evalEvery how often to measure holdout bits per byte during training
      * @param evalTokens holdout tokens per evaluation (0 for the whole holdout)
+     * @param pruning gradual magnitude pruning to apply while training, if any
      */
     public record Options(
             LmConfig config,
@@ -28,7 +30,8 @@ public final class Pretraining {
             Duration budget,
             long seed,
             Duration evalEvery,
-            int evalTokens) {
+            int evalTokens,
+            Optional<SparsitySchedule> pruning) {
         public Options {
             if (batchSize < 1) {
                 throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
@@ -71,12 +74,18 @@ public final class Pretraining {
         long start = System.nanoTime();
         long lastEval = start;
         long tokens = 0;
-        try (TrainStep trainer = new TrainStep(model, manager, trainOptions)) {
+        try (TrainStep trainer = new TrainStep(model, manager, trainOptions);
+                MagnitudePruner pruner = options.pruning()
+                        .map(sparsity -> new MagnitudePruner(model, sparsity, manager))
+                        .orElse(null)) {
             while (System.nanoTime() - start < budgetNanos) {
                 TrainStep.Result r;
                 try (Batch batch =
                         Batch.fromWindows(manager, corpus.trainWindows(random, options.batchSize(), length))) {
                     r = trainer.step(batch);
+                }
+                if (pruner != null) {
+                    pruner.afterStep(r.step());
                 }
                 tokens += r.tokens();
                 long now = System.nanoTime();

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class PretrainingTest {
@@ -28,7 +29,8 @@ class PretrainingTest {
                 Duration.ofSeconds(4),
                 1,
                 Duration.ofSeconds(2),
-                0);
+                0,
+                Optional.empty());
 
         try (NDManager m = NDManager.newBaseManager()) {
             double before = BitsPerByte.of(Gpt.create(LmConfig.named("tiny"), m), m, corpus.holdout(), 8);
