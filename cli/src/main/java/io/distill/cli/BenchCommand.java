@@ -81,6 +81,14 @@ final class BenchCommand implements Callable<Integer> {
     int warmup;
 
     @Option(
+            names = "--rss-steps",
+            defaultValue = "0",
+            paramLabel = "N",
+            description = "Instead of throughput, train the first size at the first precision for N steps and "
+                    + "print resident memory every N/10 steps, to check for native leaks (default: off).")
+    int rssSteps;
+
+    @Option(
             names = "--python",
             defaultValue = "/usr/bin/python3",
             paramLabel = "PYTHON",
@@ -112,8 +120,11 @@ final class BenchCommand implements Callable<Integer> {
                 throw new CliException(CliException.BAD_INPUT, e.getMessage());
             }
         }
-        boolean baseline = Files.isReadable(script) && Files.isExecutable(Path.of(python));
         PrintWriter out = spec.commandLine().getOut();
+        if (rssSteps > 0) {
+            return residentMemory(configs.get(0), parsed.get(0), out);
+        }
+        boolean baseline = Files.isReadable(script) && Files.isExecutable(Path.of(python));
         PrintWriter err = spec.commandLine().getErr();
         if (!baseline) {
             err.println("bench: no PyTorch baseline (" + python + " or " + script + " missing); distill only");
@@ -144,6 +155,26 @@ final class BenchCommand implements Callable<Integer> {
                 out.flush();
             }
         }
+        return 0;
+    }
+
+    private int residentMemory(LmConfig config, Precision precision, PrintWriter out) {
+        int every = Math.max(1, rssSteps / 10);
+        long[] mib = TrainingBenchmark.residentMemoryOverSteps(config, precision, batch, rssSteps, every);
+        out.printf(
+                Locale.ROOT, "resident memory, %s %s, batch %d:%n", sizes.get(0).trim(), precision.flag(), batch);
+        for (int i = 0; i < mib.length; i++) {
+            out.printf(Locale.ROOT, "  after step %,6d: %,d MiB%n", Math.max(1, i * every), mib[i]);
+        }
+        // The first steps warm up allocator caches and the JIT; a leak shows as growth that continues after them.
+        int half = mib.length / 2;
+        out.printf(
+                Locale.ROOT,
+                "growth over the second half (step %,d to %,d): %+d MiB (%+.1f%%)%n",
+                half * every,
+                rssSteps,
+                mib[mib.length - 1] - mib[half],
+                100.0 * (mib[mib.length - 1] - mib[half]) / mib[half]);
         return 0;
     }
 

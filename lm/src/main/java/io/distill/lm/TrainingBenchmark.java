@@ -65,6 +65,31 @@ public final class TrainingBenchmark {
     }
 
     /**
+     * Trains {@code steps} steps and samples the process's resident memory every {@code every} steps, to show that
+     * native memory stays flat (no per-step leak). Returns the samples in MiB, the first taken after one step.
+     */
+    public static long[] residentMemoryOverSteps(
+            LmConfig config, Precision precision, int batchSize, int steps, int every) {
+        long[] samples = new long[steps / every + 1];
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Engine.getInstance().setRandomSeed(0);
+            Gpt model = Gpt.create(config, precision, manager);
+            SplittableRandom random = new SplittableRandom(1);
+            try (TrainStep trainer = new TrainStep(model, manager, TrainStep.Options.defaults(3e-4f, 0))) {
+                step(trainer, manager, random, batchSize, config.context());
+                samples[0] = ResidentMemory.mebibytes();
+                for (int i = 1; i <= steps; i++) {
+                    step(trainer, manager, random, batchSize, config.context());
+                    if (i % every == 0) {
+                        samples[i / every] = ResidentMemory.mebibytes();
+                    }
+                }
+            }
+        }
+        return samples;
+    }
+
+    /**
      * Training FLOPs per token (Kaplan et al. 2020, as nanoGPT estimates MFU): 6 per weight of every matrix the
      * token passes through, the tied output head included, plus the attention products, 12 * layers * T * C.
      */
