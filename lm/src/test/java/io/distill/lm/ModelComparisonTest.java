@@ -10,16 +10,26 @@ import org.junit.jupiter.api.Test;
 class ModelComparisonTest {
 
     @Test
-    void aModelAgreesWithItselfAndRarelyWithARandomOther() {
+    void agreementIsOneWithItselfAndLowWithAModelThatLearnedSomethingElse() {
         try (NDManager m = NDManager.newBaseManager()) {
             Engine.getInstance().setRandomSeed(1);
-            Gpt a = Gpt.create(LmConfig.named("tiny"), m);
-            Engine.getInstance().setRandomSeed(2);
-            Gpt b = Gpt.create(LmConfig.named("tiny"), m);
-            int[] tokens = ByteTokenizer.get().encode("the quick brown fox jumps over the lazy dog. ".repeat(10));
+            Gpt untrained = Gpt.create(LmConfig.named("tiny"), m);
+            Gpt trained = Gpt.create(LmConfig.named("tiny"), m);
+            RepeatedText abc = new RepeatedText("abc", 3);
+            try (TrainStep trainer = new TrainStep(trained, m, TrainStep.Options.defaults(1e-2f, 5))) {
+                for (int i = 0; i < 40; i++) {
+                    try (Batch batch = Batch.fromWindows(m, abc.windows(8, 32))) {
+                        trainer.step(batch);
+                    }
+                }
+            }
+            int[] tokens = ByteTokenizer.get().encode("abc".repeat(50));
 
-            assertEquals(1.0, ModelComparison.top1Agreement(a, a, tokens, m));
-            assertTrue(ModelComparison.top1Agreement(a, b, tokens, m) < 0.5);
+            assertEquals(1.0, ModelComparison.top1Agreement(untrained, untrained, tokens, m));
+            // The trained model predicts the next letter; an untrained tied-embedding model mostly echoes the
+            // current one, so the two seldom agree.
+            double agreement = ModelComparison.top1Agreement(untrained, trained, tokens, m);
+            assertTrue(agreement < 0.4, "agreement " + agreement);
         }
     }
 
