@@ -8,6 +8,7 @@ import io.distill.lm.ModelBundle;
 import io.distill.lm.Precision;
 import io.distill.lm.PrecisionChoice;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -40,8 +41,21 @@ final class ModelFiles {
         }
     }
 
-    /** Reads a corpus file, with the errors a user can act on. */
+    /** The corpus name that means the demo corpus inside the jar: the project's own docs and sources. */
+    static final String BUILTIN_CORPUS = "builtin";
+
+    /** Reads a corpus file, or the built-in demo corpus, with the errors a user can act on. */
     static byte[] readCorpus(Path file) {
+        if (file.toString().equals(BUILTIN_CORPUS)) {
+            try (InputStream in = ModelFiles.class.getResourceAsStream("/demo-corpus.txt")) {
+                if (in == null) {
+                    throw new CliException(CliException.FAILED, "this build has no built-in corpus");
+                }
+                return in.readAllBytes();
+            } catch (IOException e) {
+                throw new CliException(CliException.FAILED, "cannot read the built-in corpus: " + e.getMessage(), e);
+            }
+        }
         if (!Files.isReadable(file)) {
             throw new CliException(CliException.BAD_INPUT, "cannot read corpus " + file);
         }

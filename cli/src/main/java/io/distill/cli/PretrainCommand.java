@@ -47,7 +47,11 @@ final class PretrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--corpus", required = true, paramLabel = "FILE", description = "Text to train on (any bytes).")
+    @Option(
+            names = "--corpus",
+            required = true,
+            paramLabel = "FILE",
+            description = "Text to train on (any bytes), or 'builtin' for the project's own docs and sources.")
     Path corpus;
 
     @Option(
