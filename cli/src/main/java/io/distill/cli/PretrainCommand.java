@@ -1,7 +1,6 @@
 package io.distill.cli;
 
 import ai.djl.ndarray.NDManager;
-import io.distill.lm.BitsPerByte;
 import io.distill.lm.ByteTokenizer;
 import io.distill.lm.Gpt;
 import io.distill.lm.LmConfig;
@@ -162,6 +161,7 @@ final class PretrainCommand implements Callable<Integer> {
                 Duration.ofSeconds(60),
                 64 * 1024,
                 pruning());
+        double[] finalHoldout = {Double.NaN}; // the last evaluation, on the whole holdout
         try (NDManager manager = NDManager.newBaseManager()) {
             Gpt model = Pretraining.run(text, options, manager, new Pretraining.Listener() {
                 private long lastPrint;
@@ -185,6 +185,7 @@ final class PretrainCommand implements Callable<Integer> {
 
                 @Override
                 public void evaluated(long step, double bitsPerByte) {
+                    finalHoldout[0] = bitsPerByte;
                     err.printf(
                             Locale.ROOT,
                             "pretrain: step %,d | holdout %.3f bits/byte (unigram entropy %.3f)%n",
@@ -194,7 +195,6 @@ final class PretrainCommand implements Callable<Integer> {
                 }
             });
             save(model);
-            double full = BitsPerByte.of(model, manager, text.holdout(), batch);
             String sample = sample(model, manager);
             PrintWriter stdout = spec.commandLine().getOut();
             stdout.printf(
@@ -202,7 +202,7 @@ final class PretrainCommand implements Callable<Integer> {
                     "saved %s to %s: holdout %.3f bits/byte, unigram byte entropy of the text %.3f%n",
                     size,
                     out,
-                    full,
+                    finalHoldout[0],
                     text.unigramEntropyBits());
             stdout.println("sample: " + sample.replace("\n", "\\n"));
         }

@@ -103,7 +103,8 @@ public final class Pretraining {
                     listener.evaluated(r.step(), holdoutBitsPerByte(model, corpus, options, manager));
                 }
             }
-            listener.evaluated(trainer.steps(), holdoutBitsPerByte(model, corpus, options, manager));
+            // The last measurement uses the whole holdout, not the sample the periodic ones use.
+            listener.evaluated(trainer.steps(), BitsPerByte.of(model, manager, corpus.holdout(), options.batchSize()));
         }
         return model;
     }
