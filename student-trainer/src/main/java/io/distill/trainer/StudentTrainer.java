@@ -360,6 +360,7 @@ public final class StudentTrainer {
             for (TrainingWindow w : pending) {
                 tracker.trained(w.source(), w.offset());
             }
+            metrics.trainedWindows(pending.size());
             pending.clear();
             pendingRows = 0;
             metrics.stepped(r.step(), tokensSeen, r.loss(), r.kd(), r.ce(), r.lossScale());
@@ -414,7 +415,7 @@ public final class StudentTrainer {
             metrics.checkpointSaved();
             LOG.info("checkpoint {} saved ({}): step {}, offsets {}", dir.getFileName(), why, state.step(), offsets);
             commit(covered);
-            if (state.step() > lastPublishedVersion) {
+            if (state.step() > 0 && state.step() > lastPublishedVersion) {
                 publish(state);
             }
         }

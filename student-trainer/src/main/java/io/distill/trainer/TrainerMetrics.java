@@ -19,6 +19,7 @@ public final class TrainerMetrics {
     private final AtomicLong deadLettersTotal = new AtomicLong();
     private final Map<String, AtomicLong> deadLetters = new ConcurrentHashMap<>();
     private final AtomicLong heldOut = new AtomicLong();
+    private final AtomicLong windowsTrained = new AtomicLong();
     private final AtomicLong checkpointsSaved = new AtomicLong();
     private final AtomicLong checkpointsPublished = new AtomicLong();
     private final AtomicLong checkpointsHeldBack = new AtomicLong();
@@ -45,6 +46,10 @@ public final class TrainerMetrics {
         kd = kdValue;
         ce = ceValue;
         lossScale = scale;
+    }
+
+    void trainedWindows(int count) {
+        windowsTrained.addAndGet(count);
     }
 
     void restored(long stepCount, long tokensSeen, float scale) {
@@ -110,6 +115,11 @@ public final class TrainerMetrics {
         return n == null ? 0 : n.get();
     }
 
+    /** Windows trained on by this process (after a restart, counting from the restart). */
+    public long windowsTrained() {
+        return windowsTrained.get();
+    }
+
     public long heldOutRecords() {
         return heldOut.get();
     }
@@ -142,6 +152,12 @@ public final class TrainerMetrics {
         gauge(sb, "distill_trainer_loss_scale", "Dynamic loss scale (1 when off).", labels, lossScale);
         gauge(sb, "distill_trainer_tokens_per_second", "Recent training throughput.", labels, tokensPerSecond);
         gauge(sb, "distill_trainer_consumer_lag", "Records behind the end of the input (-1: unknown).", labels, lag);
+        counter(
+                sb,
+                "distill_trainer_windows_total",
+                "Windows trained on by this process.",
+                labels,
+                windowsTrained.get());
         counter(sb, "distill_trainer_held_out_total", "Held-out records (never trained on).", labels, heldOut.get());
         header(sb, "distill_trainer_dead_letters_total", "Records sent to the dead-letter topic.", "counter");
         new TreeMap<>(deadLetters).forEach((reason, n) -> sb.append("distill_trainer_dead_letters_total{student=\"")
