@@ -274,39 +274,49 @@ public final class StudentTrainer {
                         break; // unread records stay uncovered and are read again next time
                     }
                     TopicPartition tp = new TopicPartition(record.topic(), record.partition());
-                    if (tracker.isAssigned(tp)) {
-                        handle(record, tp);
+                    if (tracker.isAssigned(tp) && handle(record, tp)) {
+                        housekeeping();
                     }
                 }
-                long now = System.nanoTime();
-                if (pendingRows > 0 && now - pendingSince >= config.batchWait().toNanos()) {
+                if (pendingRows > 0
+                        && System.nanoTime() - pendingSince
+                                >= config.batchWait().toNanos()) {
                     trainPending();
                 }
-                if (checkpointDue(now)) {
-                    checkpoint("periodic");
-                }
-                if (now - lastProgressNanos >= progressNanos) {
-                    progress(now);
-                }
+                housekeeping();
             }
         }
 
-        private void handle(ConsumerRecord<byte[], byte[]> record, TopicPartition tp) throws IOException {
+        /** Checkpoint and progress line when due; after every step and every poll. */
+        private void housekeeping() throws IOException, InterruptedException {
+            long now = System.nanoTime();
+            if (checkpointDue(now)) {
+                checkpoint("periodic");
+            }
+            if (now - lastProgressNanos >= progressNanos) {
+                progress(now);
+            }
+        }
+
+        /** Checks one record and files it; true when a step was taken. */
+        private boolean handle(ConsumerRecord<byte[], byte[]> record, TopicPartition tp) throws IOException {
             SoftLabelReader.Outcome outcome = reader.read(record);
             if (outcome instanceof SoftLabelReader.Rejected rejected) {
                 deadLetter(record, rejected);
                 tracker.skipped(tp, record.offset());
-                return;
+                return false;
             }
             TrainingWindow window = ((SoftLabelReader.Accepted) outcome).window();
             if (holdout.isHeldOut(window.sampleId())) {
                 holdoutSet.add(window);
                 metrics.heldOut();
                 tracker.skipped(tp, record.offset());
-                return;
+                return false;
             }
+            boolean stepped = false;
             if (pendingRows > 0 && !window.batchKey().equals(pendingKey)) {
                 trainPending(); // another codec or temperature: it cannot share the batch
+                stepped = true;
             }
             if (pendingRows == 0) {
                 pendingSince = System.nanoTime();
@@ -317,7 +327,9 @@ public final class StudentTrainer {
             tracker.waiting(tp, record.offset());
             if (pendingRows >= config.batchSize()) {
                 trainPending();
+                stepped = true;
             }
+            return stepped;
         }
 
         private void deadLetter(ConsumerRecord<byte[], byte[]> record, SoftLabelReader.Rejected rejected) {
@@ -566,6 +578,13 @@ public final class StudentTrainer {
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         props.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "distill-student-" + config.student());
+        // Static membership: one trainer process per student, so a restarted trainer (after a crash) takes its
+        // partitions over at once instead of waiting for the dead member's session to time out. A second process
+        // of the same student is fenced off by the broker.
+        props.putIfAbsent(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, config.groupId() + "-trainer");
+        // Bounded work between polls: a poll's records are trained before the next poll.
+        props.putIfAbsent(
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(Math.max(64, 4 * config.batchSize())));
         return props;
     }
 

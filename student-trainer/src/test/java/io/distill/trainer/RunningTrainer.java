@@ -59,9 +59,14 @@ final class RunningTrainer implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         trainer.stop();
-        thread.join(120_000);
+        try {
+            thread.join(120_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted while stopping the trainer", e);
+        }
         if (thread.isAlive()) {
             fail("the trainer did not stop within 2 minutes");
         }
