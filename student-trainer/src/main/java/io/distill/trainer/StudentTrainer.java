@@ -64,6 +64,7 @@ import org.slf4j.LoggerFactory;
 public final class StudentTrainer {
     private static final Logger LOG = LoggerFactory.getLogger(StudentTrainer.class);
     static final String STAGE = "trainer";
+    private static final long IDLE_PROGRESS_NANOS = 60_000_000_000L;
 
     /** DJL's PyTorch engine allows one open GradientCollector per process: trainers in one JVM take turns. */
     private static final Object GRADIENT_TURN = new Object();
@@ -128,6 +129,7 @@ public final class StudentTrainer {
      * @throws TokenizerMismatchException when a record's tokenizer is not the student's (and the policy is to fail);
      *     a checkpoint of everything before that record is saved first
      */
+    @SuppressWarnings("try") // the HTTP server is a scope: it serves while the loop runs
     public void run() throws IOException, InterruptedException {
         try (NDManager manager = NDManager.newBaseManager()) {
             Engine.getInstance().setRandomSeed((int) config.seed());
@@ -178,6 +180,7 @@ public final class StudentTrainer {
         }
     }
 
+    @SuppressWarnings("try") // the no-grad scope is used for its effect only
     private void restore(CheckpointStore store, Gpt model, TrainStep step, TrainedLog trainedLog) throws IOException {
         Optional<Path> latest = store.latest();
         if (latest.isEmpty()) {
@@ -476,11 +479,15 @@ public final class StudentTrainer {
         private void progress(long now) {
             double seconds = (now - lastProgressNanos) / 1e9;
             double tokensPerSecond = (tokensSeen - lastProgressTokens) / seconds;
-            lastProgressNanos = now;
-            lastProgressTokens = tokensSeen;
             long lag = lag();
             metrics.throughput(tokensPerSecond);
             metrics.lag(lag);
+            boolean idle = tokensSeen == lastProgressTokens;
+            if (idle && now - lastProgressNanos < IDLE_PROGRESS_NANOS) {
+                return; // nothing moved: one line a minute is enough to show it is alive
+            }
+            lastProgressNanos = now;
+            lastProgressTokens = tokensSeen;
             LOG.info(String.format(
                     Locale.ROOT,
                     "student %s: step %,d | %,.0f tokens/s | kd %.4f | ce %.4f | loss scale %s | lag %s | dead letters %d | held out %d",
