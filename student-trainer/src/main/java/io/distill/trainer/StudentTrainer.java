@@ -14,6 +14,7 @@ import io.distill.lm.TrainStep;
 import io.distill.lm.TrainingState;
 import io.distill.schemas.CheckpointPublished;
 import io.distill.schemas.DeadLetter;
+import io.distill.schemas.TopicSetup;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,7 +30,10 @@ import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Properties;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -143,6 +147,7 @@ public final class StudentTrainer {
                     TrainedLog trainedLog = config.trainedLog().isPresent()
                             ? new TrainedLog(config.trainedLog().get())
                             : null) {
+                ensureTopics();
                 CheckpointStore store = new CheckpointStore(config.trainingDir(), config.keep());
                 restore(store, model, step, trainedLog);
                 Publisher publisher = new Publisher(config, producer);
@@ -177,6 +182,28 @@ public final class StudentTrainer {
                     LOG.info("student {} stopped at step {}", config.student(), step.steps());
                 }
             }
+        }
+    }
+
+    /**
+     * Creates the announcement topic (compacted: the latest record per student is the current model) and the
+     * dead-letter topic when they are missing; existing topics are left as their owner set them up.
+     */
+    private void ensureTopics() throws InterruptedException {
+        List<TopicSetup.Spec> specs = List.of(
+                new TopicSetup.Spec(config.checkpointsTopic(), 1, true),
+                new TopicSetup.Spec(config.deadLetterTopic(), 1, false));
+        try (Admin admin = Admin.create(config.kafka())) {
+            List<String> created = TopicSetup.ensure(admin, specs, 30_000);
+            if (!created.isEmpty()) {
+                LOG.info("created topics {}", created);
+            }
+        } catch (ExecutionException | TimeoutException | KafkaException e) {
+            LOG.warn(
+                    "could not check or create {} and {} ({}); carrying on with whatever exists",
+                    config.checkpointsTopic(),
+                    config.deadLetterTopic(),
+                    e.toString());
         }
     }
 
@@ -218,7 +245,15 @@ public final class StudentTrainer {
         if (config.httpPort() < 0) {
             return null;
         }
-        CheckpointServer server = new CheckpointServer(config.publishedRoot(), config.httpPort(), metrics);
+        CheckpointServer server;
+        try {
+            server = new CheckpointServer(config.publishedRoot(), config.httpPort(), metrics);
+        } catch (java.net.BindException e) {
+            throw new IOException(
+                    "HTTP port " + config.httpPort()
+                            + " is in use; pick another (0 for any free port, -1 for no server)",
+                    e);
+        }
         httpPort = server.port();
         publisher.serveAt(config.httpHost(), server.port());
         LOG.info(
