@@ -12,7 +12,9 @@ import io.distill.lm.Precision;
 import io.distill.lm.TrainStep;
 import io.distill.schemas.AvroSerde;
 import io.distill.schemas.CodecKind;
+import io.distill.schemas.DecodedSoftLabels;
 import io.distill.schemas.DistillSerdes;
+import io.distill.schemas.SoftLabelPayload;
 import io.distill.schemas.SoftLabels;
 import io.distill.schemas.TopicSetup;
 import java.io.PrintStream;
@@ -20,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
@@ -223,13 +226,7 @@ public final class TrainerBenchmark {
                 // The stand-in teacher's context may be shorter than the student's: label the first part and
                 // repeat its payload so every position carries a real top-32 distribution.
                 SoftLabels head = teacher.labelWindow(
-                        "bench-" + i,
-                        0,
-                        java.util.Arrays.copyOf(window, teacherLength + 1),
-                        CodecKind.TOPK,
-                        32,
-                        2f,
-                        random);
+                        "bench-" + i, 0, Arrays.copyOf(window, teacherLength + 1), CodecKind.TOPK, 32, 2f, random);
                 out.add(stretch(head, window, teacherLength));
             }
             return out;
@@ -242,7 +239,7 @@ public final class TrainerBenchmark {
         if (l == headLength) {
             return head;
         }
-        var decoded = io.distill.schemas.SoftLabelPayload.unpack(head, ByteTokenizer.VOCAB_SIZE);
+        DecodedSoftLabels decoded = SoftLabelPayload.unpack(head, ByteTokenizer.VOCAB_SIZE);
         int[][] ids = new int[l][];
         float[][] logProbs = new float[l][];
         float[] lse = new float[l];
@@ -251,7 +248,7 @@ public final class TrainerBenchmark {
             logProbs[t] = decoded.logProbs()[t % headLength];
             lse[t] = head.getLogSumExp().get(t % headLength);
         }
-        var packed = io.distill.schemas.SoftLabelPayload.packTopK(ids, logProbs, lse);
+        SoftLabelPayload.Packed packed = SoftLabelPayload.packTopK(ids, logProbs, lse);
         List<Integer> tokens = new ArrayList<>();
         for (int id : window) {
             tokens.add(id);
