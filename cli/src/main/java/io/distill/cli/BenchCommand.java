@@ -35,8 +35,10 @@ import picocli.CommandLine.Spec;
             "Examples:",
             "  distill bench",
             "  distill bench --sizes student-1m --precisions bf16 --steps 20",
+            "  distill bench trainer      (the student trainer against the bare training loop)",
             ""
-        })
+        },
+        subcommands = {BenchTrainerCommand.class})
 final class BenchCommand implements Callable<Integer> {
     private static final Pattern RESULT = Pattern.compile("RESULT .*tokens_per_s=([0-9.]+)");
 

@@ -30,6 +30,8 @@ import picocli.CommandLine.ScopeType;
             PretrainCommand.class,
             EvalCommand.class,
             GenerateCommand.class,
+            TrainCommand.class,
+            CheckpointsCommand.class,
             BenchCommand.class,
             CommandLine.HelpCommand.class
         },

@@ -1,0 +1,98 @@
+package io.distill.cli;
+
+import io.distill.client.CheckpointClient;
+import io.distill.client.CheckpointRefusedException;
+import io.distill.schemas.CheckpointPublished;
+import io.distill.schemas.Topics;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(
+        name = "checkpoints",
+        description = {
+            "Published student checkpoints: list the current one of each student, pull it (download, verify "
+                    + "sha256, unpack), or follow new ones as they are published.",
+            "",
+            "Examples:",
+            "  distill checkpoints list",
+            "  distill checkpoints pull --student small --out models",
+            "  distill checkpoints follow --student small --out models",
+            ""
+        },
+        subcommands = {
+            CheckpointsListCommand.class,
+            CheckpointsPullCommand.class,
+            CheckpointsFollowCommand.class,
+            CommandLine.HelpCommand.class
+        })
+final class CheckpointsCommand implements Runnable {
+    @picocli.CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** The options the three subcommands share. */
+    static final class Common {
+        @Option(
+                names = "--checkpoints-topic",
+                defaultValue = Topics.CHECKPOINTS,
+                paramLabel = "TOPIC",
+                description = "The announcement topic (default: ${DEFAULT-VALUE}).")
+        String topic;
+
+        @Option(names = "--student", paramLabel = "NAME", description = "Only this student (default: every student).")
+        String student;
+
+        Optional<String> student() {
+            return Optional.ofNullable(student);
+        }
+
+        CheckpointClient client(KafkaOptions kafka, Path workDir) {
+            return new CheckpointClient(kafka.clientProperties(), topic, workDir);
+        }
+    }
+
+    /** One line per announcement: student, version, step, tokens, format, size, age, holdout figure, uri. */
+    static String describe(CheckpointPublished a) {
+        Map<String, Double> m = new TreeMap<>(a.getMetrics());
+        Double bpb = m.get("holdout_bits_per_byte");
+        return String.format(
+                Locale.ROOT,
+                "%s v%d  step %,d  %,d tokens  %s  %,d bytes  %s  holdout %s bits/byte  %s",
+                a.getStudent(),
+                a.getVersion(),
+                a.getStep(),
+                a.getTokensSeen(),
+                a.getFormat().name().toLowerCase(Locale.ROOT),
+                a.getSizeBytes(),
+                Instant.ofEpochMilli(a.getCreatedAt().toEpochMilli()),
+                bpb == null ? "-" : String.format(Locale.ROOT, "%.3f", bpb),
+                a.getUri());
+    }
+
+    /** Pulls one announcement and tells where it went, or fails in one line. */
+    static Path pull(CheckpointClient client, CheckpointPublished a, Path out, PrintWriter stdout) {
+        try {
+            Path dir = client.pull(a, out);
+            stdout.println("pulled " + a.getStudent() + " v" + a.getVersion() + " (sha256 verified) to " + dir);
+            stdout.flush();
+            return dir;
+        } catch (CheckpointRefusedException e) {
+            throw new CliException(CliException.FAILED, e.getMessage(), e);
+        } catch (IOException e) {
+            throw new CliException(CliException.FAILED, "cannot pull " + a.getUri() + ": " + e.getMessage(), e);
+        }
+    }
+}

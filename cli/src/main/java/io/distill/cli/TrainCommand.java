@@ -1,0 +1,306 @@
+package io.distill.cli;
+
+import io.distill.lm.LmConfig;
+import io.distill.lm.PrecisionChoice;
+import io.distill.lm.WeightFormat;
+import io.distill.schemas.Topics;
+import io.distill.trainer.StudentTrainer;
+import io.distill.trainer.TokenizerMismatchException;
+import io.distill.trainer.TrainerConfig;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.OptionalDouble;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(
+        name = "train",
+        description = {
+            "Train a student model continuously from the teacher's soft labels, and publish its checkpoints.",
+            "",
+            "Reads --soft-labels-topic (read_committed, consumer group distill-student-NAME), trains with "
+                    + "alpha * T^2 * KD + (1 - alpha) * CE, and saves checkpoints (weights, optimizer, consumed "
+                    + "offsets) every N steps, every S seconds and at shutdown: a restart, even after kill -9, "
+                    + "trains every record exactly once. A --holdout-percent slice of sample ids is never trained "
+                    + "on and measures each checkpoint (bits/byte, KL to the teacher, top-1 agreement, the "
+                    + "teacher's own bits/byte). Each checkpoint is published as one zip under "
+                    + "CHECKPOINT_DIR/published/NAME/ and announced on --checkpoints-topic; the trainer serves it "
+                    + "over HTTP with /healthz, /metrics (Prometheus) and /status. Bad records go to the "
+                    + "dead-letter topic. SIGTERM or Ctrl-C: finish the step, checkpoint, exit.",
+            "",
+            "Examples:",
+            "  distill train --student small --size student-1m",
+            "  distill train --student tiny --size tiny --checkpoint-every-steps 100 --http-port 8082",
+            ""
+        })
+final class TrainCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    KafkaOptions kafka;
+
+    @Option(
+            names = "--student",
+            defaultValue = "student",
+            paramLabel = "NAME",
+            description = "The student's name: its consumer group, checkpoint directory and announcement key; "
+                    + "letters, digits, '.', '_', '-' (default: ${DEFAULT-VALUE}).")
+    String student;
+
+    @Option(
+            names = "--size",
+            defaultValue = "student-1m",
+            paramLabel = "SIZE",
+            description = "Model size: tiny, student-1m, teacher-15m (default: ${DEFAULT-VALUE}).")
+    String size;
+
+    @Option(
+            names = "--soft-labels-topic",
+            defaultValue = Topics.SOFT_LABELS,
+            paramLabel = "TOPIC",
+            description = "Where the teacher's soft labels are read (default: ${DEFAULT-VALUE}).")
+    String softLabelsTopic;
+
+    @Option(
+            names = "--checkpoints-topic",
+            defaultValue = Topics.CHECKPOINTS,
+            paramLabel = "TOPIC",
+            description = "Where checkpoints are announced; created compacted if missing (default: ${DEFAULT-VALUE}).")
+    String checkpointsTopic;
+
+    @Option(
+            names = "--dead-letter-topic",
+            defaultValue = Topics.DEAD_LETTERS,
+            paramLabel = "TOPIC",
+            description = "Where unusable records go (default: ${DEFAULT-VALUE}).")
+    String deadLetterTopic;
+
+    @Option(names = "--group", paramLabel = "GROUP", description = "Consumer group (default: distill-student-NAME).")
+    String group;
+
+    @Option(
+            names = "--alpha",
+            defaultValue = "0.9",
+            paramLabel = "A",
+            description = "Weight of the distillation term against the hard-label term (default: ${DEFAULT-VALUE}).")
+    float alpha;
+
+    @Option(
+            names = "--precision",
+            defaultValue = "auto",
+            paramLabel = "fp32|bf16|fp16|auto",
+            description = "Precision of the matrix products (default: ${DEFAULT-VALUE}: bf16 on CPUs with native "
+                    + "bf16, fp16 with loss scaling on CUDA, else fp32).")
+    String precision;
+
+    @Option(
+            names = "--lr",
+            defaultValue = "1e-3",
+            paramLabel = "RATE",
+            description = "Learning rate after warmup, then constant (default: ${DEFAULT-VALUE}).")
+    float learningRate;
+
+    @Option(
+            names = "--warmup",
+            defaultValue = "100",
+            paramLabel = "STEPS",
+            description = "Linear warmup steps (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(
+            names = "--batch",
+            defaultValue = "8",
+            paramLabel = "N",
+            description = "Windows per step (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(
+            names = "--batch-wait",
+            defaultValue = "5s",
+            paramLabel = "DURATION",
+            converter = DurationConverter.class,
+            description = "How long a partly filled batch waits for more records before it is trained as it is "
+                    + "(default: ${DEFAULT-VALUE}).")
+    Duration batchWait;
+
+    @Option(
+            names = "--seed",
+            defaultValue = "1",
+            paramLabel = "N",
+            description = "Seed of a fresh student's initialisation (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(
+            names = "--checkpoint-dir",
+            defaultValue = "distill-data/checkpoints",
+            paramLabel = "DIR",
+            description = "Checkpoints (training/NAME/) and published artifacts (published/NAME/) "
+                    + "(default: ${DEFAULT-VALUE}).")
+    Path checkpointDir;
+
+    @Option(
+            names = "--checkpoint-every-steps",
+            defaultValue = "500",
+            paramLabel = "N",
+            description = "Checkpoint after this many steps; 0: not by steps (default: ${DEFAULT-VALUE}).")
+    long checkpointEverySteps;
+
+    @Option(
+            names = "--checkpoint-every-seconds",
+            defaultValue = "300",
+            paramLabel = "S",
+            description = "Checkpoint after this many seconds; 0: not by time (default: ${DEFAULT-VALUE}).")
+    long checkpointEverySeconds;
+
+    @Option(
+            names = "--keep",
+            defaultValue = "3",
+            paramLabel = "K",
+            description = "Checkpoints and published artifacts to keep (default: ${DEFAULT-VALUE}).")
+    int keep;
+
+    @Option(
+            names = "--publish-format",
+            defaultValue = "fp16",
+            paramLabel = "fp16|int8|fp32",
+            description = "Weight format of published checkpoints (default: ${DEFAULT-VALUE}).")
+    String publishFormat;
+
+    @Option(
+            names = "--publish-max-regression-percent",
+            paramLabel = "P",
+            description = "Hold back a checkpoint whose holdout bits/byte is more than P% worse than the best "
+                    + "published one (default: publish every checkpoint).")
+    Double publishMaxRegressionPercent;
+
+    @Option(
+            names = "--http-port",
+            defaultValue = "8081",
+            paramLabel = "PORT",
+            description = "Port for artifacts, /healthz, /metrics and /status; 0 for any free port, -1 for no "
+                    + "server, when artifacts are announced as file:// URIs (default: ${DEFAULT-VALUE}).")
+    int httpPort;
+
+    @Option(
+            names = "--http-host",
+            defaultValue = "localhost",
+            paramLabel = "HOST",
+            description = "Host name put in announced artifact URLs (default: ${DEFAULT-VALUE}).")
+    String httpHost;
+
+    @Option(
+            names = "--holdout-percent",
+            defaultValue = "1",
+            paramLabel = "P",
+            description = "Share of sample ids (by hash) never trained on, the evaluation set (default: "
+                    + "${DEFAULT-VALUE}).")
+    double holdoutPercent;
+
+    @Option(
+            names = "--holdout-windows",
+            defaultValue = "256",
+            paramLabel = "N",
+            description = "Size of the rolling evaluation set (default: ${DEFAULT-VALUE}).")
+    int holdoutWindows;
+
+    @Option(
+            names = "--on-tokenizer-mismatch",
+            defaultValue = "fail",
+            paramLabel = "fail|dead-letter",
+            description = "A record made with another tokenizer stops the trainer, or goes to the dead-letter "
+                    + "topic (default: ${DEFAULT-VALUE}).")
+    String onTokenizerMismatch;
+
+    @Option(
+            names = "--progress-every",
+            defaultValue = "5s",
+            paramLabel = "DURATION",
+            converter = DurationConverter.class,
+            description = "At most one progress line this often (default: ${DEFAULT-VALUE}).")
+    Duration progressEvery;
+
+    @Option(names = "--trained-log", hidden = true, paramLabel = "FILE", description = "Test support.")
+    Path trainedLog;
+
+    @Override
+    public Integer call() throws Exception {
+        TrainerConfig config = config();
+        spec.commandLine().getErr().println("train: " + student + " precision " + ModelFiles.precision(precision));
+        kafka.connectAdmin().close(); // an unreachable broker fails here, in one line
+        StudentTrainer trainer = new StudentTrainer(config);
+        CountDownLatch done = new CountDownLatch(1);
+        Thread hook = new Thread(
+                () -> {
+                    trainer.stop();
+                    try {
+                        done.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                },
+                "train-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            trainer.run();
+        } catch (TokenizerMismatchException e) {
+            throw new CliException(CliException.FAILED, e.getMessage(), e);
+        } catch (IOException e) {
+            throw new CliException(CliException.FAILED, e.getMessage(), e);
+        } finally {
+            done.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // shutting down already: the hook is what stopped us
+            }
+        }
+        return 0;
+    }
+
+    TrainerConfig config() {
+        LmConfig model = PretrainCommand.named(size);
+        PrecisionChoice choice = ModelFiles.precision(precision);
+        WeightFormat format;
+        TrainerConfig.OnTokenizerMismatch mismatch;
+        try {
+            format = WeightFormat.fromId(publishFormat.trim().toLowerCase(Locale.ROOT));
+            mismatch = switch (onTokenizerMismatch.trim().toLowerCase(Locale.ROOT)) {
+                case "fail" -> TrainerConfig.OnTokenizerMismatch.FAIL;
+                case "dead-letter" -> TrainerConfig.OnTokenizerMismatch.DEAD_LETTER;
+                default ->
+                    throw new IllegalArgumentException(
+                            "--on-tokenizer-mismatch must be fail or dead-letter, got " + onTokenizerMismatch);
+            };
+            return TrainerConfig.builder(student, model, kafka.clientProperties(), checkpointDir)
+                    .precision(choice.precision())
+                    .groupId(group)
+                    .topics(softLabelsTopic, checkpointsTopic, deadLetterTopic)
+                    .alpha(alpha)
+                    .learningRate(learningRate, warmup)
+                    .batch(batch, batchWait)
+                    .seed(seed)
+                    .checkpointEvery(checkpointEverySteps, Duration.ofSeconds(checkpointEverySeconds), keep)
+                    .publish(
+                            format,
+                            publishMaxRegressionPercent == null
+                                    ? OptionalDouble.empty()
+                                    : OptionalDouble.of(publishMaxRegressionPercent))
+                    .http(httpPort, httpHost)
+                    .holdout(holdoutPercent, holdoutWindows)
+                    .onTokenizerMismatch(mismatch)
+                    .progressEvery(progressEvery)
+                    .trainedLog(trainedLog)
+                    .build();
+        } catch (IllegalArgumentException e) {
+            throw new CliException(CliException.BAD_INPUT, e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,155 @@
+package io.distill.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import io.distill.kafkakit.EmbeddedKafkaBroker;
+import io.distill.kafkakit.KafkaBrokerExtension;
+import io.distill.lm.Gpt;
+import io.distill.lm.LmConfig;
+import io.distill.lm.ModelBundle;
+import io.distill.schemas.CodecKind;
+import io.distill.schemas.DistillSerdes;
+import io.distill.schemas.SoftLabels;
+import io.distill.trainer.LocalTeacher;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** `distill train` as its own process, stopped by SIGTERM, then `distill checkpoints list` and `pull`. */
+@ExtendWith(KafkaBrokerExtension.class)
+class TrainCommandIT {
+    private final EmbeddedKafkaBroker broker;
+
+    TrainCommandIT(EmbeddedKafkaBroker broker) {
+        this.broker = broker;
+    }
+
+    @Test
+    void trainPublishesOnSigtermAndCheckpointsListAndPullFindIt(@TempDir Path dir) throws Exception {
+        String topic = "cli-train-labels";
+        produce(topic);
+        Path checkpoints = dir.resolve("checkpoints");
+        List<String> command = List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m",
+                "-Dai.djl.offline=true",
+                "-cp",
+                System.getProperty("java.class.path"),
+                Distill.class.getName(),
+                "train",
+                "--student",
+                "cli-student",
+                "--size",
+                "tiny",
+                "--precision",
+                "fp32",
+                "--bootstrap",
+                broker.bootstrapServers(),
+                "--soft-labels-topic",
+                topic,
+                "--checkpoints-topic",
+                "cli.checkpoints",
+                "--checkpoint-dir",
+                checkpoints.toString(),
+                "--checkpoint-every-steps",
+                "0",
+                "--checkpoint-every-seconds",
+                "0",
+                "--batch-wait",
+                "200ms",
+                "--http-port",
+                "-1",
+                "--holdout-percent",
+                "10");
+        Path output = dir.resolve("train.out");
+        Process train = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(output.toFile())
+                .start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (!Files.readString(output).contains("| lag 0 |")) { // a progress line after the whole stream
+                assertTrue(train.isAlive(), "train exited early: " + Files.readString(output));
+                assertTrue(System.nanoTime() < deadline, "no progress: " + Files.readString(output));
+                Thread.sleep(100);
+            }
+            Thread.sleep(1000); // the last partial batch (untrained ones are simply read again next time)
+        } finally {
+            train.destroy(); // SIGTERM: finish the step, checkpoint, publish, exit
+        }
+        assertTrue(train.waitFor(60, TimeUnit.SECONDS), "stops on SIGTERM");
+        String log = Files.readString(output);
+        assertTrue(log.contains("saved (at shutdown)"), log);
+        assertTrue(log.contains("published cli-student version"), log);
+
+        CliRun list = CliRun.of(
+                "checkpoints",
+                "list",
+                "--bootstrap",
+                broker.bootstrapServers(),
+                "--checkpoints-topic",
+                "cli.checkpoints");
+        assertEquals(0, list.exitCode(), list.err());
+        assertTrue(list.out().startsWith("cli-student v"), list.out());
+        assertTrue(list.out().contains("fp16") && list.out().contains("file:"), list.out());
+
+        Path out = dir.resolve("pulled");
+        CliRun pull = CliRun.of(
+                "checkpoints",
+                "pull",
+                "--bootstrap",
+                broker.bootstrapServers(),
+                "--checkpoints-topic",
+                "cli.checkpoints",
+                "--student",
+                "cli-student",
+                "--out",
+                out.toString());
+        assertEquals(0, pull.exitCode(), pull.err());
+        assertTrue(pull.out().contains("sha256 verified"), pull.out());
+        Path version;
+        try (Stream<Path> versions = Files.list(out.resolve("cli-student"))) {
+            version = versions.findFirst().orElseThrow();
+        }
+        try (NDManager m = NDManager.newBaseManager()) {
+            assertEquals(LmConfig.named("tiny"), ModelBundle.load(version, m).config());
+        }
+        CliRun generate = CliRun.of("generate", "--model", version.toString(), "--prompt", "the ", "--tokens", "20");
+        assertEquals(0, generate.exitCode(), generate.err());
+    }
+
+    private int produce(String topic) {
+        List<SoftLabels> labels = new ArrayList<>();
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Engine.getInstance().setRandomSeed(5);
+            LocalTeacher teacher = new LocalTeacher(Gpt.create(LmConfig.named("tiny"), manager), manager, "stand-in");
+            for (int i = 0; i < 30; i++) {
+                String text = ("a student learns from a teacher over kafka, line " + i + ". ").repeat(4);
+                labels.addAll(teacher.label("doc-" + i, text, 64, CodecKind.SAMPLED, 12, 1f, i));
+            }
+        }
+        var serde = DistillSerdes.softLabels();
+        Map<String, Object> props = Map.of("bootstrap.servers", broker.bootstrapServers());
+        try (var producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (SoftLabels s : labels) {
+                producer.send(
+                        new ProducerRecord<>(topic, s.getSampleId().getBytes(StandardCharsets.UTF_8), serde.encode(s)));
+            }
+        }
+        return labels.size();
+    }
+}

@@ -1,0 +1,99 @@
+package io.distill.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.distill.lm.LmConfig;
+import io.distill.lm.WeightFormat;
+import io.distill.trainer.TrainerConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** `distill train` and `distill checkpoints` options, without a broker. */
+class TrainCommandTest {
+
+    @Test
+    void trainAndCheckpointsHaveHelpWithExamples() {
+        for (String command : new String[] {"train", "checkpoints"}) {
+            CliRun run = CliRun.of(command, "--help");
+            assertEquals(0, run.exitCode(), command);
+            assertTrue(run.out().contains("Examples:"), command + ": " + run.out());
+            assertTrue(run.out().contains("distill " + command), command + ": " + run.out());
+        }
+        CliRun checkpoints = CliRun.of("checkpoints", "--help");
+        for (String sub : new String[] {"list", "pull", "follow"}) {
+            assertTrue(checkpoints.out().contains(sub), checkpoints.out());
+        }
+    }
+
+    @Test
+    void everyTrainOptionHasADefault() {
+        TrainerConfig c = parse(Map.of());
+        assertEquals("student", c.student());
+        assertEquals("distill-student-student", c.groupId());
+        assertEquals(LmConfig.named("student-1m"), c.model());
+        assertEquals(0.9f, c.alpha());
+        assertEquals(500, c.checkpointEverySteps());
+        assertEquals(Duration.ofSeconds(300), c.checkpointEvery());
+        assertEquals(3, c.keep());
+        assertEquals(WeightFormat.FP16, c.publishFormat());
+        assertTrue(c.publishMaxRegressionPercent().isEmpty());
+        assertEquals(8081, c.httpPort());
+        assertEquals(1.0, c.holdoutPercent());
+        assertEquals(TrainerConfig.OnTokenizerMismatch.FAIL, c.tokenizerMismatch());
+        assertEquals(Path.of("distill-data/checkpoints"), c.checkpointDir());
+        assertEquals("localhost:9092", c.kafka().get("bootstrap.servers"));
+    }
+
+    @Test
+    void trainOptionsComeFromDistillVariablesAndFlagsWin() {
+        TrainerConfig c = parse(
+                Map.of(
+                        "DISTILL_STUDENT", "envy",
+                        "DISTILL_SIZE", "tiny",
+                        "DISTILL_CHECKPOINT_EVERY_STEPS", "7",
+                        "DISTILL_PUBLISH_FORMAT", "int8",
+                        "DISTILL_PUBLISH_MAX_REGRESSION_PERCENT", "2.5",
+                        "DISTILL_HOLDOUT_PERCENT", "3",
+                        "DISTILL_ON_TOKENIZER_MISMATCH", "dead-letter",
+                        "DISTILL_BOOTSTRAP", "kafka:29092"),
+                "--student",
+                "flagged");
+        assertEquals("flagged", c.student());
+        assertEquals(LmConfig.named("tiny"), c.model());
+        assertEquals(7, c.checkpointEverySteps());
+        assertEquals(WeightFormat.INT8, c.publishFormat());
+        assertEquals(2.5, c.publishMaxRegressionPercent().getAsDouble());
+        assertEquals(3.0, c.holdoutPercent());
+        assertEquals(TrainerConfig.OnTokenizerMismatch.DEAD_LETTER, c.tokenizerMismatch());
+        assertEquals("kafka:29092", c.kafka().get("bootstrap.servers"));
+    }
+
+    @Test
+    void badValuesAreOneLineBeforeAnyNetworkWork() {
+        for (String[] args : new String[][] {
+            {"train", "--publish-format", "fp8"},
+            {"train", "--student", "../etc"},
+            {"train", "--size", "huge"},
+            {"train", "--on-tokenizer-mismatch", "ignore"},
+            {"train", "--holdout-percent", "120"},
+        }) {
+            CliRun run = CliRun.of(args);
+            assertEquals(CliException.BAD_INPUT, run.exitCode(), String.join(" ", args) + ": " + run.err());
+            assertEquals(1, run.errLines().length, run.err());
+        }
+    }
+
+    private static TrainerConfig parse(Map<String, String> env, String... flags) {
+        CommandLine cl = Distill.commandLine(env);
+        String[] args = new String[flags.length + 1];
+        args[0] = "train";
+        System.arraycopy(flags, 0, args, 1, flags.length);
+        cl.parseArgs(args);
+        TrainCommand train = cl.getSubcommands().get("train").getCommand();
+        return train.config();
+    }
+}

@@ -1,0 +1,138 @@
+package io.distill.trainer;
+
+import io.distill.lm.ByteTokenizer;
+import io.distill.schemas.AvroDecodeException;
+import io.distill.schemas.AvroSerde;
+import io.distill.schemas.CodecKind;
+import io.distill.schemas.DecodedSoftLabels;
+import io.distill.schemas.DistillSerdes;
+import io.distill.schemas.InvalidSoftLabelsException;
+import io.distill.schemas.SoftLabelPayload;
+import io.distill.schemas.SoftLabels;
+import io.distill.schemas.TeacherIdentity;
+import java.util.List;
+import java.util.OptionalDouble;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * Turns a raw soft-label record into a {@link TrainingWindow}, or says why it cannot be used. Every check happens
+ * here, before anything reaches the model: Avro decoding, the teacher's tokenizer against the student's, token ids
+ * inside the vocabulary, the payload's layout and finiteness.
+ */
+final class SoftLabelReader {
+
+    /** Reasons of the checks made here, beside the decoders' own ({@link AvroDecodeException.Reason}, ...). */
+    static final String TOKENIZER_MISMATCH = "TOKENIZER_MISMATCH";
+
+    static final String MALFORMED_PAYLOAD = InvalidSoftLabelsException.Reason.MALFORMED_PAYLOAD.name();
+    static final String NON_FINITE = InvalidSoftLabelsException.Reason.NON_FINITE.name();
+
+    /** What became of a record. */
+    sealed interface Outcome permits Accepted, Rejected {}
+
+    record Accepted(TrainingWindow window) implements Outcome {}
+
+    /** @param reason machine readable, for the dead-letter header and the counter */
+    record Rejected(String reason, String detail) implements Outcome {}
+
+    private final AvroSerde<SoftLabels> serde = DistillSerdes.softLabels();
+    private final ByteTokenizer tokenizer;
+    private final int vocab;
+    private final TrainerConfig.OnTokenizerMismatch onMismatch;
+
+    /** @param vocab the student's vocabulary size */
+    SoftLabelReader(ByteTokenizer tokenizer, int vocab, TrainerConfig.OnTokenizerMismatch onMismatch) {
+        this.tokenizer = tokenizer;
+        this.vocab = vocab;
+        this.onMismatch = onMismatch;
+    }
+
+    /**
+     * @throws TokenizerMismatchException when the teacher's tokenizer differs and the policy is to fail
+     */
+    Outcome read(ConsumerRecord<byte[], byte[]> record) {
+        SoftLabels labels;
+        try {
+            labels = serde.decode(record.value());
+        } catch (AvroDecodeException e) {
+            return new Rejected(e.reason().name(), e.getMessage());
+        }
+        String mismatch = tokenizerMismatch(labels.getTeacher());
+        if (mismatch != null) {
+            String message = "soft labels of " + labels.getSampleId() + "#" + labels.getWindow() + " at "
+                    + record.topic() + "-" + record.partition() + "@" + record.offset() + ": " + mismatch;
+            if (onMismatch == TrainerConfig.OnTokenizerMismatch.FAIL) {
+                throw new TokenizerMismatchException(message
+                        + " (fix the teacher or the student; --on-tokenizer-mismatch dead-letter skips such records)");
+            }
+            return new Rejected(TOKENIZER_MISMATCH, message);
+        }
+        float temperature = labels.getTemperature();
+        if (!Float.isFinite(temperature)) {
+            return new Rejected(NON_FINITE, "temperature is " + temperature);
+        }
+        if (!(temperature > 0f)) {
+            return new Rejected(MALFORMED_PAYLOAD, "temperature must be positive, got " + temperature);
+        }
+        if (labels.getSampleId().isEmpty()) {
+            return new Rejected(MALFORMED_PAYLOAD, "empty sample id");
+        }
+        List<Integer> tokenList = labels.getTokens();
+        int[] tokens = new int[tokenList.size()];
+        for (int i = 0; i < tokens.length; i++) {
+            int id = tokenList.get(i);
+            if (id < 0 || id >= vocab) {
+                return new Rejected(
+                        MALFORMED_PAYLOAD, "token " + id + " at " + i + " outside the vocabulary of " + vocab);
+            }
+            tokens[i] = id;
+        }
+        int codecSize = labels.getCodec().getSize();
+        if (codecSize < 1 || (labels.getCodec().getKind() == CodecKind.TOPK && codecSize > vocab)) {
+            return new Rejected(MALFORMED_PAYLOAD, "codec size " + codecSize + " for a vocabulary of " + vocab);
+        }
+        DecodedSoftLabels soft;
+        try {
+            soft = SoftLabelPayload.unpack(labels, vocab);
+        } catch (InvalidSoftLabelsException e) {
+            return new Rejected(e.reason().name(), e.getMessage());
+        }
+        OptionalDouble targetNats = OptionalDouble.empty();
+        if (labels.getTargetNats() != null) {
+            float nats = labels.getTargetNats();
+            if (!Float.isFinite(nats) || nats < 0f) {
+                return new Rejected(NON_FINITE, "targetNats is " + nats);
+            }
+            targetNats = OptionalDouble.of(nats);
+        }
+        return new Accepted(new TrainingWindow(
+                labels.getSampleId(),
+                labels.getWindow(),
+                tokens,
+                soft,
+                temperature,
+                codecSize,
+                targetNats,
+                new TopicPartition(record.topic(), record.partition()),
+                record.offset()));
+    }
+
+    /** A sentence naming both sides when the teacher's tokenizer is not the student's, else null. */
+    private String tokenizerMismatch(TeacherIdentity teacher) {
+        boolean same = teacher.getTokenizerId().equals(tokenizer.id())
+                && teacher.getTokenizerChecksum().equals(tokenizer.checksum())
+                && teacher.getVocabSize() == vocab;
+        if (same) {
+            return null;
+        }
+        return "teacher " + teacher.getModelId() + " v" + teacher.getModelVersion() + " uses tokenizer "
+                + describe(teacher.getTokenizerId(), teacher.getTokenizerChecksum(), teacher.getVocabSize())
+                + ", the student uses " + describe(tokenizer.id(), tokenizer.checksum(), vocab);
+    }
+
+    private static String describe(String id, String checksum, int vocab) {
+        String shortSum = checksum.length() > 12 ? checksum.substring(0, 12) + "..." : checksum;
+        return id + " (checksum " + shortSum + ", vocab " + vocab + ")";
+    }
+}

@@ -1,0 +1,106 @@
+package io.distill.trainer;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CheckpointServerTest {
+
+    @Test
+    void resolvesVersionsAndLatestInsideThePublishedDirectory(@TempDir Path root) throws Exception {
+        Path alice = Files.createDirectories(root.resolve("alice"));
+        Files.writeString(alice.resolve("100.zip"), "v100");
+        Files.writeString(alice.resolve("20.zip"), "v20");
+        assertEquals(alice.resolve("100.zip"), ok(root, "/checkpoints/alice/100"));
+        assertEquals(alice.resolve("100.zip"), ok(root, "/checkpoints/alice/latest"), "numeric order, not text");
+        assertEquals(404, CheckpointServer.resolve(root, "/checkpoints/alice/7").status());
+        assertEquals(
+                404, CheckpointServer.resolve(root, "/checkpoints/bob/latest").status());
+    }
+
+    @Test
+    void refusesPathTraversalInEveryEncoding(@TempDir Path base) throws Exception {
+        Path root = Files.createDirectories(base.resolve("published"));
+        Files.createDirectories(root.resolve("alice"));
+        Files.writeString(base.resolve("secret.zip"), "secret");
+        Files.writeString(root.resolve("alice").resolve("1.zip"), "v1");
+        String[] attacks = {
+            "/checkpoints/../secret",
+            "/checkpoints/alice/../../secret",
+            "/checkpoints/%2e%2e/secret",
+            "/checkpoints/alice/%2e%2e%2f%2e%2e%2fsecret",
+            "/checkpoints/alice/..%2F..%2Fsecret",
+            "/checkpoints/alice/..%5C..%5Csecret",
+            "/checkpoints/..",
+            "/checkpoints/alice/.",
+            "/checkpoints/%2Ftmp/1",
+            "/checkpoints/alice/1%00",
+            "/checkpoints/alice/1/extra",
+            "/checkpoints//1",
+            "/checkpoints/al ice/1",
+        };
+        for (String attack : attacks) {
+            int status = CheckpointServer.resolve(root, attack).status();
+            assertTrue(status == 400 || status == 404, attack + " gave " + status);
+        }
+    }
+
+    @Test
+    void servesArtifactsHealthMetricsAndStatusOverHttp(@TempDir Path root) throws Exception {
+        Path alice = Files.createDirectories(root.resolve("alice"));
+        byte[] artifact = {1, 2, 3, 4, 5};
+        Files.write(alice.resolve("3.zip"), artifact);
+        Files.writeString(root.resolve("outside.zip"), "no");
+        TrainerMetrics metrics = new TrainerMetrics("alice");
+        metrics.running(true);
+        metrics.stepped(3, 1536, 2.5f, 1.25f, 3.5f, 1f);
+        metrics.deadLetter("NON_FINITE");
+        try (CheckpointServer server = new CheckpointServer(root, 0, metrics)) {
+            HttpClient http = HttpClient.newHttpClient();
+            String base = "http://127.0.0.1:" + server.port();
+            HttpResponse<byte[]> latest = http.send(
+                    HttpRequest.newBuilder(URI.create(base + "/checkpoints/alice/latest"))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            assertEquals(200, latest.statusCode());
+            assertArrayEquals(artifact, latest.body());
+            assertEquals(
+                    "3", latest.headers().firstValue("X-Checkpoint-Version").orElseThrow());
+            assertEquals(
+                    400,
+                    get(http, base + "/checkpoints/alice/..%2F..%2Foutside").statusCode());
+            assertEquals(404, get(http, base + "/checkpoints/alice/4").statusCode());
+            HttpResponse<String> health = get(http, base + "/healthz");
+            assertEquals(200, health.statusCode());
+            HttpResponse<String> prom = get(http, base + "/metrics");
+            assertTrue(prom.body().contains("distill_trainer_steps_total{student=\"alice\"} 3"), prom.body());
+            assertTrue(
+                    prom.body()
+                            .contains("distill_trainer_dead_letters_total{student=\"alice\",reason=\"NON_FINITE\"} 1"),
+                    prom.body());
+            String status = get(http, base + "/status").body();
+            assertTrue(status.contains("\"step\":3") && status.contains("\"consumerLag\""), status);
+            metrics.running(false);
+            assertEquals(503, get(http, base + "/healthz").statusCode());
+        }
+    }
+
+    private static Path ok(Path root, String path) throws Exception {
+        CheckpointServer.Lookup lookup = CheckpointServer.resolve(root, path);
+        assertEquals(200, lookup.status(), path + ": " + lookup.message());
+        return lookup.file().orElseThrow();
+    }
+
+    private static HttpResponse<String> get(HttpClient http, String url) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+}
