@@ -1,5 +1,6 @@
 package io.distill.cli;
 
+import io.distill.cli.demo.DemoCommand;
 import java.io.PrintWriter;
 import java.util.Map;
 import picocli.CommandLine;
@@ -32,6 +33,7 @@ import picocli.CommandLine.ScopeType;
             GenerateCommand.class,
             TrainCommand.class,
             CheckpointsCommand.class,
+            DemoCommand.class,
             BenchCommand.class,
             CommandLine.HelpCommand.class
         },

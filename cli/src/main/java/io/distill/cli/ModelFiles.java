@@ -13,11 +13,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Model directories and precision flags as the commands take them, with one-line errors. */
-final class ModelFiles {
+public final class ModelFiles {
     private ModelFiles() {}
 
     /** Loads a model bundle or checkpoint directory. */
-    static Gpt load(Path dir, Precision precision, NDManager manager) {
+    public static Gpt load(Path dir, Precision precision, NDManager manager) {
         if (!Files.isDirectory(dir)) {
             throw new CliException(
                     CliException.BAD_INPUT, "no model directory at " + dir + " (make one with `distill pretrain`)");
@@ -33,7 +33,7 @@ final class ModelFiles {
     }
 
     /** Resolves --precision for the CPU this runs on. */
-    static PrecisionChoice precision(String flag) {
+    public static PrecisionChoice precision(String flag) {
         try {
             return PrecisionChoice.resolve(flag, Device.cpu(), PrecisionChoice.cpuFlags());
         } catch (IllegalArgumentException e) {
@@ -45,7 +45,7 @@ final class ModelFiles {
     static final String BUILTIN_CORPUS = "builtin";
 
     /** Reads a corpus file, or the built-in demo corpus, with the errors a user can act on. */
-    static byte[] readCorpus(Path file) {
+    public static byte[] readCorpus(Path file) {
         if (file.toString().equals(BUILTIN_CORPUS)) {
             try (InputStream in = ModelFiles.class.getResourceAsStream("/demo-corpus.txt")) {
                 if (in == null) {

@@ -81,6 +81,11 @@ public final class TextCorpus {
         return holdout.clone();
     }
 
+    /** The training part, in order: e.g. to feed it to a teacher without the holdout. */
+    public int[] trainPart() {
+        return train.clone();
+    }
+
     public int trainTokens() {
         return train.length;
     }

@@ -1,0 +1,420 @@
+package io.distill.cli.demo;
+
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.distill.cli.CliException;
+import io.distill.cli.ModelFiles;
+import io.distill.client.CheckpointClient;
+import io.distill.client.LoadedModel;
+import io.distill.kafkakit.BrokerStartException;
+import io.distill.kafkakit.EmbeddedKafkaBroker;
+import io.distill.lm.ByteTokenizer;
+import io.distill.lm.Gpt;
+import io.distill.lm.LmConfig;
+import io.distill.lm.ModelBundle;
+import io.distill.lm.Precision;
+import io.distill.lm.Pretraining;
+import io.distill.lm.TextCorpus;
+import io.distill.lm.WeightFormat;
+import io.distill.schemas.CheckpointPublished;
+import io.distill.schemas.TopicSetup;
+import io.distill.schemas.Topics;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(
+        name = "demo",
+        description = {
+            "Run the whole pipeline on this machine: a real Kafka broker, a teacher (pretrained on the corpus, or "
+                    + "reused from the data dir), the teacher service and a student trainer, fed with the corpus. "
+                    + "Shows live progress, publishes student checkpoints, and ends with a table comparing teacher "
+                    + "and student and a report.html with the learning curves.",
+            "",
+            "--minutes bounds the whole run, teacher pretraining included. The default corpus is the project's "
+                    + "own docs and sources; --corpus takes your text. Ctrl-C stops everything cleanly and still "
+                    + "prints the summary.",
+            "",
+            "Examples:",
+            "  distill demo",
+            "  distill demo --minutes 5 --corpus my-notes.txt",
+            ""
+        })
+public final class DemoCommand implements Callable<Integer> {
+    private static final String STUDENT = "demo-student";
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(
+            names = "--minutes",
+            defaultValue = "15",
+            paramLabel = "M",
+            description = "The whole run's time (default: ${DEFAULT-VALUE}).")
+    double minutes;
+
+    @Option(
+            names = "--corpus",
+            defaultValue = "builtin",
+            paramLabel = "FILE",
+            description = "Text to distill on (default: ${DEFAULT-VALUE}, the project's own docs and sources).")
+    Path corpus;
+
+    @Option(
+            names = "--data-dir",
+            defaultValue = "distill-data",
+            paramLabel = "DIR",
+            description = "Broker data, teacher, checkpoints, logs and report.html (default: ${DEFAULT-VALUE}).")
+    Path dataDir;
+
+    @Option(
+            names = "--teacher-size",
+            defaultValue = "teacher-15m",
+            paramLabel = "SIZE",
+            description = "Teacher size when one is pretrained (default: ${DEFAULT-VALUE}).")
+    String teacherSize;
+
+    @Option(
+            names = "--student-size",
+            defaultValue = "student-1m",
+            paramLabel = "SIZE",
+            description = "Student size (default: ${DEFAULT-VALUE}).")
+    String studentSize;
+
+    private final ServiceProbe probe = new ServiceProbe();
+    private volatile boolean interrupted;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!(minutes > 0)) {
+            throw new CliException(CliException.BAD_INPUT, "--minutes must be positive, got " + minutes);
+        }
+        LmConfig teacherConfig = size(teacherSize);
+        LmConfig studentConfig = size(studentSize);
+        long deadline = System.nanoTime() + (long) (minutes * 60e9);
+        PrintWriter out = spec.commandLine().getOut();
+        StatusBoard board = new StatusBoard(out, System.console() != null);
+        byte[] text = ModelFiles.readCorpus(corpus);
+        TextCorpus split = corpusOf(text);
+        Path data = dataDir.toAbsolutePath();
+        Files.createDirectories(data);
+        CountDownLatch finished = new CountDownLatch(1);
+        Thread hook = new Thread(
+                () -> {
+                    interrupted = true;
+                    try {
+                        finished.await(120, TimeUnit.SECONDS); // let the demo stop its services and print the summary
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                },
+                "demo-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try (EmbeddedKafkaBroker broker = startBroker(data)) {
+            board.event("demo: Kafka broker at " + broker.bootstrapServers() + ", data in " + data);
+            Properties kafka = new Properties();
+            kafka.put("bootstrap.servers", broker.bootstrapServers());
+            try (Admin admin = Admin.create(kafka)) {
+                TopicSetup.ensure(admin, TopicSetup.standard(2), 30_000);
+            }
+            Path teacherDir = teacher(data, text, split, teacherConfig, deadline, board);
+            List<DemoSample> samples = distill(broker, kafka, teacherDir, split, studentConfig, deadline, board, data);
+            summarize(kafka, teacherDir, split, samples, data, out);
+        } finally {
+            finished.countDown();
+        }
+        return 0;
+    }
+
+    /** Reuses the teacher in the data dir when it was made from this corpus; otherwise pretrains one. */
+    private Path teacher(Path data, byte[] text, TextCorpus split, LmConfig config, long deadline, StatusBoard board)
+            throws IOException {
+        Path dir = data.resolve("teacher");
+        Path fingerprint = data.resolve("teacher.corpus-sha256");
+        String corpusHash = sha256(text) + " " + teacherSize;
+        if (Files.isRegularFile(dir.resolve("manifest.json"))
+                && Files.isRegularFile(fingerprint)
+                && Files.readString(fingerprint).strip().equals(corpusHash)) {
+            board.event("demo: reusing the teacher in " + dir + " (made from this corpus)");
+            return dir;
+        }
+        long budgetNanos = (long) ((deadline - System.nanoTime()) * 0.4);
+        board.event(String.format(
+                Locale.ROOT,
+                "demo: pretraining a %s teacher (%,d parameters) for %.1f minutes on %,d bytes",
+                teacherSize,
+                config.parameterCount(),
+                budgetNanos / 60e9,
+                split.trainTokens()));
+        var options = new Pretraining.Options(
+                config,
+                ModelFiles.precision("auto").precision(),
+                8,
+                1e-3f,
+                30,
+                Duration.ofNanos(budgetNanos),
+                1,
+                Duration.ofSeconds(60),
+                32 * 1024,
+                Optional.empty());
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Gpt model = Pretraining.run(split, options, manager, new Pretraining.Listener() {
+                private long lastPrint;
+
+                @Override
+                public void stepped(Pretraining.Progress p) {
+                    if (System.nanoTime() - lastPrint > 10e9) {
+                        lastPrint = System.nanoTime();
+                        board.event(String.format(
+                                Locale.ROOT,
+                                "demo: teacher step %,d | %,.0f tokens/s | loss %.3f | ETA %ds",
+                                p.step(),
+                                p.tokensPerSecond(),
+                                p.loss(),
+                                p.remaining().toSeconds()));
+                    }
+                }
+
+                @Override
+                public void evaluated(long step, double bitsPerByte) {
+                    board.event(String.format(Locale.ROOT, "demo: teacher holdout %.3f bits/byte", bitsPerByte));
+                }
+            });
+            ModelBundle.export(model, dir, WeightFormat.FP32);
+        }
+        Files.writeString(fingerprint, corpusHash + "\n");
+        return dir;
+    }
+
+    /** Runs the teacher service and the trainer as child processes, feeds them, and shows progress. */
+    private List<DemoSample> distill(
+            EmbeddedKafkaBroker broker,
+            Properties kafka,
+            Path teacherDir,
+            TextCorpus split,
+            LmConfig studentConfig,
+            long deadline,
+            StatusBoard board,
+            Path data)
+            throws Exception {
+        int teacherPort = freePort();
+        int trainerPort = freePort();
+        // One libtorch thread each: two processes each spinning two threads on two cores slow both down a lot.
+        Map<String, String> oneThread = Map.of("OMP_NUM_THREADS", "1");
+        List<DemoSample> samples = new ArrayList<>();
+        long start = System.nanoTime();
+        long stopAt = deadline - Math.max(30_000_000_000L, (deadline - System.nanoTime()) / 8);
+        try (ChildService teacher = ChildService.start(
+                        "teacher",
+                        List.of(
+                                "teacher",
+                                "--bootstrap",
+                                broker.bootstrapServers(),
+                                "--model",
+                                teacherDir.toString(),
+                                "--application-id",
+                                "distill-demo-teacher",
+                                "--codec",
+                                "topk:32",
+                                "--temperature",
+                                "2.0",
+                                "--http-port",
+                                Integer.toString(teacherPort)),
+                        data.resolve("logs/teacher.log"),
+                        oneThread);
+                ChildService trainer = ChildService.start(
+                        "trainer",
+                        List.of(
+                                "train",
+                                "--student",
+                                STUDENT,
+                                "--size",
+                                studentSize,
+                                "--bootstrap",
+                                broker.bootstrapServers(),
+                                "--checkpoint-dir",
+                                data.resolve("checkpoints").toString(),
+                                "--checkpoint-every-seconds",
+                                "30",
+                                "--holdout-percent",
+                                "3",
+                                "--http-port",
+                                Integer.toString(trainerPort)),
+                        data.resolve("logs/trainer.log"),
+                        oneThread)) {
+            board.event("demo: teacher service and trainer started; logs in " + data.resolve("logs"));
+            CorpusFeeder feeder = new CorpusFeeder(
+                    kafka,
+                    Topics.TEXT,
+                    new String(trainingText(split), StandardCharsets.UTF_8),
+                    () -> (long) probe.teacherMetric(teacherPort, "distill_teacher_records_in_total")
+                            .orElse(-1));
+            Thread feeding = new Thread(feeder, "demo-feeder");
+            feeding.setDaemon(true);
+            feeding.start();
+            while (System.nanoTime() < stopAt && !interrupted) {
+                for (ChildService child : List.of(teacher, trainer)) {
+                    if (!child.isAlive()) {
+                        throw new CliException(
+                                CliException.FAILED, "the " + child.name() + " stopped; see " + child.log());
+                    }
+                }
+                DemoSample sample = sample((System.nanoTime() - start) / 1e9, teacherPort, trainerPort);
+                samples.add(sample);
+                board.show(statusLines(sample, feeder, trainerPort, stopAt));
+                Thread.sleep(2000);
+            }
+            feeder.stop();
+            board.event("demo: stopping: the trainer writes and publishes a last checkpoint");
+            trainer.stop(120);
+            teacher.stop(60);
+        }
+        return samples;
+    }
+
+    private DemoSample sample(double seconds, int teacherPort, int trainerPort) {
+        Optional<JsonNode> status = probe.trainerStatus(trainerPort);
+        JsonNode holdout = status.map(s -> s.path("holdout")).orElse(null);
+        return new DemoSample(
+                seconds,
+                status.map(s -> s.path("tokens").asLong()).orElse(0L),
+                status.map(s -> s.path("kdLoss").asDouble(Double.NaN)).orElse(Double.NaN),
+                status.map(s -> s.path("ceLoss").asDouble(Double.NaN)).orElse(Double.NaN),
+                holdout == null
+                        ? Double.NaN
+                        : holdout.path("holdout_bits_per_byte").asDouble(Double.NaN),
+                holdout == null
+                        ? Double.NaN
+                        : holdout.path("teacher_bits_per_byte").asDouble(Double.NaN),
+                probe.teacherMetric(teacherPort, "distill_teacher_tokens_per_second")
+                        .orElse(Double.NaN),
+                status.map(s -> s.path("tokensPerSecond").asDouble(Double.NaN)).orElse(Double.NaN));
+    }
+
+    private List<String> statusLines(DemoSample s, CorpusFeeder feeder, int trainerPort, long stopAt) {
+        Optional<JsonNode> status = probe.trainerStatus(trainerPort);
+        long published =
+                status.map(j -> j.path("checkpointsPublished").asLong()).orElse(0L);
+        long lag = status.map(j -> j.path("consumerLag").asLong(-1)).orElse(-1L);
+        return List.of(
+                String.format(
+                        Locale.ROOT,
+                        "fed      %,d documents (%,d per epoch)",
+                        feeder.fed(),
+                        feeder.documentsPerEpoch()),
+                String.format(Locale.ROOT, "teacher  %,.0f tokens/s", s.teacherTokensPerSecond()),
+                String.format(
+                        Locale.ROOT,
+                        "student  %,.0f tokens/s | %,d tokens | KD %.3f | CE %.3f | lag %,d",
+                        s.trainerTokensPerSecond(),
+                        s.studentTokens(),
+                        s.kdLoss(),
+                        s.ceLoss(),
+                        lag),
+                String.format(
+                        Locale.ROOT,
+                        "holdout  student %.3f bits/byte | teacher %.3f bits/byte | %d checkpoints published",
+                        s.studentBitsPerByte(),
+                        s.teacherBitsPerByte(),
+                        published),
+                String.format(
+                        Locale.ROOT,
+                        "time     %ds left (Ctrl-C stops cleanly)",
+                        Math.max(0, (stopAt - System.nanoTime()) / 1_000_000_000L)));
+    }
+
+    /** Pulls the newest student checkpoint from the announcements, as any consumer would, and compares. */
+    private void summarize(
+            Properties kafka, Path teacherDir, TextCorpus split, List<DemoSample> samples, Path data, PrintWriter out)
+            throws IOException {
+        try (CheckpointClient client = new CheckpointClient(kafka, Topics.CHECKPOINTS, data.resolve("pulled"));
+                NDManager manager = NDManager.newBaseManager()) {
+            Map<String, CheckpointPublished> latest = client.latest(Optional.of(STUDENT), Duration.ofSeconds(15));
+            CheckpointPublished announcement = latest.get(STUDENT);
+            if (announcement == null) {
+                throw new CliException(
+                        CliException.FAILED,
+                        "the trainer published no checkpoint; see " + data.resolve("logs/trainer.log"));
+            }
+            try (LoadedModel student = client.load(announcement)) {
+                Gpt teacher = ModelFiles.load(teacherDir, Precision.FP32, manager);
+                out.printf(
+                        Locale.ROOT,
+                        "%ndemo: checkpoints published; the newest, version %d after %,d tokens, pulled from %s%n%n",
+                        announcement.getVersion(),
+                        announcement.getTokensSeen(),
+                        announcement.getUri());
+                List<DemoReport.Row> rows = DemoSummary.compare(
+                        teacher, student.model(), split.holdout(), data.resolve("summary-bundles"), manager);
+                DemoSummary.print(rows, out);
+                Path report = data.resolve("report.html");
+                DemoReport.write(report, "distill demo", samples, rows);
+                out.println("\nreport: " + report);
+            }
+        }
+    }
+
+    private EmbeddedKafkaBroker startBroker(Path data) {
+        try {
+            return EmbeddedKafkaBroker.start(data.resolve("kafka"), 0, false, Map.of());
+        } catch (BrokerStartException e) {
+            throw new CliException(CliException.FAILED, e.getMessage(), e);
+        }
+    }
+
+    private static byte[] trainingText(TextCorpus split) {
+        return ByteTokenizer.get().decode(split.trainPart());
+    }
+
+    private static TextCorpus corpusOf(byte[] text) {
+        try {
+            return TextCorpus.of(text, 0.05);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(CliException.BAD_INPUT, "corpus: " + e.getMessage());
+        }
+    }
+
+    private static LmConfig size(String name) {
+        try {
+            return LmConfig.named(name);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(CliException.BAD_INPUT, e.getMessage());
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 0, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
