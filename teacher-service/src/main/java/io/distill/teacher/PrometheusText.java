@@ -3,7 +3,6 @@ package io.distill.teacher;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -93,13 +92,15 @@ final class PrometheusText {
         return this;
     }
 
-    /** Replaces every character Prometheus does not allow in a name by an underscore. */
+    /** Replaces every character Prometheus does not allow in a name by an underscore; never starts with a digit. */
     static String metricName(String raw) {
-        StringBuilder sb = new StringBuilder(raw.length());
+        StringBuilder sb = new StringBuilder(raw.length() + 1);
+        if (!raw.isEmpty() && Character.isDigit(raw.charAt(0))) {
+            sb.append('_');
+        }
         for (int i = 0; i < raw.length(); i++) {
             char c = raw.charAt(i);
-            boolean ok =
-                    (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (i > 0 && c >= '0' && c <= '9');
+            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
             sb.append(ok ? c : '_');
         }
         return sb.toString();
@@ -123,7 +124,7 @@ final class PrometheusText {
         if (value == Math.rint(value) && Math.abs(value) < 1e15) {
             return Long.toString((long) value);
         }
-        return String.format(Locale.ROOT, "%.6g", value);
+        return Double.toString(value); // e.g. 0.25 or 1.0E-5, both valid for Prometheus
     }
 
     @Override
