@@ -24,7 +24,13 @@ import picocli.CommandLine.ScopeType;
                     + "from a big one.",
             ""
         },
-        subcommands = {BrokerCommand.class, FeedCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {
+            BrokerCommand.class,
+            FeedCommand.class,
+            TeacherCommand.class,
+            BenchCommand.class,
+            CommandLine.HelpCommand.class
+        },
         footer = {
             "",
             "Every option can also be set from an environment variable: --bootstrap from DISTILL_BOOTSTRAP, "

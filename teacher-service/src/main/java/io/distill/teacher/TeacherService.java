@@ -49,6 +49,7 @@ public final class TeacherService implements AutoCloseable {
     private volatile KafkaStreams streams;
     private volatile TeacherModel teacher;
     private Path stateDir;
+    private boolean closed;
 
     /** Opens the HTTP endpoint; the service is not ready until {@link #start}. */
     public TeacherService(Options options) {
@@ -141,8 +142,13 @@ public final class TeacherService implements AutoCloseable {
         return out.toString();
     }
 
+    /** Stops Streams (waiting up to 30 s for a clean close), then HTTP; idempotent. */
     @Override
     public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         KafkaStreams s = streams;
         if (s != null) {
             s.close(CLOSE_TIMEOUT);
