@@ -23,6 +23,7 @@ import picocli.CommandLine.Spec;
 
 @Command(
         name = "bench",
+        subcommands = {BenchTeacherCommand.class},
         description = {
             "Measure training throughput of the model sizes at each precision, side by side with the same model "
                     + "and step in plain PyTorch, run in the same invocation on the same machine.",
@@ -35,6 +36,7 @@ import picocli.CommandLine.Spec;
             "Examples:",
             "  distill bench",
             "  distill bench --sizes student-1m --precisions bf16 --steps 20",
+            "  distill bench teacher      (the teacher service against its bare forward loop; see its --help)",
             ""
         })
 final class BenchCommand implements Callable<Integer> {

@@ -69,9 +69,14 @@ final class SoftLabeler implements AutoCloseable {
         this.manager = NDManager.newBaseManager();
     }
 
-    /** One outcome per window, in order. */
+    /**
+     * The outcomes of one batch, one per window in order, and how long the model's forward pass alone took (the
+     * rest of the call is the codec: top-k or sampling, copying out, packing).
+     */
+    record Batch(List<Outcome> outcomes, long forwardNanos) {}
+
     @SuppressWarnings("try") // the no-grad scope is used for its effect only
-    List<Outcome> label(List<PendingWindow> windows, Instant createdAt) {
+    Batch label(List<PendingWindow> windows, Instant createdAt) {
         int b = windows.size();
         int t = windows.stream().mapToInt(PendingWindow::positions).max().orElseThrow();
         long[] inputs = new long[b * t];
@@ -85,7 +90,10 @@ final class SoftLabeler implements AutoCloseable {
         try (NDManager scope = manager.newSubManager();
                 Autograd.NoGrad noGrad = Autograd.noGrad()) {
             NDArray tokens = scope.create(inputs, new Shape(b, t)); // (B, T) int64
-            NDArray logits = teacher.model().logits(new ParameterStore(scope, false), tokens, false); // (B, T, V)
+            long start = System.nanoTime();
+            // (B, T, V); libtorch on the CPU computes eagerly, so the forward pass is done when this returns
+            NDArray logits = teacher.model().logits(new ParameterStore(scope, false), tokens, false);
+            long forwardNanos = System.nanoTime() - start;
             NDArray scaled = logits.div(temperature); // (B, T, V) z / T
             float[] nonFinite = scaled.isNaN()
                     .logicalOr(scaled.isInfinite())
@@ -102,7 +110,7 @@ final class SoftLabeler implements AutoCloseable {
                                 ? new NonFinite(window, bad)
                                 : new Labelled(window, record(window, encoder.encode(i, window), createdAt)));
             }
-            return outcomes;
+            return new Batch(outcomes, forwardNanos);
         }
     }
 

@@ -16,6 +16,7 @@ public final class TeacherMetrics {
     private final LongAdder tokensLabelled = new LongAdder();
     private final LongAdder batches = new LongAdder();
     private final LongAdder batchWindows = new LongAdder();
+    private final LongAdder labelNanos = new LongAdder();
     private final LongAdder forwardNanos = new LongAdder();
     private final LongAdder wireBytes = new LongAdder();
     private final Map<Rejection, LongAdder> deadLetters = new EnumMap<>(Rejection.class);
@@ -40,10 +41,15 @@ public final class TeacherMetrics {
         windowsBuffered.add(windows);
     }
 
-    void batch(int windows, long nanos) {
+    /**
+     * @param labelNanos the whole labelling call: forward pass and codec
+     * @param forwardNanos the model's forward pass alone
+     */
+    void batch(int windows, long labelNanos, long forwardNanos) {
         batches.increment();
         batchWindows.add(windows);
-        forwardNanos.add(nanos);
+        this.labelNanos.add(labelNanos);
+        this.forwardNanos.add(forwardNanos);
     }
 
     /** One SoftLabels record of {@code positions} labelled tokens and {@code valueBytes} bytes went out. */
@@ -83,8 +89,14 @@ public final class TeacherMetrics {
         return batchWindows.sum();
     }
 
+    /** Time in the model's forward passes alone. */
     public double forwardSeconds() {
         return forwardNanos.sum() / 1e9;
+    }
+
+    /** Time labelling batches: forward passes plus codec (top-k or sampling, copying out, packing). */
+    public double labelSeconds() {
+        return labelNanos.sum() / 1e9;
     }
 
     public long wireBytes() {
@@ -140,7 +152,11 @@ public final class TeacherMetrics {
         out.counter("distill_teacher_batches_total", "Forward passes run.", batches());
         out.counter("distill_teacher_batch_windows_total", "Windows over all forward passes.", batchWindows());
         out.gauge("distill_teacher_batch_fill", "Mean windows per forward pass over the max batch.", batchFill());
-        out.counter("distill_teacher_forward_seconds_total", "Time spent in forward passes.", forwardSeconds());
+        out.counter("distill_teacher_forward_seconds_total", "Time in the model's forward passes.", forwardSeconds());
+        out.counter(
+                "distill_teacher_label_seconds_total",
+                "Time labelling batches: forward passes and codec.",
+                labelSeconds());
         out.counter("distill_teacher_wire_bytes_total", "SoftLabels value bytes produced.", wireBytes());
         out.gauge(
                 "distill_teacher_wire_bytes_per_token",

@@ -167,10 +167,9 @@ final class TeacherProcessor implements Processor<byte[], byte[], byte[], byte[]
             }
         }
         long start = System.nanoTime();
-        List<SoftLabeler.Outcome> outcomes =
-                labeler.label(windows, Instant.ofEpochMilli(context.currentSystemTimeMs()));
-        metrics.batch(windows.size(), System.nanoTime() - start);
-        for (SoftLabeler.Outcome outcome : outcomes) {
+        SoftLabeler.Batch batch = labeler.label(windows, Instant.ofEpochMilli(context.currentSystemTimeMs()));
+        metrics.batch(windows.size(), System.nanoTime() - start, batch.forwardNanos());
+        for (SoftLabeler.Outcome outcome : batch.outcomes()) {
             PendingWindow window = outcome.window();
             byte[] key = window.sampleId().getBytes(StandardCharsets.UTF_8);
             if (outcome instanceof SoftLabeler.Labelled labelled) {
