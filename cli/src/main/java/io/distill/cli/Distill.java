@@ -28,6 +28,7 @@ import picocli.CommandLine.ScopeType;
         subcommands = {
             BrokerCommand.class,
             FeedCommand.class,
+            TeacherCommand.class,
             PretrainCommand.class,
             EvalCommand.class,
             GenerateCommand.class,

@@ -1,0 +1,191 @@
+package io.distill.cli;
+
+import io.distill.kafkakit.EmbeddedKafkaBroker;
+import io.distill.lm.LmConfig;
+import io.distill.lm.Precision;
+import io.distill.teacher.CodecSpec;
+import io.distill.teacher.TeacherBenchmark;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(
+        name = "teacher",
+        description = {
+            "Measure the teacher service against the same model's bare batched forward loop, in one run: tokens/s "
+                    + "of each (and their ratio, target >= 0.90) and wire bytes per token of each codec next to "
+                    + "dense fp32 and fp16 logits.",
+            "",
+            "The service runs for real: exactly-once Kafka Streams on a broker started in this process (or "
+                    + "--bootstrap), documents produced to the input topic first, the clock running from the "
+                    + "service's first input record until a read_committed consumer has every window. Bare-loop "
+                    + "runs and service runs alternate, each service run is compared with the bare runs just "
+                    + "before and after it, and the median round is reported, so background load hits both "
+                    + "alike. Prints a Markdown table.",
+            "",
+            "Examples:",
+            "  distill bench teacher",
+            "  distill bench teacher --size student-1m --pretrain 60s --corpus README.md",
+            ""
+        })
+final class BenchTeacherCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(
+            names = "--size",
+            defaultValue = "teacher-15m",
+            paramLabel = "SIZE",
+            description = "Model size (default: ${DEFAULT-VALUE}).")
+    String size;
+
+    @Option(
+            names = "--precision",
+            defaultValue = "fp32",
+            paramLabel = "PRECISION",
+            description = "fp32, bf16 or fp16 (default: ${DEFAULT-VALUE}).")
+    String precision;
+
+    @Option(
+            names = "--context",
+            defaultValue = "128",
+            paramLabel = "L",
+            description = "Positions per window (default: ${DEFAULT-VALUE}).")
+    int context;
+
+    @Option(
+            names = "--max-batch",
+            defaultValue = "16",
+            paramLabel = "N",
+            description = "Windows per forward pass (default: ${DEFAULT-VALUE}).")
+    int maxBatch;
+
+    @Option(
+            names = "--batches",
+            defaultValue = "24",
+            paramLabel = "N",
+            description = "Batches per timed run (default: ${DEFAULT-VALUE}).")
+    int batches;
+
+    @Option(
+            names = "--codecs",
+            split = ",",
+            defaultValue = "topk:32,sampled:12",
+            paramLabel = "CODEC",
+            description = "Codecs to run through the service (default: ${DEFAULT-VALUE}).")
+    List<String> codecs;
+
+    @Option(
+            names = "--rounds",
+            defaultValue = "3",
+            paramLabel = "N",
+            description = "Runs of each codec, each between two bare-loop runs; the median is reported "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int rounds;
+
+    @Option(
+            names = "--temperature",
+            defaultValue = "2.0",
+            paramLabel = "T",
+            description = "(default: ${DEFAULT-VALUE}).")
+    float temperature;
+
+    @Option(
+            names = "--corpus",
+            paramLabel = "FILE",
+            description = "Text the documents are cut from, and the pretraining text (default: README.md and "
+                    + "docs/*.md if present, else random letters).")
+    Path corpus;
+
+    @Option(
+            names = "--pretrain",
+            defaultValue = "0s",
+            paramLabel = "DURATION",
+            converter = DurationConverter.class,
+            description = "Train the model on the corpus this long first, so its distributions look like a real "
+                    + "teacher's (default: ${DEFAULT-VALUE}: a random model).")
+    Duration pretrain;
+
+    @Option(
+            names = "--bootstrap",
+            paramLabel = "HOST:PORT",
+            description = "Use this broker instead of starting one in this process.")
+    String bootstrap;
+
+    @Override
+    public Integer call() throws Exception {
+        Precision p;
+        try {
+            p = Precision.valueOf(precision.trim().toUpperCase(Locale.ROOT));
+            LmConfig.named(size);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(CliException.BAD_INPUT, e.getMessage());
+        }
+        List<CodecSpec> parsed = new ArrayList<>();
+        for (String codec : codecs) {
+            try {
+                parsed.add(CodecSpec.parse(codec));
+            } catch (IllegalArgumentException e) {
+                throw new CliException(CliException.BAD_INPUT, e.getMessage());
+            }
+        }
+        var options = new TeacherBenchmark.Options(
+                size, p, context, maxBatch, 4, batches, 3, temperature, parsed, rounds, corpusText(), pretrain);
+        PrintStream log = new PrintStream(System.err, true, StandardCharsets.UTF_8);
+        TeacherBenchmark.Result result;
+        if (bootstrap != null) {
+            result = TeacherBenchmark.run(options, kafka(bootstrap), log);
+        } else {
+            try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.startEphemeral()) {
+                result = TeacherBenchmark.run(options, kafka(broker.bootstrapServers()), log);
+            }
+        }
+        spec.commandLine().getOut().print(TeacherBenchmark.table(result));
+        spec.commandLine().getOut().flush();
+        return 0;
+    }
+
+    private static Properties kafka(String bootstrap) {
+        Properties props = new Properties();
+        props.put("bootstrap.servers", bootstrap);
+        return props;
+    }
+
+    private byte[] corpusText() throws IOException {
+        if (corpus != null) {
+            if (!Files.isReadable(corpus)) {
+                throw new CliException(CliException.BAD_INPUT, "cannot read corpus " + corpus);
+            }
+            return Files.readAllBytes(corpus);
+        }
+        StringBuilder sb = new StringBuilder();
+        for (String name : new String[] {"README.md", "docs/wire-format.md", "docs/benchmarks.md"}) {
+            Path file = Path.of(name);
+            if (Files.isReadable(file)) {
+                sb.append(Files.readString(file, StandardCharsets.UTF_8)).append('\n');
+            }
+        }
+        if (sb.length() < 10_000) {
+            var random = new java.util.SplittableRandom(1);
+            while (sb.length() < 10_000) {
+                sb.append((char) ('a' + random.nextInt(26)));
+                if (random.nextInt(6) == 0) {
+                    sb.append(' ');
+                }
+            }
+        }
+        return sb.toString().getBytes(StandardCharsets.UTF_8);
+    }
+}

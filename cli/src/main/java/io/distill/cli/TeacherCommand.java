@@ -1,0 +1,346 @@
+package io.distill.cli;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import io.distill.lm.Gpt;
+import io.distill.lm.LmConfig;
+import io.distill.lm.PrecisionChoice;
+import io.distill.schemas.TopicSetup;
+import io.distill.schemas.Topics;
+import io.distill.teacher.CodecSpec;
+import io.distill.teacher.TeacherConfig;
+import io.distill.teacher.TeacherModel;
+import io.distill.teacher.TeacherService;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.streams.KafkaStreams;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
+
+@Command(
+        name = "teacher",
+        description = {
+            "Run the teacher service: read text from the input topic, run the teacher model over it in batched "
+                    + "windows, and publish its soft labels (temperature-scaled next-token distributions, "
+                    + "compressed by the codec) exactly once.",
+            "",
+            "A Kafka Streams application with processing.guarantee=exactly_once_v2: start more instances with the "
+                    + "same --application-id to share the input partitions. Bad input goes to the dead-letter "
+                    + "topic with a reason. GET /healthz on --http-port answers 200 once the model is loaded and "
+                    + "the stream is RUNNING; GET /metrics is Prometheus text. SIGTERM or Ctrl-C stops it cleanly. "
+                    + "Missing topics are created (--partitions for input and output).",
+            "",
+            "--model-size runs a freshly initialised model of a named size (tiny, student-1m, teacher-15m): its "
+                    + "labels are noise, for smoke tests and benchmarks only. --model DIR (a trained model "
+                    + "directory) is not loadable in this build yet.",
+            "",
+            "Examples:",
+            "  distill teacher --model-size tiny --context 64",
+            "  distill teacher --model-size teacher-15m --codec sampled:12 --temperature 1.5",
+            "  DISTILL_BOOTSTRAP=kafka:9092 DISTILL_MODEL_SIZE=teacher-15m distill teacher",
+            ""
+        })
+final class TeacherCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    KafkaOptions kafka;
+
+    @Option(names = "--model", paramLabel = "DIR", description = "A trained teacher model directory (coming soon).")
+    Path model;
+
+    @Option(
+            names = "--model-size",
+            paramLabel = "NAME",
+            description = "Run a freshly initialised model of this size instead: " + "tiny, student-1m, teacher-15m.")
+    String modelSize;
+
+    @Option(
+            names = "--seed",
+            defaultValue = "0",
+            paramLabel = "N",
+            description = "Initialisation seed for --model-size (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(
+            names = "--codec",
+            defaultValue = "topk:32",
+            paramLabel = "topk:K|sampled:N",
+            converter = CodecConverter.class,
+            description = "How soft labels are compressed: the K most likely ids with log-probabilities, or N "
+                    + "draws as ids and counts (default: ${DEFAULT-VALUE}).")
+    CodecSpec codec;
+
+    @Option(
+            names = "--temperature",
+            defaultValue = "2.0",
+            paramLabel = "T",
+            description = "Distillation temperature (default: ${DEFAULT-VALUE}).")
+    float temperature;
+
+    @Option(
+            names = "--context",
+            paramLabel = "L",
+            description = "Positions per window; each record carries L+1 tokens (default: 128, or the model's "
+                    + "context if shorter).")
+    Integer context;
+
+    @Option(
+            names = "--stride",
+            paramLabel = "N",
+            description = "Tokens between window starts, 1..context (default: the context: windows share only "
+                    + "their boundary token).")
+    Integer stride;
+
+    @Option(
+            names = "--max-batch",
+            defaultValue = "16",
+            paramLabel = "N",
+            description = "Windows per forward pass, from any records (default: ${DEFAULT-VALUE}).")
+    int maxBatch;
+
+    @Option(
+            names = "--max-wait",
+            defaultValue = "250ms",
+            paramLabel = "DURATION",
+            converter = DurationConverter.class,
+            description = "Run a partial batch once its oldest window waited this long (default: ${DEFAULT-VALUE}).")
+    Duration maxWait;
+
+    @Option(
+            names = "--max-text-bytes",
+            defaultValue = "1000000",
+            paramLabel = "BYTES",
+            description = "Larger input values go to the dead-letter topic (default: ${DEFAULT-VALUE}).")
+    int maxTextBytes;
+
+    @Option(
+            names = "--application-id",
+            defaultValue = "distill-teacher",
+            paramLabel = "ID",
+            description = "Kafka Streams application id; instances sharing it share the work (default: "
+                    + "${DEFAULT-VALUE}).")
+    String applicationId;
+
+    @Option(
+            names = "--input-topic",
+            defaultValue = Topics.TEXT,
+            paramLabel = "TOPIC",
+            description = "Text to label (default: ${DEFAULT-VALUE}).")
+    String inputTopic;
+
+    @Option(
+            names = "--output-topic",
+            defaultValue = Topics.SOFT_LABELS,
+            paramLabel = "TOPIC",
+            description = "Where soft labels go (default: ${DEFAULT-VALUE}).")
+    String outputTopic;
+
+    @Option(
+            names = "--dead-letter-topic",
+            defaultValue = Topics.DEAD_LETTERS,
+            paramLabel = "TOPIC",
+            description = "Where bad input goes (default: ${DEFAULT-VALUE}).")
+    String deadLetterTopic;
+
+    @Option(
+            names = "--partitions",
+            defaultValue = "4",
+            paramLabel = "N",
+            description = "Partitions of the input and output topics if they have to be created; at most this "
+                    + "many instances can share the work (default: ${DEFAULT-VALUE}).")
+    int partitions;
+
+    @Option(
+            names = "--http-port",
+            defaultValue = "8091",
+            paramLabel = "PORT",
+            description = "Port for /healthz and /metrics, 0 for any free one (default: ${DEFAULT-VALUE}).")
+    int httpPort;
+
+    @Option(
+            names = "--precision",
+            defaultValue = "auto",
+            paramLabel = "fp32|bf16|auto",
+            description = "Precision of the model's matrix products; auto picks bf16 where the CPU has native "
+                    + "bf16, else fp32 (default: ${DEFAULT-VALUE}).")
+    String precision;
+
+    @Override
+    public Integer call() throws Exception {
+        LmConfig lmConfig = modelConfig();
+        PrecisionChoice choice = precisionChoice();
+        int windowContext = context != null ? context : Math.min(TeacherConfig.DEFAULT_CONTEXT, lmConfig.context());
+        TeacherConfig config = teacherConfig(windowContext);
+        if (windowContext > lmConfig.context()) {
+            throw new CliException(
+                    CliException.BAD_INPUT,
+                    "--context " + windowContext + " is longer than the model's context of " + lmConfig.context());
+        }
+        TeacherService.Options options;
+        try {
+            options = new TeacherService.Options(applicationId, config, kafka.clientProperties(), httpPort);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(CliException.BAD_INPUT, e.getMessage(), e);
+        }
+        ensureTopics();
+
+        var err = spec.commandLine().getErr();
+        CountDownLatch closed = new CountDownLatch(1);
+        try (NDManager manager = NDManager.newBaseManager();
+                TeacherService service = openService(options)) {
+            Thread hook = new Thread(
+                    () -> {
+                        service.close();
+                        closed.countDown();
+                    },
+                    "teacher-shutdown");
+            Runtime.getRuntime().addShutdownHook(hook);
+            Engine.getInstance().setRandomSeed((int) seed);
+            TeacherModel teacher = new TeacherModel(
+                    Gpt.create(lmConfig, choice.precision(), manager), "random-" + modelSize, "seed-" + seed);
+            try {
+                service.start(teacher);
+            } catch (IllegalArgumentException e) {
+                throw new CliException(CliException.BAD_INPUT, e.getMessage(), e);
+            }
+            err.printf(
+                    Locale.ROOT,
+                    "teacher: %s (%,d parameters, random init, seed %d), precision %s%n"
+                            + "teacher: %s at T=%s, windows of %d positions (stride %d), batches of %d or %s; "
+                            + "%s -> %s, bad input -> %s; application id %s%n"
+                            + "teacher: health and metrics on http://localhost:%d/healthz and /metrics%n",
+                    modelSize,
+                    lmConfig.parameterCount(),
+                    seed,
+                    choice,
+                    config.codec(),
+                    config.temperature(),
+                    config.context(),
+                    config.stride(),
+                    config.maxBatch(),
+                    DurationConverter.format(config.maxWait()),
+                    config.inputTopic(),
+                    config.outputTopic(),
+                    config.deadLetterTopic(),
+                    applicationId,
+                    service.httpPort());
+            err.flush();
+            KafkaStreams.State end;
+            try {
+                end = service.awaitStopped();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                end = KafkaStreams.State.NOT_RUNNING; // stopped from inside this JVM (tests)
+            }
+            if (end == KafkaStreams.State.ERROR) {
+                throw new CliException(CliException.FAILED, "the teacher stopped after an error (see the log above)");
+            }
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                closed.await(); // shutting down: let the hook finish closing before the model goes
+            }
+            return 0;
+        }
+    }
+
+    private LmConfig modelConfig() {
+        if (model != null && modelSize != null) {
+            throw new CliException(CliException.BAD_INPUT, "give either --model DIR or --model-size NAME, not both");
+        }
+        if (model != null) {
+            throw new CliException(
+                    CliException.BAD_INPUT,
+                    "--model " + model + ": loading a trained model directory is not in this build yet; "
+                            + "use --model-size NAME to run a freshly initialised model");
+        }
+        if (modelSize == null) {
+            throw new CliException(
+                    CliException.BAD_INPUT, "which teacher? give --model DIR or --model-size NAME (e.g. tiny)");
+        }
+        try {
+            return LmConfig.named(modelSize);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(CliException.BAD_INPUT, "--model-size: " + e.getMessage(), e);
+        }
+    }
+
+    private PrecisionChoice precisionChoice() {
+        try {
+            return PrecisionChoice.resolve(precision, Device.cpu(), PrecisionChoice.cpuFlags());
+        } catch (IllegalArgumentException e) {
+            throw new CliException(CliException.BAD_INPUT, "--precision: " + e.getMessage(), e);
+        }
+    }
+
+    private TeacherConfig teacherConfig(int windowContext) {
+        try {
+            return TeacherConfig.builder()
+                    .inputTopic(inputTopic)
+                    .outputTopic(outputTopic)
+                    .deadLetterTopic(deadLetterTopic)
+                    .codec(codec)
+                    .temperature(temperature)
+                    .context(windowContext)
+                    .stride(stride)
+                    .maxBatch(maxBatch)
+                    .maxWait(maxWait)
+                    .maxTextBytes(maxTextBytes)
+                    .build();
+        } catch (IllegalArgumentException e) {
+            throw new CliException(CliException.BAD_INPUT, e.getMessage(), e);
+        }
+    }
+
+    private void ensureTopics() throws InterruptedException {
+        if (partitions < 1) {
+            throw new CliException(CliException.BAD_INPUT, "--partitions must be at least 1, got " + partitions);
+        }
+        try (Admin admin = kafka.connectAdmin()) {
+            TopicSetup.ensure(
+                    admin,
+                    List.of(
+                            new TopicSetup.Spec(inputTopic, partitions, false),
+                            new TopicSetup.Spec(outputTopic, partitions, false),
+                            new TopicSetup.Spec(deadLetterTopic, 1, false)),
+                    kafka.timeout.toMillis());
+        } catch (ExecutionException | TimeoutException e) {
+            throw new CliException(CliException.FAILED, "cannot create the teacher's topics: " + e.getMessage(), e);
+        }
+    }
+
+    private static TeacherService openService(TeacherService.Options options) {
+        try {
+            return new TeacherService(options);
+        } catch (IllegalStateException e) {
+            throw new CliException(CliException.FAILED, e.getMessage() + "; pick another with --http-port", e);
+        }
+    }
+
+    /** Reads topk:K or sampled:N. */
+    static final class CodecConverter implements ITypeConverter<CodecSpec> {
+        @Override
+        public CodecSpec convert(String value) {
+            try {
+                return CodecSpec.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,89 @@
+package io.distill.teacher;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Supplier;
+
+/**
+ * {@code GET /healthz} and {@code GET /metrics} over plain HTTP, on the JDK's built-in server (one thread, no
+ * dependency). {@code /healthz} answers 200 when ready and 503 otherwise, with a one-line reason either way.
+ */
+public final class HttpEndpoint implements AutoCloseable {
+
+    /** Whether the service is ready, and why (or why not). */
+    public record Health(boolean ready, String detail) {}
+
+    private final HttpServer server;
+    private final ExecutorService executor;
+
+    private HttpEndpoint(HttpServer server, ExecutorService executor) {
+        this.server = server;
+        this.executor = executor;
+    }
+
+    /**
+     * @param port the port on every interface, or 0 for a free one
+     * @throws IllegalStateException when the port is taken
+     */
+    public static HttpEndpoint start(int port, Supplier<Health> health, Supplier<String> metrics) {
+        HttpServer server;
+        try {
+            server = HttpServer.create(new InetSocketAddress(port), 16);
+        } catch (BindException e) {
+            throw new IllegalStateException("HTTP port " + port + " is already in use", e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open HTTP port " + port, e);
+        }
+        server.createContext("/healthz", exchange -> {
+            Health h = health.get();
+            respond(exchange, h.ready() ? 200 : 503, "text/plain; charset=utf-8", h.detail() + "\n");
+        });
+        server.createContext(
+                "/metrics", exchange -> respond(exchange, 200, PrometheusText.CONTENT_TYPE, metrics.get()));
+        ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
+            Thread thread = new Thread(r, "teacher-http");
+            thread.setDaemon(true);
+            return thread;
+        });
+        server.setExecutor(executor);
+        server.start();
+        return new HttpEndpoint(server, executor);
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    private static void respond(HttpExchange exchange, int status, String contentType, String body) throws IOException {
+        try (exchange) {
+            if (!exchange.getRequestMethod().equals("GET")
+                    && !exchange.getRequestMethod().equals("HEAD")) {
+                exchange.sendResponseHeaders(405, -1);
+                return;
+            }
+            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", contentType);
+            boolean head = exchange.getRequestMethod().equals("HEAD");
+            exchange.sendResponseHeaders(status, head ? -1 : bytes.length);
+            if (!head) {
+                try (OutputStream out = exchange.getResponseBody()) {
+                    out.write(bytes);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+    }
+}

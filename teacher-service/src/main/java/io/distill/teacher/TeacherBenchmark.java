@@ -1,0 +1,455 @@
+package io.distill.teacher;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import io.distill.lm.Autograd;
+import io.distill.lm.ByteTokenizer;
+import io.distill.lm.Gpt;
+import io.distill.lm.LmConfig;
+import io.distill.lm.Precision;
+import io.distill.lm.Pretraining;
+import io.distill.lm.TextCorpus;
+import io.distill.schemas.DistillSerdes;
+import io.distill.schemas.TextSample;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * The teacher service's pipeline overhead and wire cost, measured in one run on one machine:
+ *
+ * <ol>
+ *   <li>the bare loop: the same model's forward pass over batches of the same windows, nothing else (no codec, no
+ *       Kafka), timed before and after the service runs, averaged;
+ *   <li>the service, once per codec: the documents are on the input topic first; then the real {@link
+ *       TeacherService} (exactly-once, Avro, state store, top-k or sampling) labels them, and the clock runs from
+ *       its first input record to the moment a read_committed consumer has every window;
+ *   <li>wire bytes per token of each codec (SoftLabels values, Avro envelope included) next to dense logits: the
+ *       vocabulary times 4 bytes (fp32) or 2 (fp16).
+ * </ol>
+ *
+ * A freshly initialised model predicts nearly uniform distributions, the worst case for {@code sampled:N} (all N
+ * draws distinct); {@link Options#pretrain} trains it on the corpus first for figures closer to a real teacher.
+ */
+public final class TeacherBenchmark {
+
+    /**
+     * @param windowsPerDoc each document is exactly this many full windows long
+     * @param batches full batches of windows to label per run
+     * @param corpus text the documents are cut from (non-ASCII bytes become spaces); also the pretraining text
+     * @param rounds how often each codec runs through the service; the median run is reported
+     * @param pretrain how long to train the model on the corpus first, zero for a random model
+     */
+    public record Options(
+            String size,
+            Precision precision,
+            int context,
+            int maxBatch,
+            int windowsPerDoc,
+            int batches,
+            int warmupBatches,
+            float temperature,
+            List<CodecSpec> codecs,
+            int rounds,
+            byte[] corpus,
+            Duration pretrain) {}
+
+    /**
+     * One codec through the service.
+     *
+     * @param ratioToBare service tokens/s over the mean of the bare-loop runs just before and after it
+     * @param forwardShare of the service's wall time, the share spent in the model's forward pass: the same
+     *     ratio measured inside one run, so it does not drift with background load between runs
+     * @param labelShare of the service's wall time, the share spent labelling (forward pass and codec)
+     */
+    public record CodecRun(
+            CodecSpec codec,
+            double tokensPerSecond,
+            double ratioToBare,
+            double wireBytesPerToken,
+            double batchFill,
+            double forwardShare,
+            double labelShare) {}
+
+    /**
+     * @param bareRuns tokens/s of every bare-loop run, in order
+     * @param runs per codec, the median round (by its ratio to the bare runs around it)
+     * @param loadAverages the machine's 1-minute load average at the start and at the end: other processes on
+     *     the same cores make every figure here noisy
+     */
+    public record Result(
+            LmConfig config,
+            Precision precision,
+            int maxBatch,
+            int context,
+            long windows,
+            List<Double> bareRuns,
+            List<CodecRun> runs,
+            List<Double> loadAverages) {
+
+        public double bareTokensPerSecond() {
+            List<Double> sorted = bareRuns.stream().sorted().toList();
+            return sorted.get(sorted.size() / 2);
+        }
+
+        public double denseFp32BytesPerToken() {
+            return 4.0 * config.vocab();
+        }
+
+        public double denseFp16BytesPerToken() {
+            return 2.0 * config.vocab();
+        }
+    }
+
+    private TeacherBenchmark() {}
+
+    /**
+     * @param kafka client settings for a broker the benchmark may create topics on
+     */
+    public static Result run(Options o, Properties kafka, PrintStream log) throws Exception {
+        LmConfig config = LmConfig.named(o.size());
+        double loadBefore = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Gpt gpt = model(o, config, manager, log);
+            TeacherModel teacher = new TeacherModel(gpt, "bench-" + o.size(), "bench");
+            List<String> docs = documents(o);
+            List<int[]> windows = new ArrayList<>();
+            for (String doc : docs) {
+                windows.addAll(Windowing.cut(ByteTokenizer.get().encode(doc), o.context(), o.context()));
+            }
+            log.printf("bench: %d documents, %d windows of %d positions%n", docs.size(), windows.size(), o.context());
+
+            bareLoop(gpt, windows, o, o.warmupBatches(), manager);
+            // Bare loop and service alternate, so both see the same background load: each service run is
+            // compared with the mean of the bare runs just before and just after it; the median over rounds wins.
+            double bare = bareLoop(gpt, windows, o, o.batches(), manager);
+            log.printf("bench: bare forward loop %.0f tokens/s%n", bare);
+            List<Double> bares = new ArrayList<>(List.of(bare));
+            Map<CodecSpec, List<CodecRun>> runs = new LinkedHashMap<>();
+            for (int round = 0; round < o.rounds(); round++) {
+                for (CodecSpec codec : o.codecs()) {
+                    CodecRun run = service(teacher, codec, docs, windows.size(), o, kafka, log);
+                    double next = bareLoop(gpt, windows, o, o.batches(), manager);
+                    double reference = (bare + next) / 2;
+                    log.printf(
+                            "bench: bare forward loop %.0f tokens/s; %s / bare = %.2f%n",
+                            next, codec, run.tokensPerSecond() / reference);
+                    runs.computeIfAbsent(codec, c -> new ArrayList<>())
+                            .add(new CodecRun(
+                                    codec,
+                                    run.tokensPerSecond(),
+                                    run.tokensPerSecond() / reference,
+                                    run.wireBytesPerToken(),
+                                    run.batchFill(),
+                                    run.forwardShare(),
+                                    run.labelShare()));
+                    bares.add(next);
+                    bare = next;
+                }
+            }
+            List<CodecRun> medians = runs.values().stream()
+                    .map(list -> list.stream()
+                            .sorted(Comparator.comparingDouble(CodecRun::ratioToBare))
+                            .toList()
+                            .get(list.size() / 2))
+                    .toList();
+            double loadAfter = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+            return new Result(
+                    config,
+                    o.precision(),
+                    o.maxBatch(),
+                    o.context(),
+                    windows.size(),
+                    bares,
+                    medians,
+                    List.of(loadBefore, loadAfter));
+        }
+    }
+
+    private static Gpt model(Options o, LmConfig config, NDManager manager, PrintStream log) {
+        if (o.pretrain().isZero()) {
+            Engine.getInstance().setRandomSeed(0);
+            return Gpt.create(config, o.precision(), manager);
+        }
+        log.printf("bench: pretraining %s on the corpus for %s first%n", o.size(), o.pretrain());
+        var options = new Pretraining.Options(
+                config, o.precision(), 8, 1e-3f, 20, o.pretrain(), 0, o.pretrain(), 8192, Optional.empty());
+        return Pretraining.run(TextCorpus.of(o.corpus(), 0.05), options, manager, new Pretraining.Listener() {
+            @Override
+            public void stepped(Pretraining.Progress progress) {}
+
+            @Override
+            public void evaluated(long step, double holdoutBitsPerByte) {
+                log.printf("bench: pretrained %d steps, holdout %.3f bits/byte%n", step, holdoutBitsPerByte);
+            }
+        });
+    }
+
+    /** Documents of exactly {@code windowsPerDoc} full windows, cut from the corpus (made ASCII) in turn. */
+    static List<String> documents(Options o) {
+        byte[] text = o.corpus().clone();
+        for (int i = 0; i < text.length; i++) {
+            if (text[i] < 0x20 && text[i] != '\n' || text[i] < 0) {
+                text[i] = ' ';
+            }
+        }
+        int docBytes = o.windowsPerDoc() * o.context() + 1;
+        int count = (o.batches() * o.maxBatch() + o.windowsPerDoc() - 1) / o.windowsPerDoc();
+        List<String> docs = new ArrayList<>(count);
+        SplittableRandom random = new SplittableRandom(7);
+        for (int i = 0; i < count; i++) {
+            byte[] doc = new byte[docBytes];
+            int start = random.nextInt(Math.max(1, text.length));
+            for (int j = 0; j < docBytes; j++) {
+                doc[j] = text[(start + j) % text.length];
+            }
+            docs.add(new String(doc, StandardCharsets.US_ASCII));
+        }
+        return docs;
+    }
+
+    /**
+     * Tokens per second of the forward pass alone over {@code batches} batches of the windows' inputs, on a fresh
+     * thread as the service's stream thread is (libtorch's threading differs between threads), no-grad.
+     */
+    static double bareLoop(Gpt gpt, List<int[]> windows, Options o, int batches, NDManager manager) {
+        double[] tokensPerSecond = new double[1];
+        RuntimeException[] failure = new RuntimeException[1];
+        Thread thread = new Thread(
+                () -> {
+                    try {
+                        tokensPerSecond[0] = forwardLoop(gpt, windows, o, batches, manager);
+                    } catch (RuntimeException e) {
+                        failure[0] = e;
+                    }
+                },
+                "bare-forward-loop");
+        thread.start();
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+        if (failure[0] != null) {
+            throw failure[0];
+        }
+        return tokensPerSecond[0];
+    }
+
+    @SuppressWarnings("try")
+    private static double forwardLoop(Gpt gpt, List<int[]> windows, Options o, int batches, NDManager manager) {
+        int b = o.maxBatch();
+        int t = o.context();
+        long start = System.nanoTime();
+        try (Autograd.NoGrad noGrad = Autograd.noGrad()) {
+            for (int i = 0; i < batches; i++) {
+                long[] inputs = new long[b * t];
+                for (int r = 0; r < b; r++) {
+                    int[] window = windows.get((i * b + r) % windows.size());
+                    for (int j = 0; j < t; j++) {
+                        inputs[r * t + j] = window[j];
+                    }
+                }
+                try (NDManager scope = manager.newSubManager()) {
+                    NDArray tokens = scope.create(inputs, new Shape(b, t)); // (B, T)
+                    gpt.logits(new ParameterStore(scope, false), tokens, false); // (B, T, V), computed eagerly
+                }
+            }
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        return (double) batches * b * t / seconds;
+    }
+
+    private static CodecRun service(
+            TeacherModel teacher,
+            CodecSpec codec,
+            List<String> docs,
+            int windows,
+            Options o,
+            Properties kafka,
+            PrintStream log)
+            throws Exception {
+        String run = "bench-" + codec.toString().replace(':', '-') + "-" + System.currentTimeMillis();
+        TeacherConfig config = TeacherConfig.builder()
+                .inputTopic(run + ".text")
+                .outputTopic(run + ".soft-labels")
+                .deadLetterTopic(run + ".dead-letters")
+                .codec(codec)
+                .temperature(o.temperature())
+                .context(o.context())
+                .maxBatch(o.maxBatch())
+                .maxWait(Duration.ofMillis(100))
+                .build();
+        createTopics(kafka, List.of(config.inputTopic(), config.outputTopic(), config.deadLetterTopic()));
+        produce(kafka, config.inputTopic(), docs);
+        try (TeacherService service = new TeacherService(new TeacherService.Options(run, config, kafka, 0))) {
+            service.start(teacher);
+            long end = awaitCommitted(kafka, config.outputTopic(), windows, Duration.ofMinutes(30));
+            TeacherMetrics m = service.metrics();
+            double seconds = (end - m.firstRecordNanos()) / 1e9;
+            double tokensPerSecond = m.tokensLabelled() / seconds;
+            log.printf(
+                    "bench: service %s %.0f tokens/s, %.1f wire bytes/token, batch fill %.2f%n",
+                    codec, tokensPerSecond, m.wireBytesPerToken(), m.batchFill());
+            return new CodecRun(
+                    codec,
+                    tokensPerSecond,
+                    Double.NaN, // filled in by the caller, who has the bare runs around it
+                    m.wireBytesPerToken(),
+                    m.batchFill(),
+                    m.forwardSeconds() / seconds,
+                    m.labelSeconds() / seconds);
+        }
+    }
+
+    /** Creates single-partition topics and waits until each has a leader, so the first send finds one. */
+    private static void createTopics(Properties kafka, List<String> names) throws Exception {
+        try (Admin admin = Admin.create(kafka)) {
+            admin.createTopics(names.stream()
+                            .map(name -> new NewTopic(name, Optional.of(1), Optional.empty()))
+                            .toList())
+                    .all()
+                    .get(60, TimeUnit.SECONDS);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (true) {
+                var described = admin.describeTopics(names).allTopicNames().get(60, TimeUnit.SECONDS);
+                boolean led = described.values().stream()
+                        .flatMap(d -> d.partitions().stream())
+                        .allMatch(p -> p.leader() != null && !p.leader().isEmpty());
+                if (led) {
+                    return;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("topics " + names + " have no leader after 60 s");
+                }
+                Thread.sleep(100);
+            }
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot create the benchmark's topics: " + e.getCause(), e);
+        }
+    }
+
+    private static void produce(Properties kafka, String topic, List<String> docs) throws Exception {
+        Properties props = new Properties();
+        props.putAll(kafka);
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 10);
+        var serde = DistillSerdes.textSample();
+        try (var producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+            List<Future<?>> sent = new ArrayList<>();
+            for (int i = 0; i < docs.size(); i++) {
+                String id = "doc-" + i;
+                sent.add(producer.send(new ProducerRecord<>(
+                        topic,
+                        id.getBytes(StandardCharsets.UTF_8),
+                        serde.encode(TextSample.newBuilder()
+                                .setId(id)
+                                .setText(docs.get(i))
+                                .setSource("bench")
+                                .setCreatedAt(Instant.now())
+                                .build()))));
+            }
+            producer.flush();
+            for (var future : sent) {
+                future.get(); // a lost input document would stall the run: fail here instead
+            }
+        }
+    }
+
+    /** Polls the topic read_committed until {@code count} records; returns {@link System#nanoTime()} then. */
+    private static long awaitCommitted(Properties kafka, String topic, int count, Duration timeout) {
+        Properties props = new Properties();
+        props.putAll(kafka);
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        try (var consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            TopicPartition partition = new TopicPartition(topic, 0);
+            consumer.assign(List.of(partition));
+            consumer.seekToBeginning(List.of(partition));
+            long deadline = System.nanoTime() + timeout.toNanos();
+            int seen = 0;
+            while (seen < count) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("only " + seen + " of " + count + " soft labels after " + timeout);
+                }
+                seen += consumer.poll(Duration.ofMillis(20)).count();
+            }
+            return System.nanoTime();
+        }
+    }
+
+    /** The result as a Markdown table. */
+    public static String table(Result r) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(
+                Locale.ROOT,
+                "model %s params, %s, batches of %d x %d positions, %d windows a run; bare forward loop median"
+                        + " %,.0f tokens/s over %d runs (%s); %d cores, load average %.1f before, %.1f after%n%n",
+                String.format(Locale.ROOT, "%,d", r.config().parameterCount()),
+                r.precision().flag(),
+                r.maxBatch(),
+                r.context(),
+                r.windows(),
+                r.bareTokensPerSecond(),
+                r.bareRuns().size(),
+                String.join(
+                        ", ",
+                        r.bareRuns().stream()
+                                .map(x -> String.format(Locale.ROOT, "%,.0f", x))
+                                .toList()),
+                Runtime.getRuntime().availableProcessors(),
+                r.loadAverages().get(0),
+                r.loadAverages().get(1)));
+        sb.append(
+                "| codec | service tokens/s | service / bare loop around it | forward share of wall time | batch fill "
+                        + "| wire bytes/token | vs dense fp32 | vs dense fp16 |\n");
+        sb.append("|---|---|---|---|---|---|---|---|\n");
+        for (CodecRun run : r.runs()) {
+            sb.append(String.format(
+                    Locale.ROOT,
+                    "| %s | %,.0f | %.2f | %.0f%% | %.0f%% | %.2f | %.1f | %.1f%% | %.1f%% |%n",
+                    run.codec(),
+                    run.tokensPerSecond(),
+                    run.ratioToBare(),
+                    100 * run.forwardShare(),
+                    100 * run.labelShare(),
+                    run.batchFill(),
+                    run.wireBytesPerToken(),
+                    100 * run.wireBytesPerToken() / r.denseFp32BytesPerToken(),
+                    100 * run.wireBytesPerToken() / r.denseFp16BytesPerToken()));
+        }
+        sb.append(String.format(
+                Locale.ROOT,
+                "| dense fp32 logits | | | | | | %.0f | 100%% | |%n| dense fp16 logits | | | | | | %.0f | | 100%% |%n",
+                r.denseFp32BytesPerToken(),
+                r.denseFp16BytesPerToken()));
+        return sb.toString();
+    }
+}

@@ -1,0 +1,174 @@
+package io.distill.teacher;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.stream.Stream;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running teacher: its HTTP endpoint from construction on (so {@code /healthz} says "loading" while the model
+ * loads), then the Kafka Streams application from {@link #start}. Closing stops both; pending windows stay in the
+ * changelogged buffer for the next instance.
+ */
+public final class TeacherService implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(TeacherService.class);
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+
+    /**
+     * @param kafka client settings (bootstrap, security, any Streams/consumer/producer setting)
+     * @param httpPort port for /healthz and /metrics, 0 for a free one
+     */
+    public record Options(String applicationId, TeacherConfig config, Properties kafka, int httpPort) {
+        public Options {
+            if (applicationId == null || applicationId.isBlank()) {
+                throw new IllegalArgumentException("the application id must not be empty");
+            }
+            Objects.requireNonNull(config, "config");
+            Objects.requireNonNull(kafka, "kafka");
+            if (httpPort < 0 || httpPort > 65535) {
+                throw new IllegalArgumentException("HTTP port must be 0..65535, got " + httpPort);
+            }
+        }
+    }
+
+    private final Options options;
+    private final TeacherMetrics metrics;
+    private final HttpEndpoint http;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile KafkaStreams streams;
+    private volatile TeacherModel teacher;
+    private Path stateDir;
+    private boolean closed;
+
+    /** Opens the HTTP endpoint; the service is not ready until {@link #start}. */
+    public TeacherService(Options options) {
+        this.options = options;
+        this.metrics = new TeacherMetrics(options.config().maxBatch());
+        this.http = HttpEndpoint.start(options.httpPort(), this::health, this::prometheus);
+    }
+
+    /**
+     * Starts the Streams application with the loaded teacher.
+     *
+     * @throws IllegalArgumentException when the config does not fit the model (context, top-k size)
+     */
+    public synchronized void start(TeacherModel model) {
+        if (streams != null) {
+            throw new IllegalStateException("already started");
+        }
+        options.config().checkFits(model);
+        try {
+            // Only the in-memory buffer's bookkeeping lives here; its contents come back from the changelog.
+            stateDir = Files.createTempDirectory("distill-teacher-");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a state directory", e);
+        }
+        KafkaStreams kafkaStreams = new KafkaStreams(
+                TeacherTopology.buildTopology(options.config(), model, metrics),
+                TeacherTopology.streamsConfig(options.applicationId(), options.kafka(), stateDir));
+        kafkaStreams.setStateListener((now, before) -> {
+            log.info("teacher streams {} -> {}", before, now);
+            if (now == KafkaStreams.State.NOT_RUNNING || now == KafkaStreams.State.ERROR) {
+                stopped.countDown();
+            }
+        });
+        // A failure the processor did not turn into a dead letter (a broken model, a lost broker for longer than
+        // the timeouts): stop, and let the process exit non-zero so its supervisor restarts it. Exactly-once makes
+        // the restart safe.
+        kafkaStreams.setUncaughtExceptionHandler(e -> {
+            log.error("teacher stream thread failed; shutting down", e);
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        });
+        this.teacher = model;
+        this.streams = kafkaStreams;
+        kafkaStreams.start();
+    }
+
+    /** Blocks until the Streams application stops (closed, or failed); returns the final state. */
+    public KafkaStreams.State awaitStopped() throws InterruptedException {
+        stopped.await();
+        return streams.state();
+    }
+
+    public KafkaStreams.State state() {
+        KafkaStreams s = streams;
+        return s == null ? KafkaStreams.State.CREATED : s.state();
+    }
+
+    public KafkaStreams streams() {
+        return streams;
+    }
+
+    public TeacherMetrics metrics() {
+        return metrics;
+    }
+
+    public int httpPort() {
+        return http.port();
+    }
+
+    /** Ready when the model is loaded and the Streams state is RUNNING (not while rebalancing or restoring). */
+    HttpEndpoint.Health health() {
+        if (teacher == null) {
+            return new HttpEndpoint.Health(false, "loading the model");
+        }
+        KafkaStreams.State state = state();
+        return new HttpEndpoint.Health(state == KafkaStreams.State.RUNNING, "streams " + state);
+    }
+
+    String prometheus() {
+        PrometheusText out = new PrometheusText();
+        metrics.writeTo(out);
+        out.gauge("distill_teacher_model_loaded", "1 once the teacher model is loaded.", teacher == null ? 0 : 1);
+        KafkaStreams s = streams;
+        out.family("distill_teacher_streams_state", "gauge", "1 for the current Kafka Streams state.");
+        for (KafkaStreams.State state : KafkaStreams.State.values()) {
+            out.sample("distill_teacher_streams_state", Map.of("state", state.name()), state == state() ? 1 : 0);
+        }
+        if (s != null) {
+            out.kafkaMetrics(s.metrics());
+        }
+        return out.toString();
+    }
+
+    /** Stops Streams (waiting up to 30 s for a clean close), then HTTP; idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        KafkaStreams s = streams;
+        if (s != null) {
+            s.close(CLOSE_TIMEOUT);
+        }
+        stopped.countDown();
+        http.close();
+        if (stateDir != null) {
+            deleteRecursively(stateDir);
+        }
+    }
+
+    private static void deleteRecursively(Path root) {
+        if (!Files.exists(root)) {
+            return; // Kafka Streams may have removed it already
+        }
+        try (Stream<Path> paths = Files.walk(root)) {
+            paths.sorted(Comparator.reverseOrder())
+                    .forEach(path -> path.toFile().delete());
+        } catch (IOException e) {
+            log.warn("could not delete {}: {}", root, e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,82 @@
+package io.distill.teacher;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The teacher's Kafka Streams application: {@link #streamsConfig} and {@link #buildTopology}, used by {@link
+ * TeacherService} and by the tests alike.
+ *
+ * <pre>
+ * text topic ──► teacher (TeacherProcessor) ──► soft-label topic
+ *   (bytes)          │ ▲                    └──► dead-letter topic
+ *                    ▼ │
+ *            pending-windows store (in memory, changelogged)
+ * </pre>
+ */
+public final class TeacherTopology {
+    public static final String SOURCE = "text-source";
+    public static final String PROCESSOR = "teacher";
+    public static final String SOFT_LABELS_SINK = "soft-labels-sink";
+    public static final String DEAD_LETTER_SINK = "dead-letter-sink";
+    /** The batch buffer; its changelog topic is {@code <application id>-pending-windows-changelog}. */
+    public static final String PENDING_STORE = "pending-windows";
+
+    private TeacherTopology() {}
+
+    /**
+     * Reads the input as raw bytes (decoding is the processor's job, so bad bytes become dead letters rather than
+     * deserialization failures) and writes SoftLabels values it encodes itself (so it can count their bytes).
+     */
+    public static Topology buildTopology(TeacherConfig config, TeacherModel teacher, TeacherMetrics metrics) {
+        config.checkFits(teacher);
+        Topology topology = new Topology();
+        topology.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), config.inputTopic());
+        topology.addProcessor(PROCESSOR, () -> new TeacherProcessor(config, teacher, metrics), SOURCE);
+        // In memory is enough: the buffer holds about one batch, and its changelog is what makes it durable.
+        topology.addStateStore(
+                Stores.keyValueStoreBuilder(
+                                Stores.inMemoryKeyValueStore(PENDING_STORE), Serdes.Bytes(), Serdes.ByteArray())
+                        .withLoggingEnabled(Map.of())
+                        .withCachingDisabled(),
+                PROCESSOR);
+        topology.addSink(
+                SOFT_LABELS_SINK,
+                config.outputTopic(),
+                new ByteArraySerializer(),
+                new ByteArraySerializer(),
+                PROCESSOR);
+        topology.addSink(
+                DEAD_LETTER_SINK,
+                config.deadLetterTopic(),
+                new ByteArraySerializer(),
+                new ByteArraySerializer(),
+                PROCESSOR);
+        return topology;
+    }
+
+    /**
+     * The Streams settings: the client settings passed through (security, and any Streams, consumer or producer
+     * setting the operator wants, e.g. {@code KAFKA_NUM_STREAM_THREADS=2}), then what the teacher's guarantees
+     * need, which cannot be overridden: the application id, {@code exactly_once_v2} and the state directory.
+     */
+    public static Properties streamsConfig(String applicationId, Properties clientSettings, Path stateDir) {
+        Properties props = new Properties();
+        props.putAll(clientSettings);
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        // A new application id starts at the beginning of the text topic: text sent before the teacher started
+        // is labelled too.
+        props.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        return props;
+    }
+}

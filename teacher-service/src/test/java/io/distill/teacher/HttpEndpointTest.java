@@ -1,0 +1,56 @@
+package io.distill.teacher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+
+class HttpEndpointTest {
+    private final HttpClient client = HttpClient.newHttpClient();
+
+    @Test
+    void healthzFollowsReadinessAndMetricsIsPrometheusText() throws Exception {
+        AtomicBoolean ready = new AtomicBoolean(false);
+        try (HttpEndpoint http = HttpEndpoint.start(
+                0,
+                () -> new HttpEndpoint.Health(ready.get(), ready.get() ? "streams RUNNING" : "loading the model"),
+                () -> new PrometheusText().counter("x_total", "An x.", 3).toString())) {
+            HttpResponse<String> notYet = get(http.port(), "/healthz");
+            assertEquals(503, notYet.statusCode());
+            assertEquals("loading the model\n", notYet.body());
+
+            ready.set(true);
+            assertEquals(200, get(http.port(), "/healthz").statusCode());
+
+            HttpResponse<String> metrics = get(http.port(), "/metrics");
+            assertEquals(200, metrics.statusCode());
+            assertEquals(
+                    PrometheusText.CONTENT_TYPE,
+                    metrics.headers().firstValue("Content-Type").orElseThrow());
+            assertEquals("# HELP x_total An x.\n# TYPE x_total counter\nx_total 3\n", metrics.body());
+        }
+    }
+
+    @Test
+    void aTakenPortIsAOneLineError() {
+        try (HttpEndpoint first = HttpEndpoint.start(0, () -> new HttpEndpoint.Health(true, "ok"), () -> "")) {
+            var e = assertThrows(
+                    IllegalStateException.class,
+                    () -> HttpEndpoint.start(first.port(), () -> new HttpEndpoint.Health(true, "ok"), () -> ""));
+            assertTrue(e.getMessage().contains("already in use"), e.getMessage());
+        }
+    }
+
+    private HttpResponse<String> get(int port, String path) throws Exception {
+        return client.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+}
