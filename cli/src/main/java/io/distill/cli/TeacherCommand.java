@@ -5,6 +5,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import io.distill.lm.Gpt;
 import io.distill.lm.LmConfig;
+import io.distill.lm.ModelBundle;
 import io.distill.lm.PrecisionChoice;
 import io.distill.schemas.TopicSetup;
 import io.distill.schemas.Topics;
@@ -12,8 +13,13 @@ import io.distill.teacher.CodecSpec;
 import io.distill.teacher.TeacherConfig;
 import io.distill.teacher.TeacherModel;
 import io.distill.teacher.TeacherService;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -43,11 +49,12 @@ import picocli.CommandLine.TypeConversionException;
                     + "the stream is RUNNING; GET /metrics is Prometheus text. SIGTERM or Ctrl-C stops it cleanly. "
                     + "Missing topics are created (--partitions for input and output).",
             "",
-            "--model-size runs a freshly initialised model of a named size (tiny, student-1m, teacher-15m): its "
-                    + "labels are noise, for smoke tests and benchmarks only. --model DIR (a trained model "
-                    + "directory) is not loadable in this build yet.",
+            "--model DIR loads a trained model (make one with `distill pretrain`). --model-size runs a freshly "
+                    + "initialised model of a named size instead (tiny, student-1m, teacher-15m): its labels are "
+                    + "noise, for smoke tests and benchmarks only.",
             "",
             "Examples:",
+            "  distill teacher --model distill-data/teacher",
             "  distill teacher --model-size tiny --context 64",
             "  distill teacher --model-size teacher-15m --codec sampled:12 --temperature 1.5",
             "  DISTILL_BOOTSTRAP=kafka:9092 DISTILL_MODEL_SIZE=teacher-15m distill teacher",
@@ -60,7 +67,10 @@ final class TeacherCommand implements Callable<Integer> {
     @Mixin
     KafkaOptions kafka;
 
-    @Option(names = "--model", paramLabel = "DIR", description = "A trained teacher model directory (coming soon).")
+    @Option(
+            names = "--model",
+            paramLabel = "DIR",
+            description = "A trained teacher model directory (from `distill pretrain`, or a pulled checkpoint).")
     Path model;
 
     @Option(
@@ -210,9 +220,7 @@ final class TeacherCommand implements Callable<Integer> {
                     },
                     "teacher-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
-            Engine.getInstance().setRandomSeed((int) seed);
-            TeacherModel teacher = new TeacherModel(
-                    Gpt.create(lmConfig, choice.precision(), manager), "random-" + modelSize, "seed-" + seed);
+            TeacherModel teacher = loadTeacher(lmConfig, choice, manager);
             try {
                 service.start(teacher);
             } catch (IllegalArgumentException e) {
@@ -220,13 +228,13 @@ final class TeacherCommand implements Callable<Integer> {
             }
             err.printf(
                     Locale.ROOT,
-                    "teacher: %s (%,d parameters, random init, seed %d), precision %s%n"
+                    "teacher: %s (%,d parameters, version %s), precision %s%n"
                             + "teacher: %s at T=%s, windows of %d positions (stride %d), batches of %d or %s; "
                             + "%s -> %s, bad input -> %s; application id %s%n"
                             + "teacher: health and metrics on http://localhost:%d/healthz and /metrics%n",
-                    modelSize,
+                    teacher.modelId(),
                     lmConfig.parameterCount(),
-                    seed,
+                    teacher.modelVersion(),
                     choice,
                     config.codec(),
                     config.temperature(),
@@ -264,10 +272,11 @@ final class TeacherCommand implements Callable<Integer> {
             throw new CliException(CliException.BAD_INPUT, "give either --model DIR or --model-size NAME, not both");
         }
         if (model != null) {
-            throw new CliException(
-                    CliException.BAD_INPUT,
-                    "--model " + model + ": loading a trained model directory is not in this build yet; "
-                            + "use --model-size NAME to run a freshly initialised model");
+            try {
+                return ModelBundle.readConfig(model);
+            } catch (IOException e) {
+                throw new CliException(CliException.BAD_INPUT, "--model " + model + ": " + e.getMessage(), e);
+            }
         }
         if (modelSize == null) {
             throw new CliException(
@@ -277,6 +286,31 @@ final class TeacherCommand implements Callable<Integer> {
             return LmConfig.named(modelSize);
         } catch (IllegalArgumentException e) {
             throw new CliException(CliException.BAD_INPUT, "--model-size: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The trained model of --model, identified by its directory name and the hash of its manifest (which covers
+     * every file), or a freshly initialised one of --model-size.
+     */
+    private TeacherModel loadTeacher(LmConfig lmConfig, PrecisionChoice choice, NDManager manager) throws IOException {
+        if (model != null) {
+            Gpt gpt = ModelFiles.load(model, choice.precision(), manager);
+            String version = HexFormat.of()
+                    .formatHex(sha256(Files.readAllBytes(model.resolve("manifest.json"))))
+                    .substring(0, 12);
+            return new TeacherModel(gpt, model.toAbsolutePath().getFileName().toString(), version);
+        }
+        Engine.getInstance().setRandomSeed((int) seed);
+        return new TeacherModel(
+                Gpt.create(lmConfig, choice.precision(), manager), "random-" + modelSize, "seed-" + seed);
+    }
+
+    private static byte[] sha256(byte[] bytes) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(bytes);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 
