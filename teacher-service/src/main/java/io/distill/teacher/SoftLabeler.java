@@ -80,11 +80,14 @@ final class SoftLabeler implements AutoCloseable {
         int b = windows.size();
         int t = windows.stream().mapToInt(PendingWindow::positions).max().orElseThrow();
         long[] inputs = new long[b * t];
+        long[] targets = new long[b * t];
         Arrays.fill(inputs, ByteTokenizer.PAD);
+        Arrays.fill(targets, ByteTokenizer.PAD);
         for (int i = 0; i < b; i++) {
             int[] tokens = windows.get(i).tokens();
             for (int j = 0; j < tokens.length - 1; j++) {
                 inputs[i * t + j] = tokens[j];
+                targets[i * t + j] = tokens[j + 1];
             }
         }
         try (NDManager scope = manager.newSubManager();
@@ -101,6 +104,11 @@ final class SoftLabeler implements AutoCloseable {
                     .sum(new int[] {-1})
                     .toFloatArray(); // (B, T) count of bad logits per position
             Encoder encoder = codec.kind() == CodecKind.TOPK ? topK(scaled, t) : sampled(scaled, t);
+            // The teacher's own cross-entropy at T = 1 on each position, so students can report it beside theirs.
+            float[] targetNats = logits.logSoftmax(-1)
+                    .gather(scope.create(targets, new Shape(b, t, 1)), -1)
+                    .neg()
+                    .toFloatArray(); // (B, T)
             List<Outcome> outcomes = new ArrayList<>(b);
             for (int i = 0; i < b; i++) {
                 PendingWindow window = windows.get(i);
@@ -108,7 +116,13 @@ final class SoftLabeler implements AutoCloseable {
                 outcomes.add(
                         bad >= 0
                                 ? new NonFinite(window, bad)
-                                : new Labelled(window, record(window, encoder.encode(i, window), createdAt)));
+                                : new Labelled(
+                                        window,
+                                        record(
+                                                window,
+                                                encoder.encode(i, window),
+                                                sum(targetNats, i * t, window.positions()),
+                                                createdAt)));
             }
             return new Batch(outcomes, forwardNanos);
         }
@@ -216,7 +230,16 @@ final class SoftLabeler implements AutoCloseable {
         return -1;
     }
 
-    private SoftLabels record(PendingWindow window, SoftLabelPayload.Packed payload, Instant createdAt) {
+    private static float sum(float[] values, int offset, int count) {
+        double total = 0;
+        for (int j = 0; j < count; j++) {
+            total += values[offset + j];
+        }
+        return (float) total;
+    }
+
+    private SoftLabels record(
+            PendingWindow window, SoftLabelPayload.Packed payload, float targetNats, Instant createdAt) {
         List<Integer> tokens = new ArrayList<>(window.tokens().length);
         for (int token : window.tokens()) {
             tokens.add(token);
@@ -232,6 +255,7 @@ final class SoftLabeler implements AutoCloseable {
                 .setValues(payload.values())
                 .setLogSumExp(payload.logSumExp())
                 .setCreatedAt(createdAt)
+                .setTargetNats(targetNats)
                 .build();
     }
 

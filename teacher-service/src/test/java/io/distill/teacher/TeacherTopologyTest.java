@@ -166,6 +166,14 @@ class TeacherTopologyTest {
                                     .sum();
                     assertEquals(tail, decoded.tailMass(j), 1e-3);
                 }
+                // the teacher's own cross-entropy at T = 1 on the window's next tokens
+                float[][] z1 = TinyTeacher.scaledLogits(teacher, ints(record.getTokens()), 1f);
+                double nats = 0;
+                for (int j = 0; j < z1.length; j++) {
+                    nats += TinyTeacher.logSumExp(z1[j])
+                            - z1[j][record.getTokens().get(j + 1)];
+                }
+                assertEquals(nats, record.getTargetNats(), 1e-3 * nats);
             }
         }
     }

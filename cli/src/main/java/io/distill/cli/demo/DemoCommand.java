@@ -358,14 +358,25 @@ public final class DemoCommand implements Callable<Integer> {
                         CliException.FAILED,
                         "the trainer published no checkpoint; see " + data.resolve("logs/trainer.log"));
             }
-            try (LoadedModel student = client.load(announcement)) {
+            // The trainer has stopped, so its HTTP endpoint is gone: read the same artifact from the volume it
+            // published to. The client still verifies its sha256 against the announcement.
+            Path zip = data.resolve("checkpoints/published/" + STUDENT + "/" + announcement.getVersion() + ".zip");
+            CheckpointPublished local = CheckpointPublished.newBuilder(announcement)
+                    .setUri(zip.toUri().toString())
+                    .build();
+            try (LoadedModel student = client.load(local)) {
                 Gpt teacher = ModelFiles.load(teacherDir, Precision.FP32, manager);
                 out.printf(
                         Locale.ROOT,
-                        "%ndemo: checkpoints published; the newest, version %d after %,d tokens, pulled from %s%n%n",
+                        "%ndemo: checkpoints published; the newest is version %d after %,d tokens, announced at %s%n",
                         announcement.getVersion(),
                         announcement.getTokensSeen(),
                         announcement.getUri());
+                out.printf(
+                        Locale.ROOT,
+                        "demo: pulled and verified (sha256 %s) from %s%n%n",
+                        announcement.getSha256(),
+                        zip);
                 List<DemoReport.Row> rows = DemoSummary.compare(
                         teacher, student.model(), split.holdout(), data.resolve("summary-bundles"), manager);
                 DemoSummary.print(rows, out);
