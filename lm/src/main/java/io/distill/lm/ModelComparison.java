@@ -53,7 +53,7 @@ public final class ModelComparison {
         }
         ParameterStore ps = new ParameterStore(manager, false);
         long elapsed = 0;
-        for (int r = -1; r < repetitions; r++) { // r = -1 warms up
+        for (int r = -2; r < repetitions; r++) { // the first two warm up libtorch's kernels and allocator
             try (NDManager scope = manager.newSubManager();
                     Autograd.NoGrad noGrad = Autograd.noGrad()) {
                 NDArray input = scope.create(ids, new Shape(batchSize, length));
