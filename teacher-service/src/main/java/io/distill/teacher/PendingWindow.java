@@ -16,16 +16,9 @@ import org.apache.kafka.common.utils.Bytes;
  *
  * @param tokens the window's L + 1 token ids
  * @param timestamp the input record's timestamp, which the output records keep
- * @param enqueuedAtMs wall-clock time the window entered the buffer, for the max-wait flush
  */
 record PendingWindow(
-        String sampleId,
-        int window,
-        int[] tokens,
-        int sourcePartition,
-        long sourceOffset,
-        long timestamp,
-        long enqueuedAtMs) {
+        String sampleId, int window, int[] tokens, int sourcePartition, long sourceOffset, long timestamp) {
 
     private static final byte FORMAT = 1;
 
@@ -57,7 +50,6 @@ record PendingWindow(
             out.writeInt(sourcePartition);
             out.writeLong(sourceOffset);
             out.writeLong(timestamp);
-            out.writeLong(enqueuedAtMs);
             out.writeInt(tokens.length);
             for (int token : tokens) {
                 out.writeInt(token);
@@ -84,13 +76,12 @@ record PendingWindow(
             int partition = in.readInt();
             long offset = in.readLong();
             long timestamp = in.readLong();
-            long enqueuedAt = in.readLong();
             int[] tokens = new int[in.readInt()];
             for (int i = 0; i < tokens.length; i++) {
                 tokens[i] = in.readInt();
             }
             return new PendingWindow(
-                    new String(id, StandardCharsets.UTF_8), window, tokens, partition, offset, timestamp, enqueuedAt);
+                    new String(id, StandardCharsets.UTF_8), window, tokens, partition, offset, timestamp);
         } catch (IOException e) {
             throw new IllegalStateException("corrupt pending window in the batch buffer", e);
         }

@@ -13,7 +13,8 @@ import java.util.Objects;
  * @param context positions per window (L); each window carries L + 1 tokens
  * @param stride tokens between the starts of consecutive windows of a document, 1..context
  * @param maxBatch windows per forward pass: a batch runs as soon as this many are buffered
- * @param maxWait a partial batch runs once its oldest window has waited this long
+ * @param maxWait a partial batch runs once the buffer has waited this long (as the punctuator, which ticks every
+ *     quarter of it, sees it)
  * @param maxTextBytes input values larger than this go to the dead-letter topic unread
  */
 public record TeacherConfig(

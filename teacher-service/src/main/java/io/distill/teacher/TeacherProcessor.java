@@ -66,8 +66,15 @@ final class TeacherProcessor implements Processor<byte[], byte[], byte[], byte[]
     private SoftLabeler labeler;
     private Cancellable punctuator;
     private long pendingCount;
-    /** Wall-clock time the oldest buffered window entered the store; meaningless when the store is empty. */
-    private long oldestEnqueuedMs;
+    /**
+     * When a punctuation first found the buffered windows waiting, or {@link #NOT_WAITING}. Taken from the
+     * punctuator's clock rather than when a window arrived: Kafka Streams hands {@link #process} a wall-clock time
+     * cached per poll loop, which lags by every forward pass run since, and would make windows look older than
+     * they are (and batches flush half full). So a window waits at most max-wait plus one punctuation tick.
+     */
+    private long waitingSinceMs = NOT_WAITING;
+
+    private static final long NOT_WAITING = -1;
 
     TeacherProcessor(TeacherConfig config, TeacherModel teacher, TeacherMetrics metrics) {
         this.config = config;
@@ -87,7 +94,6 @@ final class TeacherProcessor implements Processor<byte[], byte[], byte[], byte[]
                 pendingCount++;
             }
         }
-        refreshOldest();
         long tick = Math.max(1, config.maxWait().toMillis() / 4);
         this.punctuator = context.schedule(Duration.ofMillis(tick), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
     }
@@ -118,13 +124,9 @@ final class TeacherProcessor implements Processor<byte[], byte[], byte[], byte[]
             deadLetter(record, source, Rejection.TOO_SHORT, "sample '" + sample.getId() + "' has a single token");
             return;
         }
-        long now = context.currentSystemTimeMs();
-        if (pendingCount == 0) {
-            oldestEnqueuedMs = now;
-        }
         for (int w = 0; w < windows.size(); w++) {
             PendingWindow window = new PendingWindow(
-                    sample.getId(), w, windows.get(w), source.partition(), source.offset(), record.timestamp(), now);
+                    sample.getId(), w, windows.get(w), source.partition(), source.offset(), record.timestamp());
             pending.put(window.storeKey(), window.toBytes());
         }
         pendingCount += windows.size();
@@ -133,7 +135,14 @@ final class TeacherProcessor implements Processor<byte[], byte[], byte[], byte[]
     }
 
     private void punctuate(long now) {
-        if (pendingCount > 0 && now - oldestEnqueuedMs >= config.maxWait().toMillis()) {
+        if (pendingCount == 0) {
+            waitingSinceMs = NOT_WAITING;
+            return;
+        }
+        if (waitingSinceMs == NOT_WAITING) {
+            waitingSinceMs = now;
+        }
+        if (now - waitingSinceMs >= config.maxWait().toMillis()) {
             flush(true);
         } else if (pendingCount >= config.maxBatch()) {
             flush(false); // a backlog left by a call that ran out of budget
@@ -152,7 +161,11 @@ final class TeacherProcessor implements Processor<byte[], byte[], byte[], byte[]
                 break;
             }
         }
-        refreshOldest();
+        // What is left after full batches arrived with the latest records: its wait starts now. What is left after
+        // a max-wait flush ran out of budget has waited long enough already: the next punctuation goes on.
+        if (pendingCount == 0 || !partial) {
+            waitingSinceMs = NOT_WAITING;
+        }
     }
 
     /** Labels the oldest {@code maxBatch} buffered windows in one forward pass, publishes them, deletes them. */
@@ -200,16 +213,6 @@ final class TeacherProcessor implements Processor<byte[], byte[], byte[], byte[]
             pending.delete(key);
         }
         pendingCount -= keys.size();
-    }
-
-    private void refreshOldest() {
-        if (pendingCount == 0) {
-            return;
-        }
-        try (KeyValueIterator<Bytes, byte[]> it = pending.all()) {
-            oldestEnqueuedMs =
-                    it.hasNext() ? PendingWindow.fromBytes(it.next().value).enqueuedAtMs() : 0;
-        }
     }
 
     private void deadLetter(Record<byte[], byte[]> record, RecordMetadata source, Rejection reason, String detail) {

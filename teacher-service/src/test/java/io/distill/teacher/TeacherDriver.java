@@ -67,6 +67,14 @@ final class TeacherDriver implements AutoCloseable {
         driver.advanceWallClockTime(wallClock);
     }
 
+    /**
+     * Lets buffered windows time out: one punctuation tick for the punctuator to see them waiting, then max wait.
+     */
+    void flushByMaxWait(TeacherConfig config) {
+        advance(config.maxWait().dividedBy(4).plusMillis(1));
+        advance(config.maxWait());
+    }
+
     List<SoftLabels> readSoftLabels() {
         var serde = DistillSerdes.softLabels();
         return softLabels.readRecordsToList().stream()

@@ -55,7 +55,7 @@ class TeacherTopologyTest {
                     TeacherDriver.config().context(8).stride(stride).maxBatch(3).build();
             try (TeacherDriver d = driver(config)) {
                 d.sendPlain("doc", doc);
-                d.advance(config.maxWait());
+                d.flushByMaxWait(config);
 
                 List<SoftLabels> labels = d.readSoftLabels();
                 List<int[]> expected = Windowing.cut(tokens, 8, stride);
@@ -189,16 +189,16 @@ class TeacherTopologyTest {
         try (TeacherDriver d = driver(config)) {
             d.sendPlain("s1", "sampling is unbiased");
             d.sendPlain("s2", "and repeatable");
-            d.advance(config.maxWait());
+            d.flushByMaxWait(config);
             first = d.readSoftLabels();
         }
         List<SoftLabels> second;
         try (TeacherDriver d = driver(config)) {
             // Another batch composition: one window a batch this time.
             d.sendPlain("s2", "and repeatable");
-            d.advance(config.maxWait());
+            d.flushByMaxWait(config);
             d.sendPlain("s1", "sampling is unbiased");
-            d.advance(config.maxWait());
+            d.flushByMaxWait(config);
             second = d.readSoftLabels();
         }
         assertEquals(3, first.size()); // "sampling is unbiased" is 20 tokens: two windows of at most 16 positions
@@ -300,10 +300,11 @@ class TeacherTopologyTest {
                 .build();
         try (TeacherDriver d = driver(config)) {
             d.sendPlain("lonely", "nobody to batch with");
-            d.advance(Duration.ofMillis(200));
-            assertTrue(d.softLabels.isEmpty(), "not yet: waited 200 ms of 400");
+            d.advance(Duration.ofMillis(100)); // the first punctuation finds the windows waiting
+            d.advance(Duration.ofMillis(300));
+            assertTrue(d.softLabels.isEmpty(), "not yet: waited 300 ms of 400");
 
-            d.advance(Duration.ofMillis(250));
+            d.advance(Duration.ofMillis(100));
 
             assertEquals(2, d.readSoftLabels().size());
             assertEquals(1, d.metrics.batches());
@@ -329,7 +330,7 @@ class TeacherTopologyTest {
             assertEquals("kept", first.sampleId());
             assertEquals(0, first.window());
 
-            d.advance(Duration.ofMillis(150));
+            d.flushByMaxWait(config);
 
             List<TestRecord<byte[], byte[]>> deletes = changelog.readRecordsToList();
             assertEquals(2, deletes.size());
