@@ -160,7 +160,8 @@ final class PretrainCommand implements Callable<Integer> {
                 seed,
                 Duration.ofSeconds(60),
                 64 * 1024,
-                pruning());
+                pruning(),
+                0);
         double[] finalHoldout = {Double.NaN}; // the last evaluation, on the whole holdout
         try (NDManager manager = NDManager.newBaseManager()) {
             Gpt model = Pretraining.run(text, options, manager, new Pretraining.Listener() {

@@ -57,7 +57,8 @@ class TeacherCommandTest {
         assertOneLine(CliRun.of("teacher"), "give --model DIR or --model-size NAME");
         assertOneLine(CliRun.of("teacher", "--model", "m", "--model-size", "tiny"), "not both");
         assertOneLine(CliRun.of("teacher", "--model-size", "huge"), "unknown model size 'huge'");
-        assertOneLine(CliRun.of("teacher", "--model", "some/dir"), "--model some/dir: some/dir: manifest.json is missing");
+        assertOneLine(
+                CliRun.of("teacher", "--model", "some/dir"), "--model some/dir: some/dir: manifest.json is missing");
     }
 
     @Test

@@ -20,6 +20,7 @@ public final class Pretraining {
      * @param evalEvery how often to measure holdout bits per byte during training
      * @param evalTokens holdout tokens per evaluation (0 for the whole holdout)
      * @param pruning gradual magnitude pruning to apply while training, if any
+     * @param maxSteps stop after this many steps even if time is left (0 for no limit)
      */
     public record Options(
             LmConfig config,
@@ -31,7 +32,8 @@ public final class Pretraining {
             long seed,
             Duration evalEvery,
             int evalTokens,
-            Optional<SparsitySchedule> pruning) {
+            Optional<SparsitySchedule> pruning,
+            long maxSteps) {
         public Options {
             if (batchSize < 1) {
                 throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
@@ -78,7 +80,8 @@ public final class Pretraining {
                 MagnitudePruner pruner = options.pruning()
                         .map(sparsity -> new MagnitudePruner(model, sparsity, manager))
                         .orElse(null)) {
-            while (System.nanoTime() - start < budgetNanos) {
+            while (System.nanoTime() - start < budgetNanos
+                    && (options.maxSteps() == 0 || trainer.steps() < options.maxSteps())) {
                 TrainStep.Result r;
                 try (Batch batch =
                         Batch.fromWindows(manager, corpus.trainWindows(random, options.batchSize(), length))) {

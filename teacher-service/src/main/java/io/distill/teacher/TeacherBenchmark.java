@@ -200,7 +200,7 @@ public final class TeacherBenchmark {
         }
         log.printf("bench: pretraining %s on the corpus for %s first%n", o.size(), o.pretrain());
         var options = new Pretraining.Options(
-                config, o.precision(), 8, 1e-3f, 20, o.pretrain(), 0, o.pretrain(), 8192, Optional.empty());
+                config, o.precision(), 8, 1e-3f, 20, o.pretrain(), 0, o.pretrain(), 8192, Optional.empty(), 0);
         return Pretraining.run(TextCorpus.of(o.corpus(), 0.05), options, manager, new Pretraining.Listener() {
             @Override
             public void stepped(Pretraining.Progress progress) {}

@@ -178,7 +178,8 @@ public final class DemoCommand implements Callable<Integer> {
                 1,
                 Duration.ofSeconds(60),
                 32 * 1024,
-                Optional.empty());
+                Optional.empty(),
+                0);
         try (NDManager manager = NDManager.newBaseManager()) {
             Gpt model = Pretraining.run(split, options, manager, new Pretraining.Listener() {
                 private long lastPrint;
