@@ -111,6 +111,13 @@ final class PretrainCommand implements Callable<Integer> {
     long seed;
 
     @Option(
+            names = "--max-steps",
+            defaultValue = "0",
+            paramLabel = "N",
+            description = "Stop after N steps even if time is left; 0 for no limit (default: ${DEFAULT-VALUE}).")
+    long maxSteps;
+
+    @Option(
             names = "--prune-to",
             defaultValue = "0",
             paramLabel = "SPARSITY",
@@ -161,7 +168,7 @@ final class PretrainCommand implements Callable<Integer> {
                 Duration.ofSeconds(60),
                 64 * 1024,
                 pruning(),
-                0);
+                maxSteps);
         double[] finalHoldout = {Double.NaN}; // the last evaluation, on the whole holdout
         try (NDManager manager = NDManager.newBaseManager()) {
             Gpt model = Pretraining.run(text, options, manager, new Pretraining.Listener() {
