@@ -11,11 +11,8 @@ import io.distill.kafkakit.EmbeddedKafkaBroker;
 import io.distill.lm.ByteTokenizer;
 import io.distill.lm.Gpt;
 import io.distill.lm.LmConfig;
-import io.distill.lm.ModelBundle;
 import io.distill.lm.Precision;
-import io.distill.lm.Pretraining;
 import io.distill.lm.TextCorpus;
-import io.distill.lm.WeightFormat;
 import io.distill.schemas.CheckpointPublished;
 import io.distill.schemas.TopicSetup;
 import io.distill.schemas.Topics;
@@ -26,11 +23,8 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -139,74 +133,13 @@ public final class DemoCommand implements Callable<Integer> {
             try (Admin admin = Admin.create(kafka)) {
                 TopicSetup.ensure(admin, TopicSetup.standard(2), 30_000);
             }
-            Path teacherDir = teacher(data, text, split, teacherConfig, deadline, board);
+            Path teacherDir = new DemoTeacher(teacherSize, teacherConfig, board).prepare(data, text, split, deadline);
             List<DemoSample> samples = distill(broker, kafka, teacherDir, split, studentConfig, deadline, board, data);
             summarize(kafka, teacherDir, split, samples, data, out);
         } finally {
             finished.countDown();
         }
         return 0;
-    }
-
-    /** Reuses the teacher in the data dir when it was made from this corpus; otherwise pretrains one. */
-    private Path teacher(Path data, byte[] text, TextCorpus split, LmConfig config, long deadline, StatusBoard board)
-            throws IOException {
-        Path dir = data.resolve("teacher");
-        Path fingerprint = data.resolve("teacher.corpus-sha256");
-        String corpusHash = sha256(text) + " " + teacherSize;
-        if (Files.isRegularFile(dir.resolve("manifest.json"))
-                && Files.isRegularFile(fingerprint)
-                && Files.readString(fingerprint).strip().equals(corpusHash)) {
-            board.event("demo: reusing the teacher in " + dir + " (made from this corpus)");
-            return dir;
-        }
-        long budgetNanos = (long) ((deadline - System.nanoTime()) * 0.4);
-        board.event(String.format(
-                Locale.ROOT,
-                "demo: pretraining a %s teacher (%,d parameters) for %.1f minutes on %,d bytes",
-                teacherSize,
-                config.parameterCount(),
-                budgetNanos / 60e9,
-                split.trainTokens()));
-        var options = new Pretraining.Options(
-                config,
-                ModelFiles.precision("auto").precision(),
-                8,
-                1e-3f,
-                30,
-                Duration.ofNanos(budgetNanos),
-                1,
-                Duration.ofSeconds(60),
-                32 * 1024,
-                Optional.empty(),
-                0);
-        try (NDManager manager = NDManager.newBaseManager()) {
-            Gpt model = Pretraining.run(split, options, manager, new Pretraining.Listener() {
-                private long lastPrint;
-
-                @Override
-                public void stepped(Pretraining.Progress p) {
-                    if (System.nanoTime() - lastPrint > 10e9) {
-                        lastPrint = System.nanoTime();
-                        board.event(String.format(
-                                Locale.ROOT,
-                                "demo: teacher step %,d | %,.0f tokens/s | loss %.3f | ETA %ds",
-                                p.step(),
-                                p.tokensPerSecond(),
-                                p.loss(),
-                                p.remaining().toSeconds()));
-                    }
-                }
-
-                @Override
-                public void evaluated(long step, double bitsPerByte) {
-                    board.event(String.format(Locale.ROOT, "demo: teacher holdout %.3f bits/byte", bitsPerByte));
-                }
-            });
-            ModelBundle.export(model, dir, WeightFormat.FP32);
-        }
-        Files.writeString(fingerprint, corpusHash + "\n");
-        return dir;
     }
 
     /** Runs the teacher service and the trainer as child processes, feeds them, and shows progress. */
@@ -419,14 +352,6 @@ public final class DemoCommand implements Callable<Integer> {
     private static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0, 0, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
-        }
-    }
-
-    private static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 }
