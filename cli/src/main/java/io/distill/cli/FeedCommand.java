@@ -186,6 +186,9 @@ final class FeedCommand implements Callable<Integer> {
         Properties props = kafka.clientProperties();
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
+        // One request in flight: on a just-created topic the broker can refuse a first batch yet append a later
+        // one, leaving an idempotent producer stuck on OUT_OF_ORDER_SEQUENCE_NUMBER (seen in FeedCommandIT).
+        props.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
         props.put(ProducerConfig.LINGER_MS_CONFIG, 10);
         props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) kafka.timeout.toMillis());
