@@ -29,8 +29,8 @@ import picocli.CommandLine.Spec;
                     + "dense fp32 and fp16 logits.",
             "",
             "The service runs for real: exactly-once Kafka Streams on a broker started in this process (or "
-                    + "--bootstrap), documents produced to the input topic first, the clock running from the "
-                    + "service's first input record until a read_committed consumer has every window. Bare-loop "
+                    + "--bootstrap), documents produced to the input topic first, timed by a read_committed consumer "
+                    + "from the first commit it sees to the last (whole commit cycles of steady work). Bare-loop "
                     + "runs and service runs alternate, each service run is compared with the bare runs just "
                     + "before and after it, and the median round is reported, so background load hits both "
                     + "alike. Prints a Markdown table.",

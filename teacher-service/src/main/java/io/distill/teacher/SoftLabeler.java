@@ -3,7 +3,6 @@ package io.distill.teacher;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import io.distill.lm.Autograd;
@@ -33,7 +32,8 @@ import java.util.SplittableRandom;
  *
  * Windows of different lengths share a batch, right-padded: attention is causal, so padding never changes the
  * logits of the real positions, and only those are read. A window with a NaN or infinite logit at any real
- * position is not encoded; it comes back as {@link NonFinite}. (Rows of a batch never mix, but within a row a
+ * position is not encoded (a -inf is let through only where it cannot reach the wire: outside the top K, or as a
+ * probability of 0 to sample from); it comes back as {@link NonFinite}. (Rows of a batch never mix, but within a row a
  * non-finite key at a later position reaches earlier ones too, since NaN plus the causal mask's -inf is NaN: a
  * model that goes non-finite there loses the whole padded row, which is then reported, never published.)
  *
@@ -98,12 +98,12 @@ final class SoftLabeler implements AutoCloseable {
             NDArray logits = teacher.model().logits(new ParameterStore(scope, false), tokens, false);
             long forwardNanos = System.nanoTime() - start;
             NDArray scaled = logits.div(temperature); // (B, T, V) z / T
-            float[] nonFinite = scaled.isNaN()
-                    .logicalOr(scaled.isInfinite())
-                    .toType(DataType.FLOAT32, false)
-                    .sum(new int[] {-1})
-                    .toFloatArray(); // (B, T) count of bad logits per position
-            Encoder encoder = codec.kind() == CodecKind.TOPK ? topK(scaled, t) : sampled(scaled, t);
+            NDArray max = scaled.max(new int[] {-1}, true); // (B, T, 1)
+            // (B, T, 1) logsumexp(z/T); NaN wherever a logit of the position is NaN or +inf (max propagates NaN,
+            // and inf - inf is NaN), so checking it checks the whole row of V logits in one number
+            NDArray lse = scaled.sub(max).exp().sum(new int[] {-1}, true).log().add(max);
+            float[] logSumExp = lse.toFloatArray(); // (B, T)
+            Encoder encoder = codec.kind() == CodecKind.TOPK ? topK(scaled, lse, logSumExp, t) : sampled(scaled, t);
             // The teacher's own cross-entropy at T = 1 on each position, so students can report it beside theirs.
             float[] targetNats = logits.logSoftmax(-1)
                     .gather(scope.create(targets, new Shape(b, t, 1)), -1)
@@ -112,7 +112,10 @@ final class SoftLabeler implements AutoCloseable {
             List<Outcome> outcomes = new ArrayList<>(b);
             for (int i = 0; i < b; i++) {
                 PendingWindow window = windows.get(i);
-                int bad = firstNonFinite(nonFinite, i * t, window.positions());
+                int bad = firstNonFinite(logSumExp, i * t, window.positions());
+                if (bad < 0) {
+                    bad = encoder.firstNonFinite(i, window.positions());
+                }
                 outcomes.add(
                         bad >= 0
                                 ? new NonFinite(window, bad)
@@ -130,31 +133,48 @@ final class SoftLabeler implements AutoCloseable {
 
     /** Packs the payload of batch row {@code row}, whose real positions are the window's. */
     private interface Encoder {
+        /** The first of the row's positions whose payload would not be finite, or -1. */
+        int firstNonFinite(int row, int positions);
+
         SoftLabelPayload.Packed encode(int row, PendingWindow window);
     }
 
-    private Encoder topK(NDArray scaled, int t) {
+    private Encoder topK(NDArray scaled, NDArray lse, float[] logSumExp, int t) {
         int k = codec.size();
-        NDArray max = scaled.max(new int[] {-1}, true); // (B, T, 1)
-        NDArray lse = scaled.sub(max).exp().sum(new int[] {-1}, true).log().add(max); // (B, T, 1) logsumexp(z/T)
         NDList top = scaled.topK(k, -1); // values (B, T, k), ids (B, T, k) int64
         float[] logProbs = top.get(0).sub(lse).toFloatArray(); // (B, T, k) log p_T
         long[] ids = top.get(1).toLongArray();
-        float[] logSumExp = lse.toFloatArray(); // (B, T)
-        return (row, window) -> {
-            int positions = window.positions();
-            int[][] positionIds = new int[positions][k];
-            float[][] positionLogProbs = new float[positions][k];
-            float[] positionLse = new float[positions];
-            for (int j = 0; j < positions; j++) {
-                int base = (row * t + j) * k;
-                for (int m = 0; m < k; m++) {
-                    positionIds[j][m] = (int) ids[base + m];
-                    positionLogProbs[j][m] = logProbs[base + m];
+        return new Encoder() {
+            /** A -inf logit is harmless (probability 0) unless fewer than K are finite and it makes the top K. */
+            @Override
+            public int firstNonFinite(int row, int positions) {
+                for (int j = 0; j < positions; j++) {
+                    int base = (row * t + j) * k;
+                    for (int m = 0; m < k; m++) {
+                        if (!Float.isFinite(logProbs[base + m])) {
+                            return j;
+                        }
+                    }
                 }
-                positionLse[j] = logSumExp[row * t + j];
+                return -1;
             }
-            return SoftLabelPayload.packTopK(positionIds, positionLogProbs, positionLse);
+
+            @Override
+            public SoftLabelPayload.Packed encode(int row, PendingWindow window) {
+                int positions = window.positions();
+                int[][] positionIds = new int[positions][k];
+                float[][] positionLogProbs = new float[positions][k];
+                float[] positionLse = new float[positions];
+                for (int j = 0; j < positions; j++) {
+                    int base = (row * t + j) * k;
+                    for (int m = 0; m < k; m++) {
+                        positionIds[j][m] = (int) ids[base + m];
+                        positionLogProbs[j][m] = logProbs[base + m];
+                    }
+                    positionLse[j] = logSumExp[row * t + j];
+                }
+                return SoftLabelPayload.packTopK(positionIds, positionLogProbs, positionLse);
+            }
         };
     }
 
@@ -162,38 +182,47 @@ final class SoftLabeler implements AutoCloseable {
         int v = teacher.vocabSize();
         int n = codec.size();
         float[] probs = scaled.softmax(-1).toFloatArray(); // (B, T, V) p_T
-        return (row, window) -> {
-            int positions = window.positions();
-            int[][] ids = new int[positions][];
-            int[][] counts = new int[positions][];
-            double[] cdf = new double[v];
-            int[] drawn = new int[v];
-            SplittableRandom random = new SplittableRandom(drawSeed(window.sampleId(), window.window()));
-            for (int j = 0; j < positions; j++) {
-                int base = (row * t + j) * v;
-                double total = 0;
-                for (int id = 0; id < v; id++) {
-                    total += probs[base + id];
-                    cdf[id] = total;
-                }
-                Arrays.fill(drawn, 0);
-                int distinct = 0;
-                for (int draw = 0; draw < n; draw++) {
-                    int id = search(cdf, random.nextDouble() * total);
-                    if (drawn[id]++ == 0) {
-                        distinct++;
-                    }
-                }
-                ids[j] = new int[distinct];
-                counts[j] = new int[distinct];
-                for (int id = 0, m = 0; m < distinct; id++) {
-                    if (drawn[id] > 0) {
-                        ids[j][m] = id;
-                        counts[j][m++] = drawn[id];
-                    }
-                }
+        return new Encoder() {
+            /** A finite log-sum-exp (checked by the caller) makes every probability finite. */
+            @Override
+            public int firstNonFinite(int row, int positions) {
+                return -1;
             }
-            return SoftLabelPayload.packSampled(ids, counts);
+
+            @Override
+            public SoftLabelPayload.Packed encode(int row, PendingWindow window) {
+                int positions = window.positions();
+                int[][] ids = new int[positions][];
+                int[][] counts = new int[positions][];
+                double[] cdf = new double[v];
+                int[] drawn = new int[v];
+                SplittableRandom random = new SplittableRandom(drawSeed(window.sampleId(), window.window()));
+                for (int j = 0; j < positions; j++) {
+                    int base = (row * t + j) * v;
+                    double total = 0;
+                    for (int id = 0; id < v; id++) {
+                        total += probs[base + id];
+                        cdf[id] = total;
+                    }
+                    Arrays.fill(drawn, 0);
+                    int distinct = 0;
+                    for (int draw = 0; draw < n; draw++) {
+                        int id = search(cdf, random.nextDouble() * total);
+                        if (drawn[id]++ == 0) {
+                            distinct++;
+                        }
+                    }
+                    ids[j] = new int[distinct];
+                    counts[j] = new int[distinct];
+                    for (int id = 0, m = 0; m < distinct; id++) {
+                        if (drawn[id] > 0) {
+                            ids[j][m] = id;
+                            counts[j][m++] = drawn[id];
+                        }
+                    }
+                }
+                return SoftLabelPayload.packSampled(ids, counts);
+            }
         };
     }
 
@@ -221,9 +250,9 @@ final class SoftLabeler implements AutoCloseable {
         return h ^ (window * 0x9E3779B97F4A7C15L);
     }
 
-    private static int firstNonFinite(float[] nonFinite, int offset, int positions) {
+    private static int firstNonFinite(float[] values, int offset, int positions) {
         for (int j = 0; j < positions; j++) {
-            if (nonFinite[offset + j] != 0f) {
+            if (!Float.isFinite(values[offset + j])) {
                 return j;
             }
         }

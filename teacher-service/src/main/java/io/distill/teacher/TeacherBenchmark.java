@@ -39,6 +39,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
@@ -85,9 +86,10 @@ public final class TeacherBenchmark {
      * One codec through the service.
      *
      * @param ratioToBare service tokens/s over the mean of the bare-loop runs just before and after it
-     * @param forwardShare of the service's wall time, the share spent in the model's forward pass: the same
-     *     ratio measured inside one run, so it does not drift with background load between runs
-     * @param labelShare of the service's wall time, the share spent labelling (forward pass and codec)
+     * @param forwardShare of the service's busy time (first input record to last batch), the share spent in the
+     *     model's forward pass: the same ratio measured inside one run, so it does not drift with background load
+     *     between runs
+     * @param labelShare of the same time, the share spent labelling (forward pass and codec)
      */
     public record CodecRun(
             CodecSpec codec,
@@ -312,10 +314,12 @@ public final class TeacherBenchmark {
         produce(kafka, config.inputTopic(), docs);
         try (TeacherService service = new TeacherService(new TeacherService.Options(run, config, kafka, 0))) {
             service.start(teacher);
-            long end = awaitCommitted(kafka, config.outputTopic(), windows, Duration.ofMinutes(30));
+            Visibility visible = awaitCommitted(kafka, config.outputTopic(), windows, Duration.ofMinutes(30));
             TeacherMetrics m = service.metrics();
-            double seconds = (end - m.firstRecordNanos()) / 1e9;
-            double tokensPerSecond = m.tokensLabelled() / seconds;
+            // Every window is full: each record is o.context() labelled tokens.
+            double steadySeconds = (visible.lastNanos() - visible.firstNanos()) / 1e9;
+            double tokensPerSecond = (double) (visible.count() - visible.firstCount()) * o.context() / steadySeconds;
+            double busySeconds = (m.lastBatchNanos() - m.firstRecordNanos()) / 1e9; // first record to last batch
             log.printf(
                     "bench: service %s %.0f tokens/s, %.1f wire bytes/token, batch fill %.2f%n",
                     codec, tokensPerSecond, m.wireBytesPerToken(), m.batchFill());
@@ -325,8 +329,8 @@ public final class TeacherBenchmark {
                     Double.NaN, // filled in by the caller, who has the bare runs around it
                     m.wireBytesPerToken(),
                     m.batchFill(),
-                    m.forwardSeconds() / seconds,
-                    m.labelSeconds() / seconds);
+                    m.forwardSeconds() / busySeconds,
+                    m.labelSeconds() / busySeconds);
         }
     }
 
@@ -340,12 +344,18 @@ public final class TeacherBenchmark {
                     .get(60, TimeUnit.SECONDS);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (true) {
-                var described = admin.describeTopics(names).allTopicNames().get(60, TimeUnit.SECONDS);
-                boolean led = described.values().stream()
-                        .flatMap(d -> d.partitions().stream())
-                        .allMatch(p -> p.leader() != null && !p.leader().isEmpty());
-                if (led) {
-                    return;
+                try {
+                    var described = admin.describeTopics(names).allTopicNames().get(60, TimeUnit.SECONDS);
+                    boolean led = described.values().stream()
+                            .flatMap(d -> d.partitions().stream())
+                            .allMatch(p -> p.leader() != null && !p.leader().isEmpty());
+                    if (led) {
+                        return;
+                    }
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+                        throw e; // not yet known to the broker's metadata is the only thing to wait out
+                    }
                 }
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("topics " + names + " have no leader after 60 s");
@@ -387,8 +397,15 @@ public final class TeacherBenchmark {
         }
     }
 
-    /** Polls the topic read_committed until {@code count} records; returns {@link System#nanoTime()} then. */
-    private static long awaitCommitted(Properties kafka, String topic, int count, Duration timeout) {
+    /**
+     * When committed soft labels became visible: the first commit (and how many records it held) and the last.
+     * Both are commit boundaries, so the span between them holds whole commit cycles of steady work, without the
+     * start-up before the first commit or the wait for the last one.
+     */
+    record Visibility(long firstNanos, int firstCount, long lastNanos, int count) {}
+
+    /** Polls the topic read_committed until {@code count} records. */
+    private static Visibility awaitCommitted(Properties kafka, String topic, int count, Duration timeout) {
         Properties props = new Properties();
         props.putAll(kafka);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -398,14 +415,25 @@ public final class TeacherBenchmark {
             consumer.assign(List.of(partition));
             consumer.seekToBeginning(List.of(partition));
             long deadline = System.nanoTime() + timeout.toNanos();
+            long firstNanos = 0;
+            int firstCount = 0;
             int seen = 0;
             while (seen < count) {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("only " + seen + " of " + count + " soft labels after " + timeout);
                 }
-                seen += consumer.poll(Duration.ofMillis(20)).count();
+                // The committed offset only moves at commits: whatever one poll returns arrived with one commit
+                // (a poll can return less, so records that show up within 50 ms of the first still count as it).
+                int n = consumer.poll(Duration.ofMillis(10)).count();
+                if (n > 0 && seen == 0) {
+                    firstNanos = System.nanoTime();
+                }
+                if (firstNanos != 0 && System.nanoTime() - firstNanos < 50_000_000L) {
+                    firstCount += n;
+                }
+                seen += n;
             }
-            return System.nanoTime();
+            return new Visibility(firstNanos, firstCount, System.nanoTime(), seen);
         }
     }
 

@@ -22,6 +22,7 @@ public final class TeacherMetrics {
     private final Map<Rejection, LongAdder> deadLetters = new EnumMap<>(Rejection.class);
     private final RateMeter tokenRate = new RateMeter(10);
     private volatile long firstRecordNanos;
+    private volatile long lastBatchNanos;
 
     public TeacherMetrics(int maxBatch) {
         this.maxBatch = maxBatch;
@@ -50,6 +51,7 @@ public final class TeacherMetrics {
         batchWindows.add(windows);
         this.labelNanos.add(labelNanos);
         this.forwardNanos.add(forwardNanos);
+        lastBatchNanos = System.nanoTime();
     }
 
     /** One SoftLabels record of {@code positions} labelled tokens and {@code valueBytes} bytes went out. */
@@ -135,6 +137,11 @@ public final class TeacherMetrics {
     /** {@link System#nanoTime()} when the first input record arrived, 0 before (for benchmarks). */
     public long firstRecordNanos() {
         return firstRecordNanos;
+    }
+
+    /** {@link System#nanoTime()} when the latest batch was labelled, 0 before (for benchmarks). */
+    public long lastBatchNanos() {
+        return lastBatchNanos;
     }
 
     void writeTo(PrometheusText out) {

@@ -155,15 +155,18 @@ final class TeacherProcessor implements Processor<byte[], byte[], byte[], byte[]
      */
     private void flush(boolean partial) {
         long deadline = System.nanoTime() + FLUSH_BUDGET.toNanos();
+        boolean ran = false;
         while (pendingCount >= config.maxBatch() || (partial && pendingCount > 0)) {
             runBatch();
+            ran = true;
             if (System.nanoTime() > deadline) {
                 break;
             }
         }
-        // What is left after full batches arrived with the latest records: its wait starts now. What is left after
-        // a max-wait flush ran out of budget has waited long enough already: the next punctuation goes on.
-        if (pendingCount == 0 || !partial) {
+        // What is left after full batches (the oldest windows go first) arrived with the latest records: its wait
+        // starts now. What is left after a max-wait flush ran out of budget has waited long enough already, and
+        // windows no batch took keep waiting from when they were first seen: the next punctuation goes on.
+        if (pendingCount == 0 || (ran && !partial)) {
             waitingSinceMs = NOT_WAITING;
         }
     }

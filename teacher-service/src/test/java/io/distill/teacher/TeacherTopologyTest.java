@@ -312,6 +312,28 @@ class TeacherTopologyTest {
         }
     }
 
+    /** Records that trickle in without filling a batch do not restart the wait of the windows before them. */
+    @Test
+    void aTrickleOfSmallRecordsDoesNotPostponeTheMaxWaitFlush() {
+        TeacherConfig config = TeacherDriver.config()
+                .context(16)
+                .maxBatch(8)
+                .maxWait(Duration.ofMillis(400))
+                .build();
+        try (TeacherDriver d = driver(config)) {
+            d.sendPlain("first", "waits");
+            d.advance(Duration.ofMillis(100)); // seen waiting
+            for (int i = 0; i < 3; i++) {
+                d.sendPlain("next-" + i, "more");
+                d.advance(Duration.ofMillis(100));
+            }
+            d.sendPlain("last", "one more");
+            d.advance(Duration.ofMillis(100));
+
+            assertEquals(5, d.readSoftLabels().size(), "flushed 400 ms after the first was seen, not later");
+        }
+    }
+
     /** The buffer is the changelogged store: a window is put when buffered and deleted when published. */
     @Test
     void bufferedWindowsAreWrittenToTheChangelogAndDeletedWhenPublished() {
