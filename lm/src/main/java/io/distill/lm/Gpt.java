@@ -9,7 +9,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.AbstractBlock;
-import ai.djl.nn.Activation;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Embedding;
 import ai.djl.nn.norm.Dropout;
@@ -40,7 +39,7 @@ public final class Gpt extends AbstractBlock {
 
     private final LmConfig config;
     private final Precision precision;
-    private final MatmulKernels kernels;
+    private final ComputeKernels kernels;
     private final Parameter wte; // (V, C) token embedding, also the output projection
     private final Parameter wpe; // (context, C) position embedding
     private final List<DecoderBlock> h = new ArrayList<>();
@@ -176,7 +175,7 @@ public final class Gpt extends AbstractBlock {
         private final LayerNorm ln2;
         private final Mlp mlp;
 
-        DecoderBlock(LmConfig config, MatmulKernels kernels) {
+        DecoderBlock(LmConfig config, ComputeKernels kernels) {
             super(VERSION);
             ln1 = addChildBlock("ln1", layerNorm());
             attn = addChildBlock("attn", new CausalSelfAttention(config, kernels));
@@ -215,16 +214,14 @@ public final class Gpt extends AbstractBlock {
      */
     static final class CausalSelfAttention extends AbstractBlock {
         private final int nHead;
-        private final int headDim;
         private final float dropout;
-        private final MatmulKernels kernels;
+        private final ComputeKernels kernels;
         private final Projection cAttn; // C -> 3C: q, k, v for all heads at once
         private final Projection cProj; // C -> C, into the residual stream
 
-        CausalSelfAttention(LmConfig config, MatmulKernels kernels) {
+        CausalSelfAttention(LmConfig config, ComputeKernels kernels) {
             super(VERSION);
             nHead = config.heads();
-            headDim = config.headDim();
             dropout = config.dropout();
             this.kernels = kernels;
             int c = config.dModel();
@@ -236,22 +233,16 @@ public final class Gpt extends AbstractBlock {
         protected NDList forwardInternal(
                 ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
             NDArray x = inputs.get(0); // (B, T, C)
-            long b = x.getShape().get(0);
-            long t = x.getShape().get(1);
-            long c = x.getShape().get(2);
-            NDArray qkv = cAttn.forward(ps, new NDList(x), training)
-                    .singletonOrThrow() // (B, T, 3C)
-                    .reshape(b, t, 3, nHead, headDim)
-                    .transpose(2, 0, 3, 1, 4); // (3, B, nh, T, hs)
-            NDArray q = qkv.get(0); // (B, nh, T, hs)
-            NDArray k = qkv.get(1); // (B, nh, T, hs)
-            NDArray v = qkv.get(2); // (B, nh, T, hs)
-            // softmax(q k^T / sqrt(hs) + causal mask) v in one fused kernel; attention-probability dropout is not
-            // used (the fused kernel runs without it), dropout applies to the residual branches.
-            NDArray y = kernels.causalAttention(q, k, v) // (B, nh, T, hs)
-                    .transpose(0, 2, 1, 3)
-                    .reshape(b, t, c); // (B, T, C), heads side by side
-            y = cProj.forward(ps, new NDList(y), training).singletonOrThrow(); // (B, T, C)
+            // q, k, v for all heads from one product, softmax(q k^T / sqrt(hs) + causal mask) v per head in one
+            // fused kernel, and the output projection. Attention-probability dropout is not used (the fused kernel
+            // runs without it); dropout applies to the residual branches.
+            NDArray y = kernels.selfAttention(
+                    x,
+                    cAttn.weight(ps, x, training),
+                    cAttn.bias(ps, x, training),
+                    cProj.weight(ps, x, training),
+                    cProj.bias(ps, x, training),
+                    nHead); // (B, T, C)
             return new NDList(Gpt.dropout(y, dropout, training));
         }
 
@@ -270,12 +261,14 @@ public final class Gpt extends AbstractBlock {
     /** Position-wise feed-forward: C -> 4C, GELU, 4C -> C. */
     static final class Mlp extends AbstractBlock {
         private final float dropout;
+        private final ComputeKernels kernels;
         private final Projection cFc;
         private final Projection cProj;
 
-        Mlp(LmConfig config, MatmulKernels kernels) {
+        Mlp(LmConfig config, ComputeKernels kernels) {
             super(VERSION);
             dropout = config.dropout();
+            this.kernels = kernels;
             int c = config.dModel();
             cFc = addChildBlock("cFc", new Projection(c, 4 * c, INIT_STD, kernels));
             cProj = addChildBlock("cProj", new Projection(4 * c, c, residualStd(config), kernels));
@@ -284,10 +277,14 @@ public final class Gpt extends AbstractBlock {
         @Override
         protected NDList forwardInternal(
                 ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-            NDArray x = cFc.forward(ps, inputs, training).singletonOrThrow(); // (B, T, 4C)
-            x = Activation.gelu(x); // exact (erf) GELU, as torch.nn.GELU()
-            x = cProj.forward(ps, new NDList(x), training).singletonOrThrow(); // (B, T, C)
-            return new NDList(Gpt.dropout(x, dropout, training));
+            NDArray x = inputs.singletonOrThrow(); // (B, T, C)
+            NDArray y = kernels.mlp(
+                    x,
+                    cFc.weight(ps, x, training),
+                    cFc.bias(ps, x, training),
+                    cProj.weight(ps, x, training),
+                    cProj.bias(ps, x, training)); // (B, T, C)
+            return new NDList(Gpt.dropout(y, dropout, training));
         }
 
         @Override
@@ -305,15 +302,15 @@ public final class Gpt extends AbstractBlock {
 
     /**
      * A fully connected layer, {@code x @ weight^T + bias}, whose product runs in the model's {@link
-     * MatmulKernels}: DJL's {@code Linear} block hard-wires its own fp32 operator.
+     * ComputeKernels}: DJL's {@code Linear} block hard-wires its own fp32 operator.
      */
     static final class Projection extends AbstractBlock {
-        private final MatmulKernels kernels;
+        private final ComputeKernels kernels;
         private final int out;
         private final Parameter weight; // (out, in)
         private final Parameter bias; // (out)
 
-        Projection(int in, int out, float std, MatmulKernels kernels) {
+        Projection(int in, int out, float std, ComputeKernels kernels) {
             super(VERSION);
             this.kernels = kernels;
             this.out = out;
@@ -330,13 +327,21 @@ public final class Gpt extends AbstractBlock {
                     .build());
         }
 
+        /** The (out, in) weight, on the device of {@code x}. */
+        NDArray weight(ParameterStore ps, NDArray x, boolean training) {
+            return ps.getValue(weight, x.getDevice(), training);
+        }
+
+        /** The (out) bias, on the device of {@code x}. */
+        NDArray bias(ParameterStore ps, NDArray x, boolean training) {
+            return ps.getValue(bias, x.getDevice(), training);
+        }
+
         @Override
         protected NDList forwardInternal(
                 ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
             NDArray x = inputs.singletonOrThrow(); // (B, T, in)
-            Device device = x.getDevice();
-            return new NDList(
-                    kernels.linear(x, ps.getValue(weight, device, training), ps.getValue(bias, device, training)));
+            return new NDList(kernels.linear(x, weight(ps, x, training), bias(ps, x, training)));
         }
 
         @Override

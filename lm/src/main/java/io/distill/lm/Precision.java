@@ -18,7 +18,7 @@ public enum Precision {
     FP16;
 
     /** The kernels that compute the products at this precision. */
-    public MatmulKernels kernels() {
+    public ComputeKernels kernels() {
         return TorchScriptKernels.of(this);
     }
 

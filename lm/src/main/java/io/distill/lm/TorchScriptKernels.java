@@ -13,27 +13,32 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumMap;
-import java.util.Locale;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * The {@link MatmulKernels} of each precision, partly as tiny TorchScript modules written by {@link
- * TorchScriptArchive} and run by libtorch, for two reasons:
+ * The {@link ComputeKernels} of each precision, as tiny TorchScript modules written by {@link TorchScriptArchive}
+ * and run by libtorch, for three reasons:
  *
  * <ul>
  *   <li>DJL 0.36 cannot hold a bf16 tensor ({@code toType(BFLOAT16)} aborts the JVM: its JNI has no code for that
  *       dtype) and its {@code toType} is not differentiable. A module that casts its fp32 inputs to bf16 or fp16,
- *       multiplies and casts the product back keeps the 16-bit tensors inside libtorch, and autograd runs through
- *       the casts, so fp32 master weights receive fp32 gradients.
+ *       computes and casts the result back keeps the 16-bit tensors inside libtorch, and autograd runs through the
+ *       casts, so fp32 master weights receive fp32 gradients.
+ *   <li>A whole sublayer per module keeps its activations in 16 bits between its products (the qkv projection,
+ *       attention and output projection; the MLP's two products and its GELU), as {@code torch.autocast} does, and
+ *       casts each weight once per forward. Casting around every product instead cost bf16 a third of its speed.
  *   <li>DJL has no fused attention. libtorch's {@code scaled_dot_product_attention} with {@code is_causal} never
  *       materialises the (T, T) mask and was 3.7x faster than matmul, mask and softmax in DJL ops here.
  * </ul>
  *
- * <p>fp32 projections use DJL's own {@code linear}. The attention core runs in fp32 for bf16 too: on this CPU the
- * fp32 fused kernel was faster than the bf16 one (casts included), and its softmax is fp32 either way. One instance
- * per precision is loaded per process and shared; the modules hold no state.
+ * <p>The sublayers' code is the same at every precision, fp32 included, where the casts are no-ops. The output
+ * head's product, at fp32, is DJL's own {@code linear}. Modules hold no state; one instance per precision (and
+ * attention head count) is loaded per process and shared.
  */
-final class TorchScriptKernels implements MatmulKernels {
+final class TorchScriptKernels implements ComputeKernels {
     /** TorchScript's dtype codes (c10::ScalarType). */
     static final int FLOAT16 = 5;
 
@@ -43,22 +48,35 @@ final class TorchScriptKernels implements MatmulKernels {
     private static final Map<Precision, TorchScriptKernels> LOADED = new EnumMap<>(Precision.class);
 
     private final Precision precision;
+    private final int type;
     // Held, never closed: once a Model is garbage collected DJL releases its native module.
-    private final Model linearModel;
-    private final Model attentionModel;
+    private final List<Model> models = new CopyOnWriteArrayList<>();
     private final Block linear;
-    private final Block attention;
+    private final Block mlp;
+    private final Map<Integer, Block> attentionByHeads = new ConcurrentHashMap<>();
 
-    private TorchScriptKernels(Precision precision, Model linearModel, Model attentionModel) {
+    private TorchScriptKernels(Precision precision) {
         this.precision = precision;
-        this.linearModel = linearModel;
-        this.attentionModel = attentionModel;
-        this.linear = linearModel == null ? null : linearModel.getBlock();
-        this.attention = attentionModel.getBlock();
+        this.type = switch (precision) {
+            case FP32 -> FLOAT32;
+            case BF16 -> BFLOAT16;
+            case FP16 -> FLOAT16;
+        };
+        this.linear = precision == Precision.FP32
+                ? null
+                : load(
+                        "Linear",
+                        "x: Tensor, w: Tensor",
+                        "    y = torch.matmul(torch.to(x, DT), torch.t(torch.to(w, DT)))\n");
+        this.mlp = load(
+                "Mlp",
+                "x: Tensor, w_fc: Tensor, b_fc: Tensor, w_proj: Tensor, b_proj: Tensor",
+                "    h = torch.gelu(torch.linear(torch.to(x, DT), torch.to(w_fc, DT), torch.to(b_fc, DT)))\n"
+                        + "    y = torch.linear(h, torch.to(w_proj, DT), torch.to(b_proj, DT))\n");
     }
 
     static synchronized TorchScriptKernels of(Precision precision) {
-        return LOADED.computeIfAbsent(precision, TorchScriptKernels::load);
+        return LOADED.computeIfAbsent(precision, TorchScriptKernels::new);
     }
 
     @Override
@@ -71,8 +89,14 @@ final class TorchScriptKernels implements MatmulKernels {
     }
 
     @Override
-    public NDArray causalAttention(NDArray q, NDArray k, NDArray v) {
-        return call(attention, new NDList(q, k, v));
+    public NDArray selfAttention(NDArray x, NDArray wQkv, NDArray bQkv, NDArray wProj, NDArray bProj, int heads) {
+        Block attention = attentionByHeads.computeIfAbsent(heads, this::loadAttention);
+        return call(attention, new NDList(x, wQkv, bQkv, wProj, bProj));
+    }
+
+    @Override
+    public NDArray mlp(NDArray x, NDArray wFc, NDArray bFc, NDArray wProj, NDArray bProj) {
+        return call(mlp, new NDList(x, wFc, bFc, wProj, bProj));
     }
 
     @Override
@@ -80,8 +104,22 @@ final class TorchScriptKernels implements MatmulKernels {
         return precision.flag();
     }
 
+    /** The head count is part of the module's code: TorchScript modules loaded by DJL take tensors only. */
+    private Block loadAttention(int heads) {
+        return load(
+                "Attention" + heads,
+                "x: Tensor, w_qkv: Tensor, b_qkv: Tensor, w_proj: Tensor, b_proj: Tensor",
+                "    b, t, c = x.size(0), x.size(1), x.size(2)\n"
+                        + "    qkv = torch.linear(torch.to(x, DT), torch.to(w_qkv, DT), torch.to(b_qkv, DT))\n"
+                        + "    qkv = torch.permute(torch.reshape(qkv, [b, t, 3, " + heads + ", c // " + heads
+                        + "]), [2, 0, 3, 1, 4])\n"
+                        + "    y = torch.scaled_dot_product_attention(qkv[0], qkv[1], qkv[2], None, 0., True)\n"
+                        + "    y = torch.reshape(torch.transpose(y, 1, 2), [b, t, c])\n"
+                        + "    y = torch.linear(y, torch.to(w_proj, DT), torch.to(b_proj, DT))\n");
+    }
+
     private static NDArray call(Block kernel, NDList inputs) {
-        // The JIT's profiling executor would re-specialise these tiny graphs over their first calls, which only
+        // The JIT's profiling executor would re-specialise these small graphs over their first calls, which only
         // costs time here. The switch is thread-local in libtorch, so it is set on every calling thread.
         JniUtils.setGraphExecutorOptimize(false);
         NDArray first = inputs.get(0);
@@ -91,67 +129,35 @@ final class TorchScriptKernels implements MatmulKernels {
         return out;
     }
 
-    private static TorchScriptKernels load(Precision precision) {
-        int productType =
-                switch (precision) {
-                    case FP32 -> FLOAT32;
-                    case BF16 -> BFLOAT16;
-                    case FP16 -> FLOAT16;
-                };
-        int attentionType = precision == Precision.FP16 ? FLOAT16 : FLOAT32;
-        String suffix = precision.name();
+    /**
+     * Writes and loads a module whose forward runs {@code body}, in which {@code DT} stands for this precision's
+     * dtype code, and returns its {@code y} as fp32.
+     */
+    private Block load(String name, String parameters, String body) {
+        String className = name + precision.name();
+        String code = body.replace("DT", Integer.toString(type));
+        String forward = "  def forward(self: __torch__." + className + ", " + parameters + ") -> Tensor:\n"
+                + code
+                + "    return torch.to(y, " + FLOAT32 + ")\n";
         try {
             Path dir = Files.createTempDirectory("distill-kernels-");
+            Path file = dir.resolve(className + ".pt");
+            Model model = Model.newInstance(className, "PyTorch");
             try {
-                Model linear = precision == Precision.FP32
-                        ? null
-                        : loadModule(
-                                dir,
-                                "Linear" + suffix,
-                                "x: Tensor, w: Tensor",
-                                String.format(
-                                        Locale.ROOT,
-                                        "torch.matmul(torch.to(x, %1$d), torch.t(torch.to(w, %1$d)))",
-                                        productType));
-                Model attention = loadModule(
-                        dir,
-                        "Attention" + suffix,
-                        "q: Tensor, k: Tensor, v: Tensor",
-                        String.format(
-                                Locale.ROOT,
-                                "torch.scaled_dot_product_attention(torch.to(q, %1$d), torch.to(k, %1$d), "
-                                        + "torch.to(v, %1$d), None, 0., True)",
-                                attentionType));
-                return new TorchScriptKernels(precision, linear, attention);
+                TorchScriptArchive.write(file, className, forward);
+                // trainParam: load in training mode so autograd records through the module.
+                model.load(dir, file.getFileName().toString(), Map.of("trainParam", "true"));
+                models.add(model);
+                return model.getBlock();
+            } catch (MalformedModelException | RuntimeException e) {
+                model.close();
+                throw new IllegalStateException("libtorch refused the kernel " + className + ":\n" + forward, e);
             } finally {
-                try (var files = Files.list(dir)) {
-                    for (Path f : (Iterable<Path>) files::iterator) {
-                        Files.deleteIfExists(f);
-                    }
-                }
+                Files.deleteIfExists(file);
                 Files.deleteIfExists(dir);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the " + precision.flag() + " TorchScript kernels", e);
-        }
-    }
-
-    /** Writes and loads a module whose forward computes {@code expression} and returns it as fp32. */
-    private static Model loadModule(Path dir, String className, String parameters, String expression)
-            throws IOException {
-        String forward = "  def forward(self: __torch__." + className + ", " + parameters + ") -> Tensor:\n"
-                + "    y = " + expression + "\n"
-                + "    return torch.to(y, " + FLOAT32 + ")\n";
-        String file = className + ".pt";
-        TorchScriptArchive.write(dir.resolve(file), className, forward);
-        Model model = Model.newInstance(className, "PyTorch");
-        try {
-            // trainParam: load in training mode so autograd records through the module.
-            model.load(dir, file, Map.of("trainParam", "true"));
-            return model;
-        } catch (MalformedModelException | IOException | RuntimeException e) {
-            model.close();
-            throw new IllegalStateException("libtorch refused the kernel " + className, e);
         }
     }
 }

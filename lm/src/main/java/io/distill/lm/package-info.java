@@ -10,9 +10,10 @@
  *   <li>{@link io.distill.lm.TrainStep} with {@link io.distill.lm.AdamW}, {@link io.distill.lm.LearningRateSchedule}
  *       and {@link io.distill.lm.GradientClipping}: one optimisation step on a {@link io.distill.lm.Batch}.
  *   <li>{@link io.distill.lm.Precision}, {@link io.distill.lm.PrecisionChoice} and {@link io.distill.lm.LossScaler}:
- *       mixed precision. Matrix products run in {@link io.distill.lm.MatmulKernels}; bf16 and fp16 ones are tiny
- *       TorchScript modules ({@link io.distill.lm.TorchScriptKernels}): DJL 0.36 cannot name the bf16 dtype and
- *       has no fused attention.
+ *       mixed precision. The attention and MLP sublayers and the output head run in
+ *       {@link io.distill.lm.ComputeKernels}: small TorchScript modules ({@link io.distill.lm.TorchScriptKernels})
+ *       that keep 16-bit activations inside libtorch, since DJL 0.36 cannot name the bf16 dtype and has no fused
+ *       attention.
  *   <li>{@link io.distill.lm.Sampler}: generation.
  *   <li>{@link io.distill.lm.Checkpoint} and {@link io.distill.lm.CheckpointStore}: training checkpoints (weights,
  *       AdamW state, the trainer's {@link io.distill.lm.TrainingState} with its input offsets) written atomically
