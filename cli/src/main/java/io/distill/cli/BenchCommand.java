@@ -1,5 +1,7 @@
 package io.distill.cli;
 
+import ai.djl.engine.Engine;
+import ai.djl.pytorch.jni.JniUtils;
 import io.distill.lm.LmConfig;
 import io.distill.lm.Precision;
 import io.distill.lm.TrainingBenchmark;
@@ -84,6 +86,14 @@ final class BenchCommand implements Callable<Integer> {
     int warmup;
 
     @Option(
+            names = "--threads",
+            paramLabel = "N",
+            description = "libtorch intra-op threads, for distill and PyTorch alike (default: the number of "
+                    + "cores). 1 keeps the comparison fair when other processes share the cores: two spinning "
+                    + "threads on a busy machine slow libtorch down several times.")
+    Integer threads;
+
+    @Option(
             names = "--rss-steps",
             defaultValue = "0",
             paramLabel = "N",
@@ -123,6 +133,13 @@ final class BenchCommand implements Callable<Integer> {
                 throw new CliException(CliException.BAD_INPUT, e.getMessage());
             }
         }
+        if (threads == null) {
+            threads = Runtime.getRuntime().availableProcessors();
+        } else if (threads < 1) {
+            throw new CliException(CliException.BAD_INPUT, "--threads must be at least 1, got " + threads);
+        }
+        Engine.getInstance(); // loads libtorch, whose thread count is set next
+        JniUtils.setNumThreads(threads);
         PrintWriter out = spec.commandLine().getOut();
         if (rssSteps > 0) {
             return residentMemory(configs.get(0), parsed.get(0), out);
@@ -206,7 +223,9 @@ final class BenchCommand implements Callable<Integer> {
                 "--warmup",
                 Integer.toString(warmup),
                 "--precision",
-                precision.flag());
+                precision.flag(),
+                "--threads",
+                Integer.toString(threads));
         try {
             Process process =
                     new ProcessBuilder(command).redirectErrorStream(true).start();

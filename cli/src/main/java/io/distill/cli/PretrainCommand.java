@@ -30,7 +30,7 @@ import picocli.CommandLine.Spec;
         description = {
             "Train a model from scratch on a text file for a fixed time, e.g. to make a teacher.",
             "",
-            "Holds out 5% of the file (every 20th 4 KiB block) and reports bits per byte on it, next to the "
+            "Holds out 5%% of the file (every 20th 4 KiB block) and reports bits per byte on it, next to the "
                     + "text's unigram byte entropy: a model has learned when it is well below. Shows tokens/s, "
                     + "loss and ETA while it runs; saves a model directory that `distill teacher`, `distill eval` "
                     + "and `distill generate` load.",

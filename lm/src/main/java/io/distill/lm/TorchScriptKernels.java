@@ -31,7 +31,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *       attention and output projection; the MLP's two products and its GELU), as {@code torch.autocast} does, and
  *       casts each weight once per forward. Casting around every product instead cost bf16 a third of its speed.
  *   <li>DJL has no fused attention. libtorch's {@code scaled_dot_product_attention} with {@code is_causal} never
- *       materialises the (T, T) mask and was 3.7x faster than matmul, mask and softmax in DJL ops here.
+ *       materialises the (T, T) mask and was 3.7x faster at fp32 than matmul, mask and softmax in DJL ops here.
  * </ul>
  *
  * <p>The sublayers' code is the same at every precision, fp32 included, where the casts are no-ops. The output
@@ -104,8 +104,20 @@ final class TorchScriptKernels implements ComputeKernels {
         return precision.flag();
     }
 
-    /** The head count is part of the module's code: TorchScript modules loaded by DJL take tensors only. */
+    /**
+     * The head count is part of the module's code: TorchScript modules loaded by DJL take tensors only. The fp32
+     * core is libtorch's fused {@code scaled_dot_product_attention}; in 16 bits its CPU backward was 1.5x slower
+     * than spelling attention out (student-1m bf16, one thread: 150 ms vs 100 ms a step's backward), so there the
+     * scores and the weighted sum are 16-bit products around an fp32 softmax, as under {@code torch.autocast}.
+     */
     private Block loadAttention(int heads) {
+        String core = precision == Precision.FP32
+                ? "    y = torch.scaled_dot_product_attention(q, k, v, None, 0., True)\n"
+                : "    scores = torch.matmul(q, torch.transpose(k, -2, -1)) * (1.0 / float(c // " + heads
+                        + ") ** 0.5)\n"
+                        + "    future = torch.triu(torch.ones([t, t], dtype=11), 1)\n" // 11: bool
+                        + "    p = torch.softmax(torch.masked_fill(scores, future, float(\"-inf\")), -1, 6)\n"
+                        + "    y = torch.matmul(torch.to(p, DT), v)\n";
         return load(
                 "Attention" + heads,
                 "x: Tensor, w_qkv: Tensor, b_qkv: Tensor, w_proj: Tensor, b_proj: Tensor",
@@ -113,7 +125,8 @@ final class TorchScriptKernels implements ComputeKernels {
                         + "    qkv = torch.linear(torch.to(x, DT), torch.to(w_qkv, DT), torch.to(b_qkv, DT))\n"
                         + "    qkv = torch.permute(torch.reshape(qkv, [b, t, 3, " + heads + ", c // " + heads
                         + "]), [2, 0, 3, 1, 4])\n"
-                        + "    y = torch.scaled_dot_product_attention(qkv[0], qkv[1], qkv[2], None, 0., True)\n"
+                        + "    q, k, v = qkv[0], qkv[1], qkv[2]\n"
+                        + core
                         + "    y = torch.reshape(torch.transpose(y, 1, 2), [b, t, c])\n"
                         + "    y = torch.linear(y, torch.to(w_proj, DT), torch.to(b_proj, DT))\n");
     }
