@@ -63,6 +63,15 @@ public final class Pretraining {
 
     private Pretraining() {}
 
+    /** Time left: the budget's, or less when the step limit comes first at the pace so far. */
+    private static Duration remaining(Options options, long steps, long elapsedNanos) {
+        long left = Math.max(0, options.budget().toNanos() - elapsedNanos);
+        if (options.maxSteps() > 0) {
+            left = Math.min(left, (long) ((double) elapsedNanos / steps * (options.maxSteps() - steps)));
+        }
+        return Duration.ofNanos(left);
+    }
+
     /** Builds a fresh model in {@code manager} and trains it until the budget is spent. */
     public static Gpt run(TextCorpus corpus, Options options, NDManager manager, Listener listener) {
         Engine.getInstance().setRandomSeed((int) options.seed());
@@ -100,7 +109,7 @@ public final class Pretraining {
                         r.learningRate(),
                         tokens / seconds,
                         Duration.ofNanos(now - start),
-                        Duration.ofNanos(Math.max(0, budgetNanos - (now - start)))));
+                        remaining(options, r.step(), now - start)));
                 if (now - lastEval >= options.evalEvery().toNanos()) {
                     lastEval = now;
                     listener.evaluated(r.step(), holdoutBitsPerByte(model, corpus, options, manager));
