@@ -44,10 +44,8 @@ final class Checkpointer {
     private Map<String, Long> lastSavedOffsets = Map.of();
     private long lastSaveNanos = System.nanoTime();
 
-    /** @param restored the checkpoint {@link #restoreLatest} loaded, if any */
     Checkpointer(
             TrainerConfig config,
-            CheckpointStore store,
             Gpt model,
             TrainStep step,
             BatchTrainer batches,
@@ -55,10 +53,10 @@ final class Checkpointer {
             DeadLetters deadLetters,
             Consumer<byte[], byte[]> consumer,
             GatedPublisher publishing,
-            TrainerMetrics metrics,
-            Optional<TrainingState> restored) {
+            TrainerMetrics metrics)
+            throws IOException {
         this.config = config;
-        this.store = store;
+        this.store = new CheckpointStore(config.trainingDir(), config.keep());
         this.model = model;
         this.step = step;
         this.batches = batches;
@@ -67,10 +65,6 @@ final class Checkpointer {
         this.consumer = consumer;
         this.publishing = publishing;
         this.metrics = metrics;
-        restored.ifPresent(state -> {
-            lastSavedStep = state.step();
-            lastSavedOffsets = state.offsets();
-        });
     }
 
     /**
@@ -78,15 +72,7 @@ final class Checkpointer {
      * tracker; a fresh student when there is none.
      */
     @SuppressWarnings("try") // the no-grad scope is used for its effect only
-    static Optional<TrainingState> restoreLatest(
-            TrainerConfig config,
-            CheckpointStore store,
-            Gpt model,
-            TrainStep step,
-            BatchTrainer batches,
-            OffsetTracker offsets,
-            TrainerMetrics metrics)
-            throws IOException {
+    void restoreLatest() throws IOException {
         Optional<Path> latest = store.latest();
         if (latest.isEmpty()) {
             LOG.info(
@@ -94,23 +80,25 @@ final class Checkpointer {
                     store.root(),
                     config.student(),
                     config.softLabelsTopic());
-            return Optional.empty();
+        } else {
+            TrainingState state;
+            try (Autograd.NoGrad noGrad = Autograd.noGrad()) {
+                state = Checkpoint.restore(latest.get(), model, step.optimizer());
+            }
+            batches.resume(state);
+            offsets.resumeFrom(state.offsets(), config.softLabelsTopic());
+            lastSavedStep = state.step();
+            lastSavedOffsets = state.offsets();
+            metrics.restored(state.step(), state.tokensSeen(), step.lossScaler().scale());
+            LOG.info(
+                    "resuming student {} from checkpoint {}: step {}, {} tokens seen, offsets {}",
+                    config.student(),
+                    latest.get(),
+                    state.step(),
+                    state.tokensSeen(),
+                    state.offsets());
         }
-        TrainingState state;
-        try (Autograd.NoGrad noGrad = Autograd.noGrad()) {
-            state = Checkpoint.restore(latest.get(), model, step.optimizer());
-        }
-        batches.resume(state);
-        offsets.resumeFrom(state.offsets(), config.softLabelsTopic());
-        metrics.restored(state.step(), state.tokensSeen(), step.lossScaler().scale());
-        LOG.info(
-                "resuming student {} from checkpoint {}: step {}, {} tokens seen, offsets {}",
-                config.student(),
-                latest.get(),
-                state.step(),
-                state.tokensSeen(),
-                state.offsets());
-        return Optional.of(state);
+        lastSaveNanos = System.nanoTime(); // the first period starts when training can, not before the loading
     }
 
     /** Whether {@code --checkpoint-every-steps} or {@code --checkpoint-every-seconds} has come, with anything new. */

@@ -4,15 +4,12 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import io.distill.lm.AdamW;
 import io.distill.lm.ByteTokenizer;
-import io.distill.lm.CheckpointStore;
 import io.distill.lm.Gpt;
 import io.distill.lm.LearningRateSchedule;
 import io.distill.lm.TrainStep;
-import io.distill.lm.TrainingState;
 import java.io.IOException;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 import java.util.OptionalInt;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -83,38 +80,25 @@ public final class StudentTrainer {
             Gpt model = Gpt.create(config.model(), config.precision(), manager);
             try (TrainStep step = new TrainStep(model, manager, stepOptions());
                     KafkaProducer<byte[], byte[]> producer = TrainerKafka.producer(config);
+                    KafkaConsumer<byte[], byte[]> c = TrainerKafka.consumer(config);
                     TrainedLog trainedLog = config.trainedLog().isPresent()
                             ? new TrainedLog(config.trainedLog().get())
                             : null) {
                 TrainerKafka.ensureTopics(config);
-                CheckpointStore store = new CheckpointStore(config.trainingDir(), config.keep());
                 OffsetTracker offsets = new OffsetTracker();
                 BatchTrainer batches = new BatchTrainer(config, step, manager, offsets, metrics, trainedLog);
-                Optional<TrainingState> restored =
-                        Checkpointer.restoreLatest(config, store, model, step, batches, offsets, metrics);
+                HoldoutSet holdoutSet = new HoldoutSet(config.holdoutWindows());
+                DeadLetters deadLetters = new DeadLetters(config.deadLetterTopic(), producer, metrics);
                 Publisher publisher = new Publisher(config, producer);
-                try (CheckpointServer server = startServer(publisher);
-                        KafkaConsumer<byte[], byte[]> c = TrainerKafka.consumer(config)) {
+                GatedPublisher publishing = new GatedPublisher(config, publisher, model, manager, holdoutSet, metrics);
+                Checkpointer checkpointer =
+                        new Checkpointer(config, model, step, batches, offsets, deadLetters, c, publishing, metrics);
+                checkpointer.restoreLatest();
+                try (CheckpointServer server = startServer(publisher)) {
                     consumer = c;
                     if (stopRequested) {
                         return;
                     }
-                    HoldoutSet holdoutSet = new HoldoutSet(config.holdoutWindows());
-                    DeadLetters deadLetters = new DeadLetters(config.deadLetterTopic(), producer, metrics);
-                    GatedPublisher publishing =
-                            new GatedPublisher(config, publisher, model, manager, holdoutSet, metrics);
-                    Checkpointer checkpointer = new Checkpointer(
-                            config,
-                            store,
-                            model,
-                            step,
-                            batches,
-                            offsets,
-                            deadLetters,
-                            c,
-                            publishing,
-                            metrics,
-                            restored);
                     TrainingLoop loop = new TrainingLoop(
                             config,
                             c,
