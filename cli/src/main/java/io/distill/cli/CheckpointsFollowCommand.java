@@ -21,6 +21,7 @@ final class CheckpointsFollowCommand implements Callable<Integer> {
     CheckpointsCommand.PullOptions options;
 
     @Override
+    @SuppressWarnings("try") // the shutdown hook is a scope: it stands while the command runs
     public Integer call() throws InterruptedException {
         CheckpointClient client = options.connect();
         PrintWriter stdout = spec.commandLine().getOut();

@@ -230,6 +230,7 @@ final class TrainCommand implements Callable<Integer> {
     Path trainedLog;
 
     @Override
+    @SuppressWarnings("try") // the shutdown hook is a scope: it stands while the command runs
     public Integer call() throws Exception {
         TrainerConfig config = config();
         spec.commandLine().getErr().println("train: " + student + " precision " + ModelFiles.precision(precision));
