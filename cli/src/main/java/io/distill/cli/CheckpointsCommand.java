@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(
@@ -43,8 +44,11 @@ final class CheckpointsCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    /** The options the three subcommands share. */
+    /** Where the three subcommands read announcements: the broker, the topic, and every student or one. */
     static final class Common {
+        @Mixin
+        KafkaOptions kafka;
+
         @Option(
                 names = "--checkpoints-topic",
                 defaultValue = Topics.CHECKPOINTS,
@@ -59,8 +63,41 @@ final class CheckpointsCommand implements Runnable {
             return Optional.ofNullable(student);
         }
 
-        CheckpointClient client(KafkaOptions kafka, Path workDir) {
+        /** A client on a broker known to answer (else a one-line error); it unpacks pulls under {@code workDir}. */
+        CheckpointClient connect(Path workDir) {
+            kafka.connectAdmin().close();
             return new CheckpointClient(kafka.clientProperties(), topic, workDir);
+        }
+
+        /** The latest announcement of each student, or of the one asked for. */
+        Map<String, CheckpointPublished> latest(CheckpointClient client) {
+            try {
+                return client.latest(student(), kafka.timeout);
+            } catch (IllegalStateException e) {
+                throw new CliException(CliException.FAILED, e.getMessage(), e);
+            }
+        }
+
+        String nothingAnnounced() {
+            return "no checkpoint announced on " + topic
+                    + student().map(s -> " for " + s).orElse("");
+        }
+    }
+
+    /** The options of the subcommands that pull: {@link Common}, and where to unpack. */
+    static final class PullOptions {
+        @Mixin
+        Common common;
+
+        @Option(
+                names = "--out",
+                defaultValue = "distill-data/pulled",
+                paramLabel = "DIR",
+                description = "Where to unpack (default: ${DEFAULT-VALUE}).")
+        Path out;
+
+        CheckpointClient connect() {
+            return common.connect(out);
         }
     }
 

@@ -15,25 +15,13 @@ final class CheckpointsListCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Mixin
-    KafkaOptions kafka;
-
-    @Mixin
     CheckpointsCommand.Common common;
 
     @Override
     public Integer call() {
-        kafka.connectAdmin().close();
-        Map<String, CheckpointPublished> latest;
-        try {
-            latest = common.client(kafka, Path.of(".")).latest(common.student(), kafka.timeout);
-        } catch (IllegalStateException e) {
-            throw new CliException(CliException.FAILED, e.getMessage(), e);
-        }
+        Map<String, CheckpointPublished> latest = common.latest(common.connect(Path.of(".")));
         if (latest.isEmpty()) {
-            spec.commandLine()
-                    .getErr()
-                    .println("no checkpoint announced on " + common.topic
-                            + common.student().map(s -> " for " + s).orElse(""));
+            spec.commandLine().getErr().println(common.nothingAnnounced());
             return 1;
         }
         latest.values().forEach(a -> spec.commandLine().getOut().println(CheckpointsCommand.describe(a)));

@@ -2,13 +2,11 @@ package io.distill.cli;
 
 import io.distill.client.CheckpointClient;
 import io.distill.schemas.CheckpointPublished;
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(
@@ -20,36 +18,17 @@ final class CheckpointsPullCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Mixin
-    KafkaOptions kafka;
-
-    @Mixin
-    CheckpointsCommand.Common common;
-
-    @Option(
-            names = "--out",
-            defaultValue = "distill-data/pulled",
-            paramLabel = "DIR",
-            description = "Where to unpack (default: ${DEFAULT-VALUE}).")
-    Path out;
+    CheckpointsCommand.PullOptions options;
 
     @Override
     public Integer call() {
-        kafka.connectAdmin().close();
-        CheckpointClient client = common.client(kafka, out);
-        Map<String, CheckpointPublished> latest;
-        try {
-            latest = client.latest(common.student(), kafka.timeout);
-        } catch (IllegalStateException e) {
-            throw new CliException(CliException.FAILED, e.getMessage(), e);
-        }
+        CheckpointClient client = options.connect();
+        Map<String, CheckpointPublished> latest = options.common.latest(client);
         if (latest.isEmpty()) {
-            throw new CliException(
-                    CliException.FAILED,
-                    "no checkpoint announced on " + common.topic
-                            + common.student().map(s -> " for " + s).orElse(""));
+            throw new CliException(CliException.FAILED, options.common.nothingAnnounced());
         }
         for (CheckpointPublished a : latest.values()) {
-            CheckpointsCommand.pull(client, a, out, spec.commandLine().getOut());
+            CheckpointsCommand.pull(client, a, options.out, spec.commandLine().getOut());
         }
         return 0;
     }

@@ -4,13 +4,13 @@ import ai.djl.ndarray.NDManager;
 import io.distill.lm.BitsPerByte;
 import io.distill.lm.ByteTokenizer;
 import io.distill.lm.Gpt;
-import io.distill.lm.Precision;
 import io.distill.lm.TextCorpus;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -30,8 +30,8 @@ final class EvalCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "A model directory or checkpoint.")
-    Path model;
+    @Mixin
+    ModelOption model;
 
     @Option(names = "--corpus", required = true, paramLabel = "FILE", description = "The text to score.")
     Path corpus;
@@ -60,7 +60,7 @@ final class EvalCommand implements Callable<Integer> {
             throw new CliException(CliException.BAD_INPUT, corpus + " has fewer than 2 bytes to score");
         }
         try (NDManager manager = NDManager.newBaseManager()) {
-            Gpt gpt = ModelFiles.load(model, Precision.FP32, manager);
+            Gpt gpt = model.load(manager);
             double bits = BitsPerByte.of(gpt, manager, ByteTokenizer.get().encode(text), batch);
             spec.commandLine()
                     .getOut()

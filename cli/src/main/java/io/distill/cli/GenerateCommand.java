@@ -3,12 +3,11 @@ package io.distill.cli;
 import ai.djl.ndarray.NDManager;
 import io.distill.lm.ByteTokenizer;
 import io.distill.lm.Gpt;
-import io.distill.lm.Precision;
 import io.distill.lm.Sampler;
-import java.nio.file.Path;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -28,8 +27,8 @@ final class GenerateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "A model directory or checkpoint.")
-    Path model;
+    @Mixin
+    ModelOption model;
 
     @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "The text to continue.")
     String prompt;
@@ -71,7 +70,7 @@ final class GenerateCommand implements Callable<Integer> {
             throw new CliException(CliException.BAD_INPUT, "--prompt must not be empty");
         }
         try (NDManager manager = NDManager.newBaseManager()) {
-            Gpt gpt = ModelFiles.load(model, Precision.FP32, manager);
+            Gpt gpt = model.load(manager);
             int[] ids = ByteTokenizer.get().encode(prompt);
             int[] out = new Sampler(gpt, manager).generate(ids, tokens, temperature, topK, new SplittableRandom(seed));
             spec.commandLine().getOut().println(prompt + ByteTokenizer.get().decodeText(out));

@@ -13,7 +13,6 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.OptionalDouble;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -231,36 +230,16 @@ final class TrainCommand implements Callable<Integer> {
     Path trainedLog;
 
     @Override
+    @SuppressWarnings("try") // the shutdown hook is a scope: it stands while the command runs
     public Integer call() throws Exception {
         TrainerConfig config = config();
         spec.commandLine().getErr().println("train: " + student + " precision " + ModelFiles.precision(precision));
         kafka.connectAdmin().close(); // an unreachable broker fails here, in one line
         StudentTrainer trainer = new StudentTrainer(config);
-        CountDownLatch done = new CountDownLatch(1);
-        Thread hook = new Thread(
-                () -> {
-                    trainer.stop();
-                    try {
-                        done.await();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                },
-                "train-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
-        try {
+        try (GracefulShutdown shutdown = new GracefulShutdown("train-shutdown", trainer::stop)) {
             trainer.run();
-        } catch (TokenizerMismatchException e) {
+        } catch (TokenizerMismatchException | IOException e) {
             throw new CliException(CliException.FAILED, e.getMessage(), e);
-        } catch (IOException e) {
-            throw new CliException(CliException.FAILED, e.getMessage(), e);
-        } finally {
-            done.countDown();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException e) {
-                // shutting down already: the hook is what stopped us
-            }
         }
         return 0;
     }

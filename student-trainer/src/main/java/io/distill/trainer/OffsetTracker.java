@@ -15,6 +15,10 @@ import org.apache.kafka.common.TopicPartition;
  *
  * <p>Records of one partition arrive in offset order (one consumer, no skipping), which is what makes "first
  * waiting record" the right bound.
+ *
+ * <p>A partition this trainer does not hold keeps the offset it was last known at: the one in the checkpoint training
+ * resumed from, or its covered offset when it was revoked. That is where it is read from if it comes back, and what
+ * the next checkpoint saves for it, so a checkpoint never forgets a partition.
  */
 final class OffsetTracker {
 
@@ -25,18 +29,39 @@ final class OffsetTracker {
         PartitionState(long next) {
             this.next = next;
         }
+
+        long covered() {
+            return waiting.isEmpty() ? next : waiting.first();
+        }
     }
 
     private final Map<TopicPartition, PartitionState> partitions = new HashMap<>();
+    private final Map<TopicPartition, Long> lastKnown = new HashMap<>();
+
+    /** The offsets of a checkpoint: each partition of {@code topic} in it is read from there once assigned. */
+    void resumeFrom(Map<String, Long> checkpointOffsets, String topic) {
+        checkpointOffsets.forEach((key, offset) -> parse(key, topic).ifPresent(tp -> lastKnown.put(tp, offset)));
+    }
+
+    /** Where to read a newly assigned partition from, when a checkpoint or an earlier assignment says. */
+    Optional<Long> resumeAt(TopicPartition partition) {
+        return Optional.ofNullable(lastKnown.get(partition));
+    }
 
     /** The consumer will read {@code partition} from {@code position} on. */
     void assigned(TopicPartition partition, long position) {
         partitions.put(partition, new PartitionState(position));
     }
 
-    /** The partition went to another consumer (or the consumer is closing): forget it and its waiting records. */
+    /**
+     * The partition went to another consumer (or the consumer is closing): forget its waiting records, keep its
+     * covered offset as the last known one.
+     */
     void revoked(TopicPartition partition) {
-        partitions.remove(partition);
+        PartitionState s = partitions.remove(partition);
+        if (s != null) {
+            lastKnown.put(partition, s.covered());
+        }
     }
 
     boolean isAssigned(TopicPartition partition) {
@@ -66,7 +91,15 @@ final class OffsetTracker {
     /** The covered offset of every assigned partition: what a checkpoint saves and the group commits. */
     Map<TopicPartition, Long> covered() {
         Map<TopicPartition, Long> out = new TreeMap<>(OffsetTracker::compare);
-        partitions.forEach((p, s) -> out.put(p, s.waiting.isEmpty() ? s.next : s.waiting.first()));
+        partitions.forEach((p, s) -> out.put(p, s.covered()));
+        return out;
+    }
+
+    /** What a checkpoint saves, by {@link #key}: the covered offsets, and the last known of partitions not held. */
+    Map<String, Long> checkpointOffsets() {
+        Map<String, Long> out = new TreeMap<>();
+        lastKnown.forEach((p, offset) -> out.put(key(p), offset));
+        covered().forEach((p, offset) -> out.put(key(p), offset));
         return out;
     }
 

@@ -70,6 +70,32 @@ class OffsetTrackerTest {
     }
 
     @Test
+    void aRevokedPartitionKeepsItsCoveredOffsetForTheCheckpointAndItsReturn() {
+        OffsetTracker t = new OffsetTracker();
+        t.assigned(P0, 5);
+        t.assigned(P1, 0);
+        t.skipped(P0, 5);
+        t.waiting(P0, 6); // dropped with the partition: read again by whoever gets it
+        t.revoked(P0);
+        assertEquals(Optional.of(6L), t.resumeAt(P0));
+        assertEquals(Map.of("distill.soft-labels-0", 6L, "distill.soft-labels-1", 0L), t.checkpointOffsets());
+    }
+
+    @Test
+    void checkpointOffsetsOfThisTopicSayWhereToResume() {
+        OffsetTracker t = new OffsetTracker();
+        t.resumeFrom(Map.of("distill.soft-labels-0", 40L, "other-topic-0", 7L), "distill.soft-labels");
+        assertEquals(Optional.of(40L), t.resumeAt(P0));
+        assertEquals(Optional.empty(), t.resumeAt(P1), "not in the checkpoint");
+        t.assigned(P1, 0);
+        t.skipped(P1, 0);
+        assertEquals(
+                Map.of("distill.soft-labels-0", 40L, "distill.soft-labels-1", 1L),
+                t.checkpointOffsets(),
+                "a partition not held keeps its saved offset");
+    }
+
+    @Test
     void checkpointKeysRoundTripEvenWithDashesInTheTopic() {
         assertEquals("distill.soft-labels-3", OffsetTracker.key(new TopicPartition("distill.soft-labels", 3)));
         assertEquals(

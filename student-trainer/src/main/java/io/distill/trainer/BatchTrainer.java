@@ -1,0 +1,117 @@
+package io.distill.trainer;
+
+import ai.djl.ndarray.NDManager;
+import io.distill.lm.Batch;
+import io.distill.lm.TrainStep;
+import io.distill.lm.TrainingState;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Fills the batch and takes the step: checked windows wait in a {@link PendingBatch} until it is full, until a window
+ * of another codec or temperature arrives, or for at most {@code --batch-wait}; then one optimizer step trains them,
+ * on a batch whose arrays live in a sub-manager closed right after. The offset tracker and the token count follow
+ * what was trained.
+ */
+final class BatchTrainer {
+    private static final Logger LOG = LoggerFactory.getLogger(BatchTrainer.class);
+
+    /** DJL's PyTorch engine allows one open GradientCollector per process: trainers in one JVM take turns. */
+    private static final Object GRADIENT_TURN = new Object();
+
+    private final TrainStep step;
+    private final NDManager manager;
+    private final OffsetTracker offsets;
+    private final TrainerMetrics metrics;
+    private final TrainedLog trainedLog; // test support, usually null
+    private final Duration batchWait;
+    private final PendingBatch pending;
+    private long tokensSeen;
+
+    BatchTrainer(
+            TrainerConfig config,
+            TrainStep step,
+            NDManager manager,
+            OffsetTracker offsets,
+            TrainerMetrics metrics,
+            TrainedLog trainedLog) {
+        this.step = step;
+        this.manager = manager;
+        this.offsets = offsets;
+        this.metrics = metrics;
+        this.trainedLog = trainedLog;
+        this.batchWait = config.batchWait();
+        this.pending = new PendingBatch(config.model().context(), config.batchSize());
+    }
+
+    /** Non-padding positions trained on so far, over every run of this student. */
+    long tokensSeen() {
+        return tokensSeen;
+    }
+
+    /** Continues from a checkpoint: its step, optimizer schedule and token count. */
+    void resume(TrainingState state) throws IOException {
+        step.resume(state);
+        tokensSeen = state.tokensSeen();
+        if (trainedLog != null) {
+            trainedLog.resumed(state.step());
+        }
+    }
+
+    /** Adds a checked window to the batch; true when a step was taken. */
+    boolean add(TrainingWindow window) throws IOException {
+        boolean stepped = false;
+        if (!pending.accepts(window)) {
+            trainPending(); // another codec or temperature: it cannot share the batch
+            stepped = true;
+        }
+        pending.add(window);
+        offsets.waiting(window.source(), window.offset());
+        if (pending.isFull()) {
+            trainPending();
+            stepped = true;
+        }
+        return stepped;
+    }
+
+    /** Trains a partly filled batch that has waited {@code --batch-wait} for more records. */
+    void trainIfWaited(long now) throws IOException {
+        if (pending.hasWaited(batchWait, now)) {
+            trainPending();
+        }
+    }
+
+    /** Forgets the waiting windows of revoked partitions; they are read again from the covered offset. */
+    void dropWaiting(Collection<TopicPartition> revoked) {
+        pending.drop(revoked);
+    }
+
+    private void trainPending() throws IOException {
+        List<TrainingWindow.Piece> pieces = pending.pieces();
+        TrainStep.Result r;
+        try (Batch batch = BatchAssembler.assemble(manager, pieces, pending.key())) {
+            synchronized (GRADIENT_TURN) {
+                r = step.step(batch);
+            }
+        }
+        tokensSeen += BatchAssembler.realPositions(pieces);
+        List<TrainingWindow> trained = pending.windows();
+        if (trainedLog != null) {
+            trainedLog.trained(r.step(), trained);
+        }
+        for (TrainingWindow w : trained) {
+            offsets.trained(w.source(), w.offset());
+        }
+        metrics.trainedWindows(trained.size());
+        pending.clear();
+        metrics.stepped(r.step(), tokensSeen, r.loss(), r.kd(), r.ce(), r.lossScale());
+        if (r.skipped()) {
+            LOG.warn("step {}: gradient not finite, update skipped (loss scale {})", r.step(), r.lossScale());
+        }
+    }
+}

@@ -1,0 +1,100 @@
+package io.distill.trainer;
+
+import io.distill.lm.ByteTokenizer;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.function.BooleanSupplier;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+
+/**
+ * The consume loop, top to bottom: poll, check each record, then file it as a dead letter, a held-out window or a
+ * window to train on; after every step and every poll, checkpoint and report progress when due.
+ */
+final class TrainingLoop {
+    private final Consumer<byte[], byte[]> consumer;
+    private final SoftLabelReader reader;
+    private final Holdout holdout;
+    private final HoldoutSet holdoutSet;
+    private final DeadLetters deadLetters;
+    private final OffsetTracker offsets;
+    private final BatchTrainer batches;
+    private final Checkpointer checkpointer;
+    private final ProgressReporter progress;
+    private final TrainerMetrics metrics;
+
+    TrainingLoop(
+            TrainerConfig config,
+            Consumer<byte[], byte[]> consumer,
+            HoldoutSet holdoutSet,
+            DeadLetters deadLetters,
+            OffsetTracker offsets,
+            BatchTrainer batches,
+            Checkpointer checkpointer,
+            ProgressReporter progress,
+            TrainerMetrics metrics) {
+        this.consumer = consumer;
+        this.reader = new SoftLabelReader(ByteTokenizer.get(), config.model().vocab(), config.tokenizerMismatch());
+        this.holdout = new Holdout(config.holdoutPercent());
+        this.holdoutSet = holdoutSet;
+        this.deadLetters = deadLetters;
+        this.offsets = offsets;
+        this.batches = batches;
+        this.checkpointer = checkpointer;
+        this.progress = progress;
+        this.metrics = metrics;
+    }
+
+    /** Runs until {@code stopRequested}; the step under way finishes, unread records are read again next time. */
+    void run(BooleanSupplier stopRequested) throws IOException, InterruptedException {
+        while (!stopRequested.getAsBoolean()) {
+            ConsumerRecords<byte[], byte[]> records;
+            try {
+                records = consumer.poll(Duration.ofMillis(100));
+            } catch (WakeupException e) {
+                continue; // stop() woke us up: the loop condition decides
+            }
+            for (ConsumerRecord<byte[], byte[]> record : records) {
+                if (stopRequested.getAsBoolean()) {
+                    break; // unread records stay uncovered and are read again next time
+                }
+                TopicPartition tp = new TopicPartition(record.topic(), record.partition());
+                if (offsets.isAssigned(tp) && handle(record, tp)) {
+                    housekeeping();
+                }
+            }
+            batches.trainIfWaited(System.nanoTime());
+            housekeeping();
+        }
+    }
+
+    /** Checkpoint and progress line when due; after every step and every poll. */
+    private void housekeeping() throws IOException, InterruptedException {
+        long now = System.nanoTime();
+        if (checkpointer.isDue(now)) {
+            checkpointer.save("periodic");
+        }
+        progress.reportIfDue(now);
+    }
+
+    /** Checks one record and files it; true when a step was taken. */
+    private boolean handle(ConsumerRecord<byte[], byte[]> record, TopicPartition tp) throws IOException {
+        SoftLabelReader.Outcome outcome = reader.read(record);
+        if (outcome instanceof SoftLabelReader.Rejected rejected) {
+            deadLetters.send(record, rejected);
+            offsets.skipped(tp, record.offset());
+            return false;
+        }
+        TrainingWindow window = ((SoftLabelReader.Accepted) outcome).window();
+        if (holdout.isHeldOut(window.sampleId())) {
+            holdoutSet.add(window);
+            metrics.heldOut();
+            offsets.skipped(tp, record.offset());
+            return false;
+        }
+        return batches.add(window);
+    }
+}
