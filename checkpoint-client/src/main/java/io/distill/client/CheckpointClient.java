@@ -3,6 +3,7 @@ package io.distill.client;
 import ai.djl.ndarray.NDManager;
 import io.distill.lm.Gpt;
 import io.distill.lm.ModelBundle;
+import io.distill.lm.Sha256;
 import io.distill.schemas.AvroDecodeException;
 import io.distill.schemas.AvroSerde;
 import io.distill.schemas.CheckpointPublished;
@@ -18,14 +19,10 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -276,15 +273,8 @@ public final class CheckpointClient implements AutoCloseable {
     }
 
     private static String copyHashing(InputStream in, Path file) throws IOException {
-        try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            try (DigestInputStream digesting = new DigestInputStream(in, sha);
-                    OutputStream out = Files.newOutputStream(file)) {
-                digesting.transferTo(out);
-            }
-            return HexFormat.of().formatHex(sha.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        try (OutputStream out = Files.newOutputStream(file)) {
+            return Sha256.copy(in, out);
         }
     }
 

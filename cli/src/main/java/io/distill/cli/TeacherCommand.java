@@ -7,6 +7,7 @@ import io.distill.lm.Gpt;
 import io.distill.lm.LmConfig;
 import io.distill.lm.ModelBundle;
 import io.distill.lm.PrecisionChoice;
+import io.distill.lm.Sha256;
 import io.distill.schemas.TopicSetup;
 import io.distill.schemas.Topics;
 import io.distill.teacher.CodecSpec;
@@ -14,12 +15,8 @@ import io.distill.teacher.TeacherConfig;
 import io.distill.teacher.TeacherModel;
 import io.distill.teacher.TeacherService;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -296,22 +293,12 @@ final class TeacherCommand implements Callable<Integer> {
     private TeacherModel loadTeacher(LmConfig lmConfig, PrecisionChoice choice, NDManager manager) throws IOException {
         if (model != null) {
             Gpt gpt = ModelFiles.load(model, choice.precision(), manager);
-            String version = HexFormat.of()
-                    .formatHex(sha256(Files.readAllBytes(model.resolve("manifest.json"))))
-                    .substring(0, 12);
+            String version = Sha256.hex(model.resolve("manifest.json")).substring(0, 12);
             return new TeacherModel(gpt, model.toAbsolutePath().getFileName().toString(), version);
         }
         Engine.getInstance().setRandomSeed((int) seed);
         return new TeacherModel(
                 Gpt.create(lmConfig, choice.precision(), manager), "random-" + modelSize, "seed-" + seed);
-    }
-
-    private static byte[] sha256(byte[] bytes) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(bytes);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private PrecisionChoice precisionChoice() {

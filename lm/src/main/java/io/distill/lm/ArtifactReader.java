@@ -69,7 +69,7 @@ final class ArtifactReader {
                         dir, name + " has " + size + " bytes, manifest says " + expected.bytes());
             }
             byte[] bytes = Files.readAllBytes(file);
-            checkDigest(name, Manifest.sha256Hex(bytes), expected);
+            checkDigest(name, Sha256.hex(bytes), expected);
             return bytes;
         } catch (NoSuchFileException e) {
             throw new InvalidArtifactException(dir, name + " is missing");
@@ -91,7 +91,7 @@ final class ArtifactReader {
                     throw new InvalidArtifactException(
                             dir, name + " has " + size + " bytes, manifest says " + expected.bytes());
                 }
-                checkDigest(name, Manifest.sha256Hex(file), expected);
+                checkDigest(name, Sha256.hex(file), expected);
             } catch (NoSuchFileException e) {
                 throw new InvalidArtifactException(dir, name + " is missing");
             } catch (InvalidArtifactException e) {

@@ -72,7 +72,7 @@ final class ArtifactWriter implements AutoCloseable {
         if (committed || files.containsKey(name) || name.equals(Manifest.FILE)) {
             throw new IllegalStateException("cannot write " + name + " now");
         }
-        MessageDigest digest = Manifest.sha256();
+        MessageDigest digest = Sha256.digest();
         long bytes;
         try (FileChannel channel =
                 FileChannel.open(temp.resolve(name), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
@@ -119,7 +119,7 @@ final class ArtifactWriter implements AutoCloseable {
         }
         long size = manifest.length
                 + files.values().stream().mapToLong(Manifest.FileEntry::bytes).sum();
-        return new Artifact(target, Manifest.sha256Hex(manifest), size);
+        return new Artifact(target, Sha256.hex(manifest), size);
     }
 
     /** Deletes the temporary directory unless it was committed. */

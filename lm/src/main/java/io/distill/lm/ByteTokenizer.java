@@ -1,10 +1,7 @@
 package io.distill.lm;
 
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
-import java.util.HexFormat;
 
 /**
  * Byte-level tokenizer: token {@code b} (0..255) is the byte {@code b}, followed by three special tokens.
@@ -37,7 +34,7 @@ public final class ByteTokenizer {
     private final String checksum;
 
     private ByteTokenizer() {
-        checksum = sha256Hex(canonicalDescription());
+        checksum = Sha256.hex(canonicalDescription().getBytes(StandardCharsets.UTF_8));
     }
 
     public static ByteTokenizer get() {
@@ -115,14 +112,5 @@ public final class ByteTokenizer {
 
     public boolean isSpecial(int id) {
         return id >= BYTE_TOKENS && id < VOCAB_SIZE;
-    }
-
-    private static String sha256Hex(String text) {
-        try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            return HexFormat.of().formatHex(sha.digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java runtime has SHA-256", e);
-        }
     }
 }

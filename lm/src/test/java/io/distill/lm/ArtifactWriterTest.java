@@ -37,7 +37,7 @@ class ArtifactWriterTest {
                 "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824",
                 manifest.files().get("one.txt").sha256());
         assertEquals(3, manifest.files().get("two.bin").bytes());
-        assertEquals(Manifest.sha256Hex(target.resolve("manifest.json")), artifact.sha256());
+        assertEquals(Sha256.hex(target.resolve("manifest.json")), artifact.sha256());
         ArtifactReader.open(target, null, "one.txt", "two.bin").verifyAll();
     }
 

@@ -168,7 +168,7 @@ class CheckpointTest {
                                 "weights.safetensors"),
                         files.map(p -> p.getFileName().toString()).sorted().toList());
             }
-            assertEquals(Manifest.sha256Hex(dir.resolve("manifest.json")), a.sha256());
+            assertEquals(Sha256.hex(dir.resolve("manifest.json")), a.sha256());
             long size = 0;
             try (var files = Files.list(dir)) {
                 for (Path p : files.toList()) {

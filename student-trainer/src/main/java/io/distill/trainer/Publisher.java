@@ -2,12 +2,12 @@ package io.distill.trainer;
 
 import io.distill.lm.Gpt;
 import io.distill.lm.ModelBundle;
+import io.distill.lm.Sha256;
 import io.distill.schemas.AvroSerde;
 import io.distill.schemas.CheckpointPublished;
 import io.distill.schemas.DistillSerdes;
 import io.distill.schemas.WeightFormat;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -15,13 +15,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -109,7 +105,7 @@ final class Publisher {
                 .setTokensSeen(tokensSeen)
                 .setCreatedAt(Instant.now())
                 .setUri(uri)
-                .setSha256(sha256(zip))
+                .setSha256(Sha256.hex(zip))
                 .setSizeBytes(Files.size(zip))
                 .setFormat(WeightFormat.valueOf(config.publishFormat().name()))
                 .setConfigJson(model.config().toJson())
@@ -198,17 +194,6 @@ final class Publisher {
             for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);
             }
-        }
-    }
-
-    /** Lower-case hex sha256 of a file's bytes. */
-    static String sha256(Path file) throws IOException {
-        try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
-            in.transferTo(OutputStream.nullOutputStream());
-            return HexFormat.of()
-                    .formatHex(((DigestInputStream) in).getMessageDigest().digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java runtime has SHA-256", e);
         }
     }
 }

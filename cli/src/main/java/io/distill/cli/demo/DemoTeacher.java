@@ -6,15 +6,13 @@ import io.distill.lm.Gpt;
 import io.distill.lm.LmConfig;
 import io.distill.lm.ModelBundle;
 import io.distill.lm.Pretraining;
+import io.distill.lm.Sha256;
 import io.distill.lm.TextCorpus;
 import io.distill.lm.WeightFormat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -37,7 +35,7 @@ final class DemoTeacher {
     Path prepare(Path data, byte[] text, TextCorpus split, long deadline) throws IOException {
         Path dir = data.resolve("teacher");
         Path fingerprint = data.resolve("teacher.corpus-sha256");
-        String corpusHash = sha256(text) + " " + teacherSize;
+        String corpusHash = Sha256.hex(text) + " " + teacherSize;
         if (Files.isRegularFile(dir.resolve("manifest.json"))
                 && Files.isRegularFile(fingerprint)
                 && Files.readString(fingerprint).strip().equals(corpusHash)) {
@@ -91,13 +89,5 @@ final class DemoTeacher {
         }
         Files.writeString(fingerprint, corpusHash + "\n");
         return dir;
-    }
-
-    private static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }
