@@ -37,7 +37,7 @@ public final class ModelFiles {
         try {
             return PrecisionChoice.resolve(flag, Device.cpu(), PrecisionChoice.cpuFlags());
         } catch (IllegalArgumentException e) {
-            throw new CliException(CliException.BAD_INPUT, e.getMessage());
+            throw new CliException(CliException.BAD_INPUT, "--precision: " + e.getMessage(), e);
         }
     }
 

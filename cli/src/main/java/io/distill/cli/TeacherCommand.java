@@ -1,6 +1,5 @@
 package io.distill.cli;
 
-import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import io.distill.lm.Gpt;
@@ -190,7 +189,7 @@ final class TeacherCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         LmConfig lmConfig = modelConfig();
-        PrecisionChoice choice = precisionChoice();
+        PrecisionChoice choice = ModelFiles.precision(precision);
         int windowContext = context != null ? context : Math.min(TeacherConfig.DEFAULT_CONTEXT, lmConfig.context());
         TeacherConfig config = teacherConfig(windowContext);
         if (windowContext > lmConfig.context()) {
@@ -299,14 +298,6 @@ final class TeacherCommand implements Callable<Integer> {
         Engine.getInstance().setRandomSeed((int) seed);
         return new TeacherModel(
                 Gpt.create(lmConfig, choice.precision(), manager), "random-" + modelSize, "seed-" + seed);
-    }
-
-    private PrecisionChoice precisionChoice() {
-        try {
-            return PrecisionChoice.resolve(precision, Device.cpu(), PrecisionChoice.cpuFlags());
-        } catch (IllegalArgumentException e) {
-            throw new CliException(CliException.BAD_INPUT, "--precision: " + e.getMessage(), e);
-        }
     }
 
     private TeacherConfig teacherConfig(int windowContext) {
