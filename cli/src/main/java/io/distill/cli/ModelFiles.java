@@ -7,10 +7,14 @@ import io.distill.lm.InvalidArtifactException;
 import io.distill.lm.ModelBundle;
 import io.distill.lm.Precision;
 import io.distill.lm.PrecisionChoice;
+import io.distill.teacher.TeacherModel;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 
 /** Model directories and precision flags as the commands take them, with one-line errors. */
 public final class ModelFiles {
@@ -29,6 +33,27 @@ public final class ModelFiles {
                     CliException.BAD_INPUT, "cannot load the model in " + dir + ": " + e.getMessage(), e);
         } catch (IOException e) {
             throw new CliException(CliException.FAILED, "cannot read " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Loads a trained model as a teacher, identified by its directory name and the hash of its manifest (which
+     * covers every file).
+     */
+    public static TeacherModel loadTeacher(Path dir, Precision precision, NDManager manager) {
+        Gpt gpt = load(dir, precision, manager);
+        try {
+            byte[] manifest = Files.readAllBytes(dir.resolve("manifest.json"));
+            String version = HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(manifest))
+                    .substring(0, 12);
+            return new TeacherModel(gpt, dir.toAbsolutePath().getFileName().toString(), version);
+        } catch (IOException e) {
+            throw new CliException(CliException.FAILED, "cannot read " + dir + ": " + e.getMessage(), e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(CliException.BAD_INPUT, "cannot use " + dir + " as a teacher: " + e.getMessage(), e);
         }
     }
 

@@ -14,12 +14,8 @@ import io.distill.teacher.TeacherConfig;
 import io.distill.teacher.TeacherModel;
 import io.distill.teacher.TeacherService;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -289,29 +285,14 @@ final class TeacherCommand implements Callable<Integer> {
         }
     }
 
-    /**
-     * The trained model of --model, identified by its directory name and the hash of its manifest (which covers
-     * every file), or a freshly initialised one of --model-size.
-     */
-    private TeacherModel loadTeacher(LmConfig lmConfig, PrecisionChoice choice, NDManager manager) throws IOException {
+    /** The trained model of --model, or a freshly initialised one of --model-size. */
+    private TeacherModel loadTeacher(LmConfig lmConfig, PrecisionChoice choice, NDManager manager) {
         if (model != null) {
-            Gpt gpt = ModelFiles.load(model, choice.precision(), manager);
-            String version = HexFormat.of()
-                    .formatHex(sha256(Files.readAllBytes(model.resolve("manifest.json"))))
-                    .substring(0, 12);
-            return new TeacherModel(gpt, model.toAbsolutePath().getFileName().toString(), version);
+            return ModelFiles.loadTeacher(model, choice.precision(), manager);
         }
         Engine.getInstance().setRandomSeed((int) seed);
         return new TeacherModel(
                 Gpt.create(lmConfig, choice.precision(), manager), "random-" + modelSize, "seed-" + seed);
-    }
-
-    private static byte[] sha256(byte[] bytes) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(bytes);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private PrecisionChoice precisionChoice() {
