@@ -31,18 +31,18 @@ import picocli.CommandLine.Spec;
             "Quality at equal tokens: the same student trained on hard labels only, with KD from the teacher's "
                     + "dense logits, and with KD through each wire codec, then measured on the same held-out text "
                     + "in bits per byte beside the teacher. Targets: every KD arm clearly below hard labels; the "
-                    + "codecs within 2% of dense.",
+                    + "codecs within 2%% of dense.",
             "",
             "Every arm starts from the same weights (same seed) and trains on the same batches in the same order "
                     + "for the same number of tokens, with the trainer's loss mix, optimizer and schedule. The codec "
                     + "arms' soft labels are made by the teacher service's encoder and read back by the trainer's "
-                    + "decoder, byte for byte what goes over Kafka. The holdout is 5% of the corpus (every 20th "
+                    + "decoder, byte for byte what goes over Kafka. The holdout is 5%% of the corpus (every 20th "
                     + "4 KiB block), the same split `distill pretrain` holds out. Prints Markdown tables.",
             "",
             "Examples:",
             "  distill bench quality --teacher distill-data/teacher",
             "  distill bench quality --pretrain 10m --tokens 2000000",
-            "  distill bench quality --teacher-size student-1m --pretrain 1m --size tiny --steps 50",
+            "  distill bench quality --teacher-size student-1m --pretrain 1m --size tiny",
             ""
         })
 final class BenchQualityCommand implements Callable<Integer> {
