@@ -17,7 +17,9 @@ import io.distill.schemas.CheckpointPublished;
 import io.distill.schemas.CodecKind;
 import io.distill.schemas.DistillSerdes;
 import io.distill.schemas.SoftLabels;
-import io.distill.trainer.LocalTeacher;
+import io.distill.teacher.CodecSpec;
+import io.distill.teacher.TeacherModel;
+import io.distill.teacher.TextLabeler;
 import io.distill.trainer.StudentTrainer;
 import io.distill.trainer.TrainerConfig;
 import java.nio.charset.StandardCharsets;
@@ -147,10 +149,13 @@ class CheckpointClientIT {
         List<SoftLabels> labels = new ArrayList<>();
         try (NDManager manager = NDManager.newBaseManager()) {
             Engine.getInstance().setRandomSeed(5);
-            LocalTeacher teacher = new LocalTeacher(Gpt.create(LmConfig.named("tiny"), manager), manager, "stand-in");
+            TextLabeler teacher = new TextLabeler(
+                    new TeacherModel(Gpt.create(LmConfig.named("tiny"), manager), "stand-in", "1"),
+                    new CodecSpec(CodecKind.TOPK, 8),
+                    2f);
             for (int i = 0; i < 40; i++) {
                 String text = ("the student learns from the teacher, sample " + i + ". ").repeat(4);
-                labels.addAll(teacher.label("doc-" + i, text, 64, CodecKind.TOPK, 8, 2f, i));
+                labels.addAll(teacher.label("doc-" + i, text, 64));
             }
         }
         var serde = DistillSerdes.softLabels();

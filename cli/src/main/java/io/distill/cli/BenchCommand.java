@@ -39,9 +39,10 @@ import picocli.CommandLine.Spec;
             "  distill bench --sizes student-1m --precisions bf16 --steps 20",
             "  distill bench trainer      (the student trainer against the bare training loop)",
             "  distill bench teacher      (the teacher service against its bare forward loop; see its --help)",
+            "  distill bench quality      (KD students against hard labels and dense logits; see its --help)",
             ""
         },
-        subcommands = {BenchTeacherCommand.class, BenchTrainerCommand.class})
+        subcommands = {BenchTeacherCommand.class, BenchTrainerCommand.class, BenchQualityCommand.class})
 final class BenchCommand implements Callable<Integer> {
     private static final Pattern RESULT = Pattern.compile("RESULT .*tokens_per_s=([0-9.]+)");
 

@@ -1,7 +1,7 @@
 package io.distill.cli;
 
+import io.distill.cli.bench.TrainerBenchmark;
 import io.distill.kafkakit.EmbeddedKafkaBroker;
-import io.distill.trainer.TrainerBenchmark;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

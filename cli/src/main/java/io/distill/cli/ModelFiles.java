@@ -7,6 +7,8 @@ import io.distill.lm.InvalidArtifactException;
 import io.distill.lm.ModelBundle;
 import io.distill.lm.Precision;
 import io.distill.lm.PrecisionChoice;
+import io.distill.lm.Sha256;
+import io.distill.teacher.TeacherModel;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -29,6 +31,22 @@ public final class ModelFiles {
                     CliException.BAD_INPUT, "cannot load the model in " + dir + ": " + e.getMessage(), e);
         } catch (IOException e) {
             throw new CliException(CliException.FAILED, "cannot read " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Loads a trained model as a teacher, identified by its directory name and the hash of its manifest (which
+     * covers every file).
+     */
+    public static TeacherModel loadTeacher(Path dir, Precision precision, NDManager manager) {
+        Gpt gpt = load(dir, precision, manager);
+        try {
+            String version = Sha256.hex(dir.resolve("manifest.json")).substring(0, 12);
+            return new TeacherModel(gpt, dir.toAbsolutePath().getFileName().toString(), version);
+        } catch (IOException e) {
+            throw new CliException(CliException.FAILED, "cannot read " + dir + ": " + e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(CliException.BAD_INPUT, "cannot use " + dir + " as a teacher: " + e.getMessage(), e);
         }
     }
 

@@ -6,7 +6,6 @@ import io.distill.lm.Gpt;
 import io.distill.lm.LmConfig;
 import io.distill.lm.ModelBundle;
 import io.distill.lm.PrecisionChoice;
-import io.distill.lm.Sha256;
 import io.distill.schemas.TopicSetup;
 import io.distill.schemas.Topics;
 import io.distill.teacher.CodecSpec;
@@ -285,15 +284,10 @@ final class TeacherCommand implements Callable<Integer> {
         }
     }
 
-    /**
-     * The trained model of --model, identified by its directory name and the hash of its manifest (which covers
-     * every file), or a freshly initialised one of --model-size.
-     */
-    private TeacherModel loadTeacher(LmConfig lmConfig, PrecisionChoice choice, NDManager manager) throws IOException {
+    /** The trained model of --model, or a freshly initialised one of --model-size. */
+    private TeacherModel loadTeacher(LmConfig lmConfig, PrecisionChoice choice, NDManager manager) {
         if (model != null) {
-            Gpt gpt = ModelFiles.load(model, choice.precision(), manager);
-            String version = Sha256.hex(model.resolve("manifest.json")).substring(0, 12);
-            return new TeacherModel(gpt, model.toAbsolutePath().getFileName().toString(), version);
+            return ModelFiles.loadTeacher(model, choice.precision(), manager);
         }
         Engine.getInstance().setRandomSeed((int) seed);
         return new TeacherModel(

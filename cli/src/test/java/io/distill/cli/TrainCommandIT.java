@@ -13,7 +13,9 @@ import io.distill.lm.ModelBundle;
 import io.distill.schemas.CodecKind;
 import io.distill.schemas.DistillSerdes;
 import io.distill.schemas.SoftLabels;
-import io.distill.trainer.LocalTeacher;
+import io.distill.teacher.CodecSpec;
+import io.distill.teacher.TeacherModel;
+import io.distill.teacher.TextLabeler;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -136,10 +138,13 @@ class TrainCommandIT {
         List<SoftLabels> labels = new ArrayList<>();
         try (NDManager manager = NDManager.newBaseManager()) {
             Engine.getInstance().setRandomSeed(5);
-            LocalTeacher teacher = new LocalTeacher(Gpt.create(LmConfig.named("tiny"), manager), manager, "stand-in");
+            TextLabeler teacher = new TextLabeler(
+                    new TeacherModel(Gpt.create(LmConfig.named("tiny"), manager), "stand-in", "1"),
+                    new CodecSpec(CodecKind.SAMPLED, 12),
+                    1f);
             for (int i = 0; i < 30; i++) {
                 String text = ("a student learns from a teacher over kafka, line " + i + ". ").repeat(4);
-                labels.addAll(teacher.label("doc-" + i, text, 64, CodecKind.SAMPLED, 12, 1f, i));
+                labels.addAll(teacher.label("doc-" + i, text, 64));
             }
         }
         var serde = DistillSerdes.softLabels();

@@ -18,8 +18,10 @@ import java.util.List;
  *
  * <p>All pieces of a batch share one {@link TrainingWindow.BatchKey}: top-k pieces all have exactly K ids a position,
  * so only whole padded positions need filler; sampled positions have varying numbers of distinct ids.
+ *
+ * <p>Public so that the benchmarks build their batches exactly as the trainer does.
  */
-final class BatchAssembler {
+public final class BatchAssembler {
 
     /** The log-probability of a padding slot: finite, and exp() of it is 0 in fp32. */
     static final float PAD_LOG_PROB = -1e4f;
@@ -27,7 +29,7 @@ final class BatchAssembler {
     private BatchAssembler() {}
 
     /** The batch's arrays live in a new sub-manager of {@code parent}, closed with the batch. */
-    static Batch assemble(NDManager parent, List<TrainingWindow.Piece> pieces, TrainingWindow.BatchKey key) {
+    public static Batch assemble(NDManager parent, List<TrainingWindow.Piece> pieces, TrainingWindow.BatchKey key) {
         if (pieces.isEmpty()) {
             throw new IllegalArgumentException("a batch needs at least one piece");
         }
@@ -77,7 +79,7 @@ final class BatchAssembler {
     }
 
     /** Positions whose target is a real token (not padding): what tokens/s and tokens seen count. */
-    static long realPositions(List<TrainingWindow.Piece> pieces) {
+    public static long realPositions(List<TrainingWindow.Piece> pieces) {
         long n = 0;
         for (TrainingWindow.Piece p : pieces) {
             for (int j = 1; j < p.tokens().length; j++) {

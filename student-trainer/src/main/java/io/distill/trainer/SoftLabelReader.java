@@ -19,8 +19,10 @@ import org.apache.kafka.common.TopicPartition;
  * Turns a raw soft-label record into a {@link TrainingWindow}, or says why it cannot be used. Every check happens
  * here, before anything reaches the model: Avro decoding, the teacher's tokenizer against the student's, token ids
  * inside the vocabulary, the payload's layout and finiteness.
+ *
+ * <p>Public so that the benchmarks train on exactly what the trainer would make of a record.
  */
-final class SoftLabelReader {
+public final class SoftLabelReader {
 
     /** Reasons of the checks made here, beside the decoders' own ({@link AvroDecodeException.Reason}, ...). */
     static final String TOKENIZER_MISMATCH = "TOKENIZER_MISMATCH";
@@ -29,12 +31,12 @@ final class SoftLabelReader {
     static final String NON_FINITE = InvalidSoftLabelsException.Reason.NON_FINITE.name();
 
     /** What became of a record. */
-    sealed interface Outcome permits Accepted, Rejected {}
+    public sealed interface Outcome permits Accepted, Rejected {}
 
-    record Accepted(TrainingWindow window) implements Outcome {}
+    public record Accepted(TrainingWindow window) implements Outcome {}
 
     /** @param reason machine readable, for the dead-letter header and the counter */
-    record Rejected(String reason, String detail) implements Outcome {}
+    public record Rejected(String reason, String detail) implements Outcome {}
 
     private final AvroSerde<SoftLabels> serde = DistillSerdes.softLabels();
     private final ByteTokenizer tokenizer;
@@ -42,7 +44,7 @@ final class SoftLabelReader {
     private final TrainerConfig.OnTokenizerMismatch onMismatch;
 
     /** @param vocab the student's vocabulary size */
-    SoftLabelReader(ByteTokenizer tokenizer, int vocab, TrainerConfig.OnTokenizerMismatch onMismatch) {
+    public SoftLabelReader(ByteTokenizer tokenizer, int vocab, TrainerConfig.OnTokenizerMismatch onMismatch) {
         this.tokenizer = tokenizer;
         this.vocab = vocab;
         this.onMismatch = onMismatch;
@@ -51,7 +53,7 @@ final class SoftLabelReader {
     /**
      * @throws TokenizerMismatchException when the teacher's tokenizer differs and the policy is to fail
      */
-    Outcome read(ConsumerRecord<byte[], byte[]> record) {
+    public Outcome read(ConsumerRecord<byte[], byte[]> record) {
         SoftLabels labels;
         try {
             labels = serde.decode(record.value());

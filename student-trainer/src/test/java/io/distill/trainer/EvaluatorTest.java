@@ -10,6 +10,9 @@ import io.distill.lm.Gpt;
 import io.distill.lm.LmConfig;
 import io.distill.schemas.CodecKind;
 import io.distill.schemas.SoftLabels;
+import io.distill.teacher.CodecSpec;
+import io.distill.teacher.TeacherModel;
+import io.distill.teacher.TextLabeler;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -24,12 +27,12 @@ class EvaluatorTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             Engine.getInstance().setRandomSeed(3);
             Gpt model = Gpt.create(LmConfig.named("tiny"), manager);
-            LocalTeacher teacher = new LocalTeacher(model, manager, "self");
+            TextLabeler teacher =
+                    new TextLabeler(new TeacherModel(model, "self", "1"), new CodecSpec(CodecKind.TOPK, 16), 1f);
             SoftLabelReader reader = new SoftLabelReader(
                     ByteTokenizer.get(), ByteTokenizer.VOCAB_SIZE, TrainerConfig.OnTokenizerMismatch.FAIL);
             List<TrainingWindow> windows = new ArrayList<>();
-            for (SoftLabels s : teacher.label(
-                    "doc", "The quick brown fox jumps over the lazy dog. ".repeat(4), 40, CodecKind.TOPK, 16, 1f, 1)) {
+            for (SoftLabels s : teacher.label("doc", "The quick brown fox jumps over the lazy dog. ".repeat(4), 40)) {
                 byte[] bytes = io.distill.schemas.DistillSerdes.softLabels().encode(s);
                 var outcome = reader.read(new ConsumerRecord<>("t", 0, windows.size(), null, bytes));
                 windows.add(((SoftLabelReader.Accepted) outcome).window());

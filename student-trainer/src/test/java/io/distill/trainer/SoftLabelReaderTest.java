@@ -17,10 +17,13 @@ import io.distill.schemas.DistillSerdes;
 import io.distill.schemas.Fp16;
 import io.distill.schemas.SoftLabels;
 import io.distill.schemas.TeacherIdentity;
+import io.distill.teacher.CodecSpec;
+import io.distill.teacher.SoftLabelEncoder;
+import io.distill.teacher.TeacherModel;
+import io.distill.teacher.TextLabeler;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
-import java.util.SplittableRandom;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -29,13 +32,13 @@ import org.junit.jupiter.api.Test;
 class SoftLabelReaderTest {
     private static final AvroSerde<SoftLabels> SERDE = DistillSerdes.softLabels();
     private static NDManager manager;
-    private static LocalTeacher teacher;
+    private static TeacherModel teacher;
 
     @BeforeAll
     static void teacher() {
         manager = NDManager.newBaseManager();
         Engine.getInstance().setRandomSeed(7);
-        teacher = new LocalTeacher(Gpt.create(LmConfig.named("tiny"), manager), manager, "tiny-teacher");
+        teacher = new TeacherModel(Gpt.create(LmConfig.named("tiny"), manager), "tiny-teacher", "1");
     }
 
     @AfterAll
@@ -168,8 +171,10 @@ class SoftLabelReaderTest {
     }
 
     static SoftLabels label(CodecKind kind, int size) {
-        return teacher.labelWindow(
-                "doc-1", 0, ByteTokenizer.get().encode("Hello, world!"), kind, size, 2f, new SplittableRandom(1));
+        return new TextLabeler(teacher, new CodecSpec(kind, size), 2f)
+                .label(List.of(new SoftLabelEncoder.Window(
+                        "doc-1", 0, ByteTokenizer.get().encode("Hello, world!"))))
+                .get(0);
     }
 
     static ConsumerRecord<byte[], byte[]> record(byte[] value) {

@@ -12,6 +12,9 @@ import io.distill.schemas.CodecKind;
 import io.distill.schemas.DistillSerdes;
 import io.distill.schemas.SoftLabels;
 import io.distill.schemas.TopicSetup;
+import io.distill.teacher.CodecSpec;
+import io.distill.teacher.TeacherModel;
+import io.distill.teacher.TextLabeler;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -54,20 +57,24 @@ final class SoftLabelStream {
         return docs;
     }
 
-    private static LocalTeacher teacher;
+    private static TeacherModel teacher;
 
-    /** Labels the documents with a tiny teacher trained briefly on text like theirs. */
+    /**
+     * Labels the documents with a tiny teacher trained briefly on text like theirs, through the teacher service's
+     * own labelling code.
+     */
     static synchronized List<SoftLabels> label(
             List<String[]> docs, int length, CodecKind kind, int size, float temperature) {
+        TextLabeler labeler = new TextLabeler(teacher(), new CodecSpec(kind, size), temperature);
         List<SoftLabels> out = new ArrayList<>();
         for (String[] doc : docs) {
-            out.addAll(teacher().label(doc[0], doc[1], length, kind, size, temperature, doc[0].hashCode()));
+            out.addAll(labeler.label(doc[0], doc[1], length));
         }
         return out;
     }
 
     /** 150 hard-label steps on this vocabulary of words: enough to know far more than a uniform guess. */
-    private static LocalTeacher teacher() {
+    private static TeacherModel teacher() {
         if (teacher == null) {
             NDManager manager = NDManager.newBaseManager(); // lives as long as the test JVM
             Engine.getInstance().setRandomSeed(11);
@@ -88,7 +95,7 @@ final class SoftLabelStream {
                     }
                 }
             }
-            teacher = new LocalTeacher(model, manager, "tiny-teacher");
+            teacher = new TeacherModel(model, "tiny-teacher", "1");
         }
         return teacher;
     }

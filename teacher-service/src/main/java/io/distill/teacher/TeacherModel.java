@@ -1,8 +1,15 @@
 package io.distill.teacher;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import io.distill.lm.Autograd;
 import io.distill.lm.ByteTokenizer;
 import io.distill.lm.Gpt;
 import io.distill.schemas.TeacherIdentity;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -46,5 +53,37 @@ public record TeacherModel(Gpt model, String modelId, String modelVersion) {
                 .setTokenizerChecksum(tokenizer.checksum())
                 .setVocabSize(vocabSize())
                 .build();
+    }
+
+    /**
+     * The model's logits (B, T, V) at T = 1 for a batch of windows of L + 1 tokens, each fed its first L tokens,
+     * right-padded with {@link ByteTokenizer#PAD} to the longest: attention is causal, so padding never changes the
+     * logits of a window's real positions. (Rows of a batch never mix, but within a row a non-finite key at a later
+     * position reaches earlier ones too, since NaN plus the causal mask's -inf is NaN: a model that goes non-finite
+     * there loses the whole padded row.)
+     *
+     * <p>Runs under {@link Autograd#noGrad()} (grad mode is on by default on threads other than the engine's); the
+     * result is owned by {@code scope}. libtorch on the CPU computes eagerly, so the forward pass is done when this
+     * returns.
+     */
+    @SuppressWarnings("try") // the no-grad scope is used for its effect only
+    public NDArray logits(NDManager scope, List<int[]> windows) {
+        int b = windows.size();
+        int t = windows.stream().mapToInt(w -> w.length - 1).max().orElseThrow();
+        if (t < 1 || t > context()) {
+            throw new IllegalArgumentException("windows must have 1 to " + context() + " positions, got " + t);
+        }
+        long[] inputs = new long[b * t];
+        Arrays.fill(inputs, ByteTokenizer.PAD);
+        for (int i = 0; i < b; i++) {
+            int[] tokens = windows.get(i);
+            for (int j = 0; j < tokens.length - 1; j++) {
+                inputs[i * t + j] = tokens[j];
+            }
+        }
+        try (Autograd.NoGrad noGrad = Autograd.noGrad()) {
+            NDArray tokens = scope.create(inputs, new Shape(b, t)); // (B, T) int64
+            return model.logits(new ParameterStore(scope, false), tokens, false); // (B, T, V)
+        }
     }
 }

@@ -1,4 +1,4 @@
-package io.distill.trainer;
+package io.distill.cli.bench;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
@@ -11,18 +11,24 @@ import io.distill.lm.LmConfig;
 import io.distill.lm.Precision;
 import io.distill.lm.TrainStep;
 import io.distill.schemas.AvroSerde;
-import io.distill.schemas.CodecKind;
-import io.distill.schemas.DecodedSoftLabels;
 import io.distill.schemas.DistillSerdes;
-import io.distill.schemas.SoftLabelPayload;
 import io.distill.schemas.SoftLabels;
 import io.distill.schemas.TopicSetup;
+import io.distill.teacher.CodecSpec;
+import io.distill.teacher.SoftLabelEncoder;
+import io.distill.teacher.TeacherModel;
+import io.distill.teacher.TextLabeler;
+import io.distill.trainer.BatchAssembler;
+import io.distill.trainer.SoftLabelReader;
+import io.distill.trainer.StudentTrainer;
+import io.distill.trainer.TrainerConfig;
+import io.distill.trainer.TrainerMetrics;
+import io.distill.trainer.TrainingWindow;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
@@ -44,8 +50,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * periodic checkpoints are off for the measurement (the bare loop has none; a checkpoint every 500 steps is a
  * separate, amortised cost), and so is the holdout (every window trains in both).
  *
- * <p>{@code TrainerBenchmark --bootstrap HOST:PORT [--size student-1m] [--precision fp32] [--batch 8] [--steps 30]
- * [--warmup 3] [--rounds 2]}; {@code distill bench trainer} runs it on an embedded broker.
+ * <p>{@code distill bench trainer} runs it, on an embedded broker unless given one.
  */
 public final class TrainerBenchmark {
 
@@ -211,55 +216,28 @@ public final class TrainerBenchmark {
         return tokensPerSecond;
     }
 
+    /**
+     * Random printable windows labelled topk:32 at T = 2 by a stand-in teacher: a freshly initialised model of the
+     * {@code tiny} shape with the student's context, through the teacher service's own labelling code.
+     */
     private static List<SoftLabels> label(int windows, int length) {
         try (NDManager manager = NDManager.newBaseManager()) {
             Engine.getInstance().setRandomSeed(7);
-            LocalTeacher teacher = new LocalTeacher(Gpt.create(LmConfig.named("tiny"), manager), manager, "bench");
-            int teacherLength = Math.min(length, LmConfig.named("tiny").context());
+            LmConfig tiny = LmConfig.named("tiny");
+            LmConfig shape =
+                    new LmConfig(tiny.layers(), tiny.heads(), tiny.dModel(), length, tiny.vocab(), tiny.dropout());
+            TeacherModel teacher = new TeacherModel(Gpt.create(shape, manager), "bench", "1");
             SplittableRandom random = new SplittableRandom(3);
-            List<SoftLabels> out = new ArrayList<>();
+            List<SoftLabelEncoder.Window> toLabel = new ArrayList<>();
             for (int i = 0; i < windows; i++) {
                 int[] window = new int[length + 1];
                 for (int j = 0; j < window.length; j++) {
                     window[j] = 32 + random.nextInt(95);
                 }
-                // The stand-in teacher's context may be shorter than the student's: label the first part and
-                // repeat its payload so every position carries a real top-32 distribution.
-                SoftLabels head = teacher.labelWindow(
-                        "bench-" + i, 0, Arrays.copyOf(window, teacherLength + 1), CodecKind.TOPK, 32, 2f, random);
-                out.add(stretch(head, window, teacherLength));
+                toLabel.add(new SoftLabelEncoder.Window("bench-" + i, 0, window));
             }
-            return out;
+            return new TextLabeler(teacher, CodecSpec.DEFAULT, 2f).label(toLabel);
         }
-    }
-
-    /** A record for the whole window, whose payload repeats the labelled head's positions. */
-    private static SoftLabels stretch(SoftLabels head, int[] window, int headLength) {
-        int l = window.length - 1;
-        if (l == headLength) {
-            return head;
-        }
-        DecodedSoftLabels decoded = SoftLabelPayload.unpack(head, ByteTokenizer.VOCAB_SIZE);
-        int[][] ids = new int[l][];
-        float[][] logProbs = new float[l][];
-        float[] lse = new float[l];
-        for (int t = 0; t < l; t++) {
-            ids[t] = decoded.ids()[t % headLength];
-            logProbs[t] = decoded.logProbs()[t % headLength];
-            lse[t] = head.getLogSumExp().get(t % headLength);
-        }
-        SoftLabelPayload.Packed packed = SoftLabelPayload.packTopK(ids, logProbs, lse);
-        List<Integer> tokens = new ArrayList<>();
-        for (int id : window) {
-            tokens.add(id);
-        }
-        return SoftLabels.newBuilder(head)
-                .setTokens(tokens)
-                .setIds(packed.ids())
-                .setValues(packed.values())
-                .setLogSumExp(packed.logSumExp())
-                .setTargetNats(null)
-                .build();
     }
 
     private static void produce(String bootstrap, String topic, List<SoftLabels> labels) throws Exception {
@@ -287,36 +265,5 @@ public final class TrainerBenchmark {
             out.add(((SoftLabelReader.Accepted) outcome).window());
         }
         return out;
-    }
-
-    public static void main(String[] args) throws Exception {
-        String bootstrap = null;
-        String size = "student-1m";
-        String precision = "fp32";
-        int batch = 8;
-        int steps = 30;
-        int warmup = 3;
-        int rounds = 2;
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            switch (args[i]) {
-                case "--bootstrap" -> bootstrap = args[i + 1];
-                case "--size" -> size = args[i + 1];
-                case "--precision" -> precision = args[i + 1];
-                case "--batch" -> batch = Integer.parseInt(args[i + 1]);
-                case "--steps" -> steps = Integer.parseInt(args[i + 1]);
-                case "--warmup" -> warmup = Integer.parseInt(args[i + 1]);
-                case "--rounds" -> rounds = Integer.parseInt(args[i + 1]);
-                default -> throw new IllegalArgumentException("unknown option " + args[i]);
-            }
-        }
-        if (bootstrap == null) {
-            System.err.println("usage: TrainerBenchmark --bootstrap HOST:PORT [--size S] [--precision P] [--batch N] "
-                    + "[--steps N] [--warmup N] [--rounds N]   (or: distill bench trainer)");
-            System.exit(2);
-        }
-        Options o =
-                new Options(size, Precision.valueOf(precision.toUpperCase(Locale.ROOT)), batch, steps, warmup, rounds);
-        Result r = run(bootstrap, o, Files.createTempDirectory("distill-bench-"), System.err);
-        System.out.println(r.summary());
     }
 }

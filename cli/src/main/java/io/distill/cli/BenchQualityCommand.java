@@ -1,0 +1,364 @@
+package io.distill.cli;
+
+import ai.djl.ndarray.NDManager;
+import io.distill.cli.bench.QualityArm;
+import io.distill.cli.bench.QualityBenchmark;
+import io.distill.cli.bench.QualityTable;
+import io.distill.lm.LmConfig;
+import io.distill.lm.PrecisionChoice;
+import io.distill.lm.Pretraining;
+import io.distill.lm.TextCorpus;
+import io.distill.lm.TrainStep;
+import io.distill.teacher.CodecSpec;
+import io.distill.teacher.TeacherModel;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(
+        name = "quality",
+        description = {
+            "Quality at equal tokens: the same student trained on hard labels only, with KD from the teacher's "
+                    + "dense logits, and with KD through each wire codec, then measured on the same held-out text "
+                    + "in bits per byte beside the teacher. Targets: every KD arm clearly below hard labels; the "
+                    + "codecs within 2%% of dense.",
+            "",
+            "Every arm starts from the same weights (same seed) and trains on the same batches in the same order "
+                    + "for the same number of tokens, with the trainer's loss mix, optimizer and schedule. The codec "
+                    + "arms' soft labels are made by the teacher service's encoder and read back by the trainer's "
+                    + "decoder, byte for byte what goes over Kafka. The holdout is 5%% of the corpus (every 20th "
+                    + "4 KiB block), the same split `distill pretrain` holds out. Prints Markdown tables.",
+            "",
+            "Examples:",
+            "  distill bench quality --teacher distill-data/teacher",
+            "  distill bench quality --pretrain 10m --tokens 2000000",
+            "  distill bench quality --teacher-size student-1m --pretrain 1m --size tiny",
+            ""
+        })
+final class BenchQualityCommand implements Callable<Integer> {
+    private static final long PROGRESS_EVERY_NANOS = 5_000_000_000L;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(
+            names = "--teacher",
+            paramLabel = "DIR",
+            description = "A trained teacher (from `distill pretrain`); without it one is pretrained first.")
+    Path teacherDir;
+
+    @Option(
+            names = "--teacher-size",
+            defaultValue = "teacher-15m",
+            paramLabel = "SIZE",
+            description = "Size of the teacher to pretrain without --teacher (default: ${DEFAULT-VALUE}).")
+    String teacherSize;
+
+    @Option(
+            names = "--pretrain",
+            defaultValue = "10m",
+            paramLabel = "DURATION",
+            converter = DurationConverter.class,
+            description = "How long to pretrain the teacher without --teacher (default: ${DEFAULT-VALUE}).")
+    Duration pretrain;
+
+    @Option(
+            names = "--corpus",
+            defaultValue = "builtin",
+            paramLabel = "FILE",
+            description = "Text to train and evaluate on, or 'builtin' for the project's own docs and sources "
+                    + "(default: ${DEFAULT-VALUE}).")
+    Path corpus;
+
+    @Option(
+            names = "--size",
+            defaultValue = "student-1m",
+            paramLabel = "SIZE",
+            description = "Student size (default: ${DEFAULT-VALUE}).")
+    String size;
+
+    @Option(
+            names = "--codecs",
+            split = ",",
+            defaultValue = "topk:32,sampled:12",
+            paramLabel = "CODEC",
+            description = "Codec arms, beside the hard-label and dense arms (default: ${DEFAULT-VALUE}).")
+    List<String> codecs;
+
+    @Option(
+            names = "--tokens",
+            defaultValue = "2000000",
+            paramLabel = "N",
+            description = "Tokens every arm trains on, rounded up to whole steps (default: ${DEFAULT-VALUE}).")
+    long tokens;
+
+    @Option(names = "--steps", paramLabel = "N", description = "Training steps of every arm, instead of --tokens.")
+    Long steps;
+
+    @Option(
+            names = "--batch",
+            defaultValue = "8",
+            paramLabel = "N",
+            description = "Windows per step, each the student's context long (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(
+            names = "--alpha",
+            defaultValue = "0.9",
+            paramLabel = "A",
+            description = "Weight of the distillation term in the KD arms (default: ${DEFAULT-VALUE}).")
+    float alpha;
+
+    @Option(
+            names = "--temperature",
+            defaultValue = "2.0",
+            paramLabel = "T",
+            description = "Distillation temperature (default: ${DEFAULT-VALUE}).")
+    float temperature;
+
+    @Option(
+            names = "--lr",
+            defaultValue = "1e-3",
+            paramLabel = "RATE",
+            description = "Learning rate after warmup, then constant (default: ${DEFAULT-VALUE}).")
+    float learningRate;
+
+    @Option(
+            names = "--warmup",
+            defaultValue = "100",
+            paramLabel = "STEPS",
+            description = "Linear warmup steps (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(
+            names = "--seed",
+            defaultValue = "1",
+            paramLabel = "N",
+            description = "Seed of the students' initialisation, the batches and a pretrained teacher (default: "
+                    + "${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(
+            names = "--evaluations",
+            defaultValue = "4",
+            paramLabel = "N",
+            description = "Holdout measurements of every arm during training, evenly spaced (default: "
+                    + "${DEFAULT-VALUE}).")
+    int evaluations;
+
+    @Option(
+            names = "--precision",
+            defaultValue = "auto",
+            paramLabel = "fp32|bf16|auto",
+            description = "Precision of the matrix products, teacher and students (default: ${DEFAULT-VALUE}: bf16 "
+                    + "on CPUs with native bf16).")
+    String precision;
+
+    @Override
+    public Integer call() {
+        LmConfig student = PretrainCommand.named(size);
+        PrecisionChoice choice = ModelFiles.precision(precision);
+        QualityBenchmark.Options options = options(student, choice);
+        TextCorpus text;
+        try {
+            text = TextCorpus.of(ModelFiles.readCorpus(corpus), 0.05);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(CliException.BAD_INPUT, corpus + ": " + e.getMessage());
+        }
+        PrintWriter err = spec.commandLine().getErr();
+        try (NDManager manager = NDManager.newBaseManager()) {
+            TeacherModel teacher = teacherDir != null
+                    ? ModelFiles.loadTeacher(teacherDir, choice.precision(), manager)
+                    : pretrainTeacher(text, choice, manager, err);
+            err.printf(
+                    Locale.ROOT,
+                    "quality: %s (%,d parameters) x %d arms (%s), %,d steps of %d x %d = %,d tokens each, on %s "
+                            + "(%,d training bytes, %,d held out); teacher %s; precision %s%n",
+                    size,
+                    student.parameterCount(),
+                    options.arms().size(),
+                    options.arms().stream().map(QualityArm::name).collect(Collectors.joining(", ")),
+                    options.steps(),
+                    batch,
+                    student.context(),
+                    options.steps() * options.tokensPerStep(),
+                    corpus,
+                    text.trainTokens(),
+                    text.holdoutTokens(),
+                    teacher.modelId(),
+                    choice);
+            QualityBenchmark.Result result;
+            try {
+                result = QualityBenchmark.run(teacher, text, options, new Progress(err, options));
+            } catch (IllegalArgumentException e) {
+                throw new CliException(CliException.BAD_INPUT, e.getMessage(), e);
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            out.printf(
+                    Locale.ROOT,
+                    "%s students, %s, %,d steps of %d x %d, lr %s (warmup %d), seed %d, corpus %s%n%n",
+                    size,
+                    choice.precision().flag(),
+                    options.steps(),
+                    batch,
+                    student.context(),
+                    learningRate,
+                    warmup,
+                    seed,
+                    corpus);
+            out.print(QualityTable.markdown(result));
+            out.flush();
+        }
+        return 0;
+    }
+
+    private QualityBenchmark.Options options(LmConfig student, PrecisionChoice choice) {
+        List<QualityArm> arms = new ArrayList<>(List.of(QualityArm.HARD, QualityArm.DENSE));
+        try {
+            for (String codec : codecs) {
+                arms.add(QualityArm.codec(CodecSpec.parse(codec)));
+            }
+            if (steps == null && tokens < 1) {
+                throw new IllegalArgumentException("--tokens must be at least 1, got " + tokens);
+            }
+            long n = steps != null ? steps : QualityBenchmark.Options.stepsFor(tokens, Math.max(1, batch), student);
+            return new QualityBenchmark.Options(
+                    student,
+                    choice.precision(),
+                    arms,
+                    n,
+                    batch,
+                    alpha,
+                    temperature,
+                    learningRate,
+                    warmup,
+                    seed,
+                    evaluations);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(CliException.BAD_INPUT, e.getMessage(), e);
+        }
+    }
+
+    /** Pretrains a teacher on the corpus's training part, as `distill pretrain` does. */
+    private TeacherModel pretrainTeacher(TextCorpus text, PrecisionChoice choice, NDManager manager, PrintWriter err) {
+        LmConfig config = PretrainCommand.named(teacherSize);
+        if (pretrain.isNegative() || pretrain.isZero()) {
+            throw new CliException(CliException.BAD_INPUT, "--pretrain must be positive, got " + pretrain);
+        }
+        err.printf(
+                Locale.ROOT,
+                "quality: pretraining %s (%,d parameters) for %s on %s%n",
+                teacherSize,
+                config.parameterCount(),
+                DurationConverter.format(pretrain),
+                corpus);
+        var options = new Pretraining.Options(
+                config,
+                choice.precision(),
+                8,
+                1e-3f,
+                50,
+                pretrain,
+                seed,
+                Duration.ofSeconds(60),
+                64 * 1024,
+                Optional.empty(),
+                0);
+        var gpt = Pretraining.run(text, options, manager, new Pretraining.Listener() {
+            private long lastPrint;
+
+            @Override
+            public void stepped(Pretraining.Progress p) {
+                long now = System.nanoTime();
+                if (now - lastPrint >= PROGRESS_EVERY_NANOS) {
+                    lastPrint = now;
+                    err.printf(
+                            Locale.ROOT,
+                            "quality: teacher step %,d | %,.0f tokens/s | loss %.3f | %s elapsed, ETA %s%n",
+                            p.step(),
+                            p.tokensPerSecond(),
+                            p.loss(),
+                            PretrainCommand.clock(p.elapsed()),
+                            PretrainCommand.clock(p.remaining()));
+                    err.flush();
+                }
+            }
+
+            @Override
+            public void evaluated(long step, double bitsPerByte) {
+                err.printf(Locale.ROOT, "quality: teacher step %,d | holdout %.3f bits/byte%n", step, bitsPerByte);
+                err.flush();
+            }
+        });
+        return new TeacherModel(gpt, "pretrained-" + teacherSize, DurationConverter.format(pretrain) + "-seed-" + seed);
+    }
+
+    /** Progress lines on stderr: at most every 5 s, and every evaluation. */
+    private static final class Progress implements QualityBenchmark.Listener {
+        private final PrintWriter err;
+        private final List<QualityArm> arms;
+        private long lastPrint;
+
+        Progress(PrintWriter err, QualityBenchmark.Options options) {
+            this.err = err;
+            this.arms = options.arms();
+        }
+
+        @Override
+        public void stepped(QualityBenchmark.Progress p) {
+            long now = System.nanoTime();
+            if (now - lastPrint < PROGRESS_EVERY_NANOS && p.step() < p.steps()) {
+                return;
+            }
+            lastPrint = now;
+            StringBuilder losses = new StringBuilder();
+            for (int i = 0; i < arms.size(); i++) {
+                TrainStep.Result r = p.results().get(i);
+                losses.append(i == 0 ? "" : ", ")
+                        .append(arms.get(i).name())
+                        .append(String.format(Locale.ROOT, " %.3f", r.loss()));
+                if (arms.get(i).needsTeacher()) {
+                    losses.append(String.format(Locale.ROOT, " (ce %.3f)", r.ce()));
+                }
+            }
+            err.printf(
+                    Locale.ROOT,
+                    "quality: step %,d/%,d | loss %s | %,.0f tokens/s per arm | %s elapsed, ETA %s%n",
+                    p.step(),
+                    p.steps(),
+                    losses,
+                    p.tokensPerArm() / Math.max(1e-9, p.elapsed().toNanos() / 1e9),
+                    PretrainCommand.clock(p.elapsed()),
+                    PretrainCommand.clock(p.remaining()));
+            err.flush();
+        }
+
+        @Override
+        public void evaluated(QualityBenchmark.Evaluation e) {
+            StringBuilder bits = new StringBuilder();
+            for (int i = 0; i < arms.size(); i++) {
+                bits.append(i == 0 ? "" : ", ")
+                        .append(arms.get(i).name())
+                        .append(String.format(
+                                Locale.ROOT, " %.4f", e.bitsPerByte().get(i)));
+            }
+            err.printf(
+                    Locale.ROOT,
+                    "quality: step %,d (%,d tokens per arm) | holdout bits/byte: %s%n",
+                    e.step(),
+                    e.tokens(),
+                    bits);
+            err.flush();
+        }
+    }
+}

@@ -1,0 +1,199 @@
+package io.distill.cli.bench;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import io.distill.lm.Batch;
+import io.distill.lm.BitsPerByte;
+import io.distill.lm.ByteTokenizer;
+import io.distill.lm.Gpt;
+import io.distill.lm.LmConfig;
+import io.distill.lm.Precision;
+import io.distill.lm.SoftTargets;
+import io.distill.lm.TrainStep;
+import io.distill.schemas.AvroSerde;
+import io.distill.schemas.DistillSerdes;
+import io.distill.schemas.SoftLabels;
+import io.distill.schemas.TeacherIdentity;
+import io.distill.teacher.SoftLabelEncoder;
+import io.distill.trainer.BatchAssembler;
+import io.distill.trainer.SoftLabelReader;
+import io.distill.trainer.TrainerConfig;
+import io.distill.trainer.TrainingWindow;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+/**
+ * The student of one {@link QualityArm}: its model, optimizer and steps, and what they cost. Every arm's student is
+ * created from the same seed, so all start from the same weights.
+ *
+ * <p>A codec arm's teacher signal takes the path a record takes through Kafka: the teacher service's {@link
+ * SoftLabelEncoder} makes the SoftLabels record from the teacher's logits, Avro turns it into the bytes that would
+ * go on the wire, and the trainer's {@link SoftLabelReader}, {@link TrainingWindow#pieces} and {@link BatchAssembler}
+ * turn those bytes into the batch, as {@code StudentTrainer} does.
+ *
+ * <p>Not thread-safe. The model and optimizer live in this arm's own manager, closed with it.
+ */
+final class ArmStudent implements AutoCloseable {
+    /** Where the decoded records claim to come from (the reader reports it; nothing is read from Kafka). */
+    private static final String TOPIC = "bench.quality";
+
+    private final QualityArm arm;
+    private final LmConfig config;
+    private final float temperature;
+    private final NDManager manager;
+    private final Gpt model;
+    private final TrainStep step;
+    private final SoftLabelEncoder encoder;
+    private final SoftLabelReader reader =
+            new SoftLabelReader(ByteTokenizer.get(), ByteTokenizer.VOCAB_SIZE, TrainerConfig.OnTokenizerMismatch.FAIL);
+    private final AvroSerde<SoftLabels> serde = DistillSerdes.softLabels();
+    private long tokens;
+    private long trainNanos;
+    private long encodeNanos;
+    private long wireBytes;
+    private long offset;
+
+    /**
+     * @param teacher the identity the teacher's records carry (codec arms)
+     * @param temperature T of the teacher signal (KD arms)
+     */
+    ArmStudent(
+            QualityArm arm,
+            LmConfig config,
+            Precision precision,
+            long seed,
+            TrainStep.Options options,
+            TeacherIdentity teacher,
+            float temperature) {
+        this.arm = arm;
+        this.config = config;
+        this.temperature = temperature;
+        this.encoder = arm.codec()
+                .map(codec -> new SoftLabelEncoder(teacher, codec, temperature))
+                .orElse(null);
+        this.manager = NDManager.newBaseManager();
+        try {
+            Engine.getInstance().setRandomSeed((int) seed);
+            this.model = Gpt.create(config, precision, manager);
+            this.step = new TrainStep(model, manager, options);
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    QualityArm arm() {
+        return arm;
+    }
+
+    /**
+     * One training step on the windows.
+     *
+     * @param windows L + 1 tokens each, L the student's context
+     * @param logits the teacher's logits (B, L, V) for the windows; unused by the hard-label arm
+     */
+    TrainStep.Result step(long stepIndex, int[][] windows, NDArray logits) {
+        Decoded decoded = arm.kind() == QualityArm.Kind.CODEC ? fromWire(stepIndex, windows, logits) : null;
+        long start = System.nanoTime();
+        TrainStep.Result r;
+        try (Batch batch = batch(windows, logits, decoded)) {
+            r = step.step(batch);
+        }
+        trainNanos += System.nanoTime() - start;
+        tokens += decoded != null ? BatchAssembler.realPositions(decoded.pieces()) : realPositions(windows);
+        return r;
+    }
+
+    private Batch batch(int[][] windows, NDArray logits, Decoded decoded) {
+        return switch (arm.kind()) {
+            case HARD -> Batch.fromWindows(manager, windows);
+            case DENSE -> Batch.fromWindows(manager, windows).withTeacher(new SoftTargets.Dense(logits, temperature));
+            case CODEC -> BatchAssembler.assemble(manager, decoded.pieces(), decoded.key());
+        };
+    }
+
+    /** A step's windows as the trainer decoded them: the batch rows and their shared codec and temperature. */
+    private record Decoded(List<TrainingWindow.Piece> pieces, TrainingWindow.BatchKey key) {}
+
+    /**
+     * The windows' records as the teacher service writes them (timed as encoding), then read back as the trainer
+     * reads them (timed as training).
+     */
+    private Decoded fromWire(long stepIndex, int[][] windows, NDArray logits) {
+        long start = System.nanoTime();
+        List<SoftLabelEncoder.Window> toEncode = new ArrayList<>(windows.length);
+        for (int i = 0; i < windows.length; i++) {
+            toEncode.add(new SoftLabelEncoder.Window("q" + stepIndex + "-" + i, 0, windows[i]));
+        }
+        List<byte[]> wire = new ArrayList<>(windows.length);
+        for (SoftLabelEncoder.Result result : encoder.encode(logits, toEncode, Instant.now())) {
+            if (!(result instanceof SoftLabelEncoder.Labelled labelled)) {
+                throw new IllegalStateException("the teacher's logits are not finite at step " + stepIndex);
+            }
+            byte[] value = serde.encode(labelled.labels());
+            wireBytes += value.length;
+            wire.add(value);
+        }
+        long decodeStart = System.nanoTime();
+        encodeNanos += decodeStart - start;
+        List<TrainingWindow.Piece> pieces = new ArrayList<>();
+        TrainingWindow.BatchKey key = null;
+        for (byte[] value : wire) {
+            SoftLabelReader.Outcome outcome = reader.read(new ConsumerRecord<>(TOPIC, 0, offset++, null, value));
+            if (!(outcome instanceof SoftLabelReader.Accepted accepted)) {
+                throw new IllegalStateException("the trainer refused a record of step " + stepIndex + ": " + outcome);
+            }
+            key = accepted.window().batchKey();
+            pieces.addAll(accepted.window().pieces(config.context()));
+        }
+        trainNanos += System.nanoTime() - decodeStart;
+        return new Decoded(pieces, key);
+    }
+
+    /** Positions whose target is a real token, as {@link BatchAssembler#realPositions} counts them. */
+    private static long realPositions(int[][] windows) {
+        long n = 0;
+        for (int[] w : windows) {
+            for (int j = 1; j < w.length; j++) {
+                n += w[j] == ByteTokenizer.PAD ? 0 : 1;
+            }
+        }
+        return n;
+    }
+
+    double holdoutBitsPerByte(int[] holdout, int batchSize) {
+        return BitsPerByte.of(model, manager, holdout, batchSize);
+    }
+
+    long tokens() {
+        return tokens;
+    }
+
+    /** Time in this arm's own work: reading the records back (codec arms), building batches, training steps. */
+    Duration trainTime() {
+        return Duration.ofNanos(trainNanos);
+    }
+
+    /** Time making this arm's records from the teacher's logits: the codec and Avro (codec arms). */
+    Duration encodeTime() {
+        return Duration.ofNanos(encodeNanos);
+    }
+
+    /** Bytes of the SoftLabels record values this arm received, Avro envelope included (codec arms). */
+    long wireBytes() {
+        return wireBytes;
+    }
+
+    @Override
+    public void close() {
+        try {
+            step.close();
+        } finally {
+            manager.close();
+        }
+    }
+}

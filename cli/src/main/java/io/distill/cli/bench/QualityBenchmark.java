@@ -1,0 +1,239 @@
+package io.distill.cli.bench;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import io.distill.lm.AdamW;
+import io.distill.lm.BitsPerByte;
+import io.distill.lm.LearningRateSchedule;
+import io.distill.lm.LmConfig;
+import io.distill.lm.Precision;
+import io.distill.lm.TextCorpus;
+import io.distill.lm.TrainStep;
+import io.distill.teacher.TeacherModel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.TreeSet;
+
+/**
+ * Quality at equal tokens: the same student trained once per {@link QualityArm} (hard labels only, dense-logit KD,
+ * and KD through each wire codec), then measured on the same held-out text in bits per byte, beside the teacher.
+ *
+ * <p>The arms differ in their teacher signal and nothing else: same shape, same seed and so the same initial
+ * weights, the same batches in the same order (random windows of the corpus's training part from one seeded
+ * generator), the same number of steps and tokens, the trainer's optimizer, schedule, clipping and loss mix
+ * ({@code alpha * T^2 * KD + (1 - alpha) * CE}; the hard arm is alpha 0). They advance in lock step: each batch
+ * goes through the teacher once, and its logits feed every KD arm, so the teacher's forward pass is paid once.
+ *
+ * <p>The holdout is the corpus's held-out blocks ({@link TextCorpus}), which no arm trains on; a teacher pretrained
+ * on the same corpus with the same split ({@code distill pretrain} holds out the same 5%) never saw it either.
+ */
+public final class QualityBenchmark {
+    /** Windows per forward pass when measuring bits per byte: fewer, larger passes than training batches. */
+    static final int EVAL_BATCH = 16;
+
+    /**
+     * @param steps training steps of every arm
+     * @param batch windows per step, each the student's context long
+     * @param evaluations how many times to measure every arm on the holdout during training, evenly spaced (the
+     *     last at the end); the weights before the first step are measured too
+     */
+    public record Options(
+            LmConfig student,
+            Precision precision,
+            List<QualityArm> arms,
+            long steps,
+            int batch,
+            float alpha,
+            float temperature,
+            float peakLr,
+            int warmupSteps,
+            long seed,
+            int evaluations) {
+        public Options {
+            arms = List.copyOf(arms);
+            if (arms.isEmpty() || arms.stream().distinct().count() != arms.size()) {
+                throw new IllegalArgumentException("give at least one arm, each once; got " + arms);
+            }
+            if (steps < 1 || batch < 1 || evaluations < 1) {
+                throw new IllegalArgumentException("steps, batch and evaluations must be >= 1");
+            }
+            if (!(alpha >= 0f && alpha <= 1f)) {
+                throw new IllegalArgumentException("alpha must be in [0, 1], got " + alpha);
+            }
+            if (!(temperature > 0f) || Float.isInfinite(temperature)) {
+                throw new IllegalArgumentException("temperature must be positive, got " + temperature);
+            }
+        }
+
+        /** Tokens every arm trains on per step (every window is full: no padding). */
+        public long tokensPerStep() {
+            return (long) batch * student.context();
+        }
+
+        /** The steps it takes to train on at least {@code tokens} tokens. */
+        public static long stepsFor(long tokens, int batch, LmConfig student) {
+            long perStep = (long) batch * student.context();
+            return Math.max(1, (tokens + perStep - 1) / perStep);
+        }
+    }
+
+    /** Where training stands after a step; {@code results} are each arm's, in the order of the options. */
+    public record Progress(
+            long step,
+            long steps,
+            long tokensPerArm,
+            List<TrainStep.Result> results,
+            Duration elapsed,
+            Duration remaining) {}
+
+    /** Every arm's holdout bits per byte after {@code step} steps, in the order of the options. */
+    public record Evaluation(long step, long tokens, List<Double> bitsPerByte) {}
+
+    /** Receives progress on the training thread. */
+    public interface Listener {
+        void stepped(Progress progress);
+
+        void evaluated(Evaluation evaluation);
+    }
+
+    /**
+     * @param trainTime the arm's own work: decoding its records, building batches, training steps
+     * @param encodeTime making its records from the teacher's logits (codec arms; zero otherwise)
+     * @param wireBytesPerToken SoftLabels record bytes per trained token (codec arms; NaN otherwise)
+     */
+    public record ArmResult(
+            QualityArm arm,
+            long tokens,
+            double bitsPerByte,
+            Duration trainTime,
+            Duration encodeTime,
+            double wireBytesPerToken) {}
+
+    /**
+     * @param teacherForward time in the teacher's forward passes, shared by the KD arms
+     */
+    public record Result(
+            Options options,
+            String teacher,
+            double teacherBitsPerByte,
+            double unigramBitsPerByte,
+            int holdoutTokens,
+            List<ArmResult> arms,
+            List<Evaluation> curve,
+            Duration teacherForward,
+            Duration wallTime) {
+
+        /** The result of the arm, if it ran. */
+        public Optional<ArmResult> arm(QualityArm arm) {
+            return arms.stream().filter(a -> a.arm().equals(arm)).findFirst();
+        }
+    }
+
+    private QualityBenchmark() {}
+
+    /** Trains every arm for the options' steps and measures them; the teacher is only read. */
+    public static Result run(TeacherModel teacher, TextCorpus corpus, Options o, Listener listener) {
+        LmConfig config = o.student();
+        if (config.context() > teacher.context()) {
+            throw new IllegalArgumentException("the student's context (" + config.context()
+                    + ") is longer than the teacher's (" + teacher.context() + ")");
+        }
+        int[] holdout = corpus.holdout();
+        var options = new TrainStep.Options(
+                new LearningRateSchedule(o.peakLr(), o.warmupSteps(), LearningRateSchedule.Decay.CONSTANT),
+                AdamW.Hyperparameters.defaults(),
+                1f,
+                o.alpha());
+        boolean needsTeacher = o.arms().stream().anyMatch(QualityArm::needsTeacher);
+        List<ArmStudent> students = new ArrayList<>();
+        try (NDManager manager = NDManager.newBaseManager()) {
+            double teacherBits = BitsPerByte.of(teacher.model(), manager, holdout, EVAL_BATCH);
+            for (QualityArm arm : o.arms()) {
+                students.add(new ArmStudent(
+                        arm, config, o.precision(), o.seed(), options, teacher.identity(), o.temperature()));
+            }
+            TreeSet<Long> evaluateAt = evaluationSteps(o.steps(), o.evaluations());
+            List<Evaluation> curve = new ArrayList<>();
+            curve.add(evaluate(students, 0, 0, holdout));
+            listener.evaluated(curve.get(0));
+            SplittableRandom random = new SplittableRandom(o.seed());
+            long start = System.nanoTime();
+            long teacherNanos = 0;
+            for (long s = 1; s <= o.steps(); s++) {
+                int[][] windows = corpus.trainWindows(random, o.batch(), config.context());
+                List<TrainStep.Result> results = new ArrayList<>(students.size());
+                try (NDManager scope = manager.newSubManager()) {
+                    NDArray logits = null;
+                    if (needsTeacher) {
+                        long t0 = System.nanoTime();
+                        logits = teacher.logits(scope, Arrays.asList(windows)); // (B, L, V)
+                        teacherNanos += System.nanoTime() - t0;
+                    }
+                    for (ArmStudent student : students) {
+                        results.add(student.step(s, windows, logits));
+                    }
+                }
+                long elapsed = System.nanoTime() - start;
+                listener.stepped(new Progress(
+                        s,
+                        o.steps(),
+                        students.get(0).tokens(),
+                        results,
+                        Duration.ofNanos(elapsed),
+                        Duration.ofNanos(elapsed / s * (o.steps() - s))));
+                if (evaluateAt.contains(s)) {
+                    curve.add(evaluate(students, s, students.get(0).tokens(), holdout));
+                    listener.evaluated(curve.get(curve.size() - 1));
+                }
+            }
+            Duration wall = Duration.ofNanos(System.nanoTime() - start);
+            Evaluation last = curve.get(curve.size() - 1);
+            List<ArmResult> arms = new ArrayList<>();
+            for (int i = 0; i < students.size(); i++) {
+                ArmStudent student = students.get(i);
+                arms.add(new ArmResult(
+                        student.arm(),
+                        student.tokens(),
+                        last.bitsPerByte().get(i),
+                        student.trainTime(),
+                        student.encodeTime(),
+                        student.arm().kind() == QualityArm.Kind.CODEC
+                                ? (double) student.wireBytes() / student.tokens()
+                                : Double.NaN));
+            }
+            return new Result(
+                    o,
+                    teacher.modelId() + " v" + teacher.modelVersion(),
+                    teacherBits,
+                    corpus.unigramEntropyBits(),
+                    holdout.length,
+                    arms,
+                    curve,
+                    Duration.ofNanos(teacherNanos),
+                    wall);
+        } finally {
+            students.forEach(ArmStudent::close);
+        }
+    }
+
+    /** Steps after which to evaluate: {@code evaluations} evenly spaced, the last one at {@code steps}. */
+    static TreeSet<Long> evaluationSteps(long steps, int evaluations) {
+        TreeSet<Long> at = new TreeSet<>();
+        for (int k = 1; k <= evaluations; k++) {
+            at.add(Math.max(1, Math.round((double) steps * k / evaluations)));
+        }
+        return at;
+    }
+
+    private static Evaluation evaluate(List<ArmStudent> students, long step, long tokens, int[] holdout) {
+        List<Double> bits = new ArrayList<>(students.size());
+        for (ArmStudent student : students) {
+            bits.add(student.holdoutBitsPerByte(holdout, EVAL_BATCH));
+        }
+        return new Evaluation(step, tokens, bits);
+    }
+}

@@ -1,0 +1,64 @@
+package io.distill.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** `distill bench quality` end to end at the tiny size: a pretrained teacher, every arm, the table. */
+class BenchQualityCommandTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void pretrainsATeacherTrainsEveryArmAndPrintsTheTable() throws IOException {
+        Path corpus = Files.writeString(
+                dir.resolve("corpus.txt"),
+                "the cat sat on the mat. the dog sat on the log. ".repeat(400),
+                StandardCharsets.UTF_8);
+        CliRun run = CliRun.of(
+                "bench",
+                "quality",
+                "--corpus",
+                corpus.toString(),
+                "--teacher-size",
+                "tiny",
+                "--pretrain",
+                "1s",
+                "--size",
+                "tiny",
+                "--steps",
+                "2",
+                "--batch",
+                "2",
+                "--evaluations",
+                "1",
+                "--codecs",
+                "topk:8",
+                "--precision",
+                "fp32");
+
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().contains("| hard labels only (alpha 0) | 256 |"), run.out());
+        assertTrue(run.out().contains("| dense logits (alpha 0.9, T 2.0) | 256 |"), run.out());
+        assertTrue(run.out().contains("| topk:8 (alpha 0.9, T 2.0) | 256 |"), run.out());
+        assertTrue(run.out().contains("| teacher (pretrained-tiny"), run.out());
+        assertTrue(run.err().contains("ETA"), run.err());
+    }
+
+    @Test
+    void aMissingTeacherIsOneLine() {
+        CliRun run = CliRun.of(
+                "bench", "quality", "--teacher", dir.resolve("nothing").toString(), "--corpus", "builtin");
+
+        assertEquals(CliException.BAD_INPUT, run.exitCode(), run.err());
+        assertEquals(1, run.errLines().length, run.err());
+        assertTrue(run.err().contains("no model directory"), run.err());
+    }
+}
