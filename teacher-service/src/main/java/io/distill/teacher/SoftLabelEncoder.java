@@ -111,16 +111,15 @@ public final class SoftLabelEncoder {
         }
         NDManager scope = logits.getManager();
         NDArray scaled = logits.div(temperature); // (B, T, V) z / T
-        NDArray max = scaled.max(new int[] {-1}, true); // (B, T, 1)
-        // (B, T, 1) logsumexp(z/T); NaN wherever a logit of the position is NaN or +inf (max propagates NaN, and
-        // inf - inf is NaN), so checking it checks the whole row of V logits in one number
-        NDArray lse = scaled.sub(max).exp().sum(new int[] {-1}, true).log().add(max);
+        // (B, T, 1) logsumexp(z/T); NaN wherever a logit of the position is NaN or +inf, so checking it checks the
+        // whole row of V logits in one number
+        NDArray lse = logSumExp(scaled);
         float[] logSumExp = lse.toFloatArray(); // (B, T)
         Encoder encoder = codec.kind() == CodecKind.TOPK ? topK(scaled, lse, logSumExp, t) : sampled(scaled, t);
-        // The teacher's own cross-entropy at T = 1 on each position, so students can report it beside theirs.
-        float[] targetNats = logits.logSoftmax(-1)
-                .gather(scope.create(targets, new Shape(b, t, 1)), -1)
-                .neg()
+        // The teacher's own cross-entropy at T = 1 on each position, logsumexp(z) - z[target], so students can
+        // report it beside theirs; at T = 1 the log-sum-exp above is that one.
+        NDArray lseAtOne = temperature == 1f ? lse : logSumExp(logits);
+        float[] targetNats = lseAtOne.sub(logits.gather(scope.create(targets, new Shape(b, t, 1)), -1))
                 .toFloatArray(); // (B, T)
         List<Result> results = new ArrayList<>(b);
         for (int i = 0; i < b; i++) {
@@ -139,6 +138,12 @@ public final class SoftLabelEncoder {
                                     createdAt)));
         }
         return results;
+    }
+
+    /** (B, T, 1) log-sum-exp over the last axis; max propagates NaN and inf - inf is NaN, so bad rows stay NaN. */
+    private static NDArray logSumExp(NDArray z) {
+        NDArray max = z.max(new int[] {-1}, true);
+        return z.sub(max).exp().sum(new int[] {-1}, true).log().add(max);
     }
 
     /** Packs the payload of batch row {@code row}, whose real positions are the window's. */
