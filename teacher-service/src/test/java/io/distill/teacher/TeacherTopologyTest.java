@@ -22,6 +22,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The teacher topology in a TopologyTestDriver with the tiny model: windowing, codecs, batching, flushing. */
 class TeacherTopologyTest {
@@ -124,9 +126,9 @@ class TeacherTopologyTest {
      * A short and a long window share one padded batch; each must still decode to exactly what the model says for
      * that window alone: the K largest ids, their log-probabilities at T (to fp16 precision) and the log-sum-exp.
      */
-    @Test
-    void topKDecodesToTheTeachersOwnDistributionAtT() {
-        float t = 2.0f;
+    @ParameterizedTest // T = 1 also takes the path where the teacher's own cross-entropy reuses the log-sum-exp at T
+    @ValueSource(floats = {1f, 2f})
+    void topKDecodesToTheTeachersOwnDistributionAtT(float t) {
         TeacherConfig config = TeacherDriver.config()
                 .context(12)
                 .maxBatch(2)
