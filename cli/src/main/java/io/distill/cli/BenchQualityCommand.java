@@ -274,32 +274,8 @@ final class BenchQualityCommand implements Callable<Integer> {
                 64 * 1024,
                 Optional.empty(),
                 0);
-        var gpt = Pretraining.run(text, options, manager, new Pretraining.Listener() {
-            private long lastPrint;
-
-            @Override
-            public void stepped(Pretraining.Progress p) {
-                long now = System.nanoTime();
-                if (now - lastPrint >= PROGRESS_EVERY_NANOS) {
-                    lastPrint = now;
-                    err.printf(
-                            Locale.ROOT,
-                            "quality: teacher step %,d | %,.0f tokens/s | loss %.3f | %s elapsed, ETA %s%n",
-                            p.step(),
-                            p.tokensPerSecond(),
-                            p.loss(),
-                            PretrainCommand.clock(p.elapsed()),
-                            PretrainCommand.clock(p.remaining()));
-                    err.flush();
-                }
-            }
-
-            @Override
-            public void evaluated(long step, double bitsPerByte) {
-                err.printf(Locale.ROOT, "quality: teacher step %,d | holdout %.3f bits/byte%n", step, bitsPerByte);
-                err.flush();
-            }
-        });
+        var gpt = Pretraining.run(
+                text, options, manager, new PretrainingProgress(err, "quality: teacher", text.unigramEntropyBits()));
         return new TeacherModel(gpt, "pretrained-" + teacherSize, DurationConverter.format(pretrain) + "-seed-" + seed);
     }
 

@@ -41,7 +41,6 @@ import picocli.CommandLine.Spec;
             ""
         })
 final class PretrainCommand implements Callable<Integer> {
-    private static final long PROGRESS_EVERY_NANOS = 5_000_000_000L;
 
     @Spec
     CommandSpec spec;
@@ -169,39 +168,9 @@ final class PretrainCommand implements Callable<Integer> {
                 64 * 1024,
                 pruning(),
                 maxSteps);
-        double[] finalHoldout = {Double.NaN}; // the last evaluation, on the whole holdout
+        PretrainingProgress progress = new PretrainingProgress(err, "pretrain:", text.unigramEntropyBits());
         try (NDManager manager = NDManager.newBaseManager()) {
-            Gpt model = Pretraining.run(text, options, manager, new Pretraining.Listener() {
-                private long lastPrint;
-
-                @Override
-                public void stepped(Pretraining.Progress p) {
-                    long now = System.nanoTime();
-                    if (now - lastPrint >= PROGRESS_EVERY_NANOS) {
-                        lastPrint = now;
-                        err.printf(
-                                Locale.ROOT,
-                                "pretrain: step %,d | %,.0f tokens/s | loss %.3f | lr %.1e | %s elapsed, ETA %s%n",
-                                p.step(),
-                                p.tokensPerSecond(),
-                                p.loss(),
-                                p.learningRate(),
-                                clock(p.elapsed()),
-                                clock(p.remaining()));
-                    }
-                }
-
-                @Override
-                public void evaluated(long step, double bitsPerByte) {
-                    finalHoldout[0] = bitsPerByte;
-                    err.printf(
-                            Locale.ROOT,
-                            "pretrain: step %,d | holdout %.3f bits/byte (unigram entropy %.3f)%n",
-                            step,
-                            bitsPerByte,
-                            text.unigramEntropyBits());
-                }
-            });
+            Gpt model = Pretraining.run(text, options, manager, progress);
             save(model);
             String sample = sample(model, manager);
             PrintWriter stdout = spec.commandLine().getOut();
@@ -210,7 +179,7 @@ final class PretrainCommand implements Callable<Integer> {
                     "saved %s to %s: holdout %.3f bits/byte, unigram byte entropy of the text %.3f%n",
                     size,
                     out,
-                    finalHoldout[0],
+                    progress.lastHoldout(),
                     text.unigramEntropyBits());
             stdout.println("sample: " + sample.replace("\n", "\\n"));
         }
