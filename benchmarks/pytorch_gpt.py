@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Plain PyTorch twin of distill's Gpt and training step, the baseline of the engine benchmark.
 
-Same architecture as lm/src/main/java/io/distill/lm/Gpt.java (pre-LayerNorm GPT-2 blocks with biases, causal
+Same architecture as lm/src/main/java/io/distill/lm/model/Gpt.java (pre-LayerNorm GPT-2 blocks with biases, causal
 self-attention, GELU MLP, learned positions, output tied to the token embedding) and the same step (cross-entropy,
 backward, global-norm clipping at 1.0, AdamW with decay on matrices only). Prints one line:
 RESULT precision=... tokens_per_s=... step_ms=... loss=...

@@ -1,9 +1,9 @@
 package io.distill.client;
 
 import ai.djl.ndarray.NDManager;
-import io.distill.lm.Gpt;
-import io.distill.lm.ModelBundle;
 import io.distill.lm.Sha256;
+import io.distill.lm.artifact.ModelBundle;
+import io.distill.lm.model.Gpt;
 import io.distill.schemas.AvroDecodeException;
 import io.distill.schemas.AvroSerde;
 import io.distill.schemas.CheckpointPublished;

@@ -1,7 +1,7 @@
 package io.distill.client;
 
 import ai.djl.ndarray.NDManager;
-import io.distill.lm.Gpt;
+import io.distill.lm.model.Gpt;
 import io.distill.schemas.CheckpointPublished;
 import java.nio.file.Path;
 

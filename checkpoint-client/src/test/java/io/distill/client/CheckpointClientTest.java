@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
-import io.distill.lm.Gpt;
-import io.distill.lm.LmConfig;
-import io.distill.lm.ModelBundle;
-import io.distill.lm.WeightFormat;
+import io.distill.lm.artifact.ModelBundle;
+import io.distill.lm.artifact.WeightFormat;
+import io.distill.lm.model.Gpt;
+import io.distill.lm.model.LmConfig;
 import io.distill.schemas.CheckpointPublished;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -2,9 +2,9 @@ package io.distill.cli;
 
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
-import io.distill.lm.LmConfig;
-import io.distill.lm.Precision;
-import io.distill.lm.TrainingBenchmark;
+import io.distill.lm.bench.TrainingBenchmark;
+import io.distill.lm.model.LmConfig;
+import io.distill.lm.model.Precision;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;

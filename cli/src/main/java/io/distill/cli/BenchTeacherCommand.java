@@ -1,8 +1,8 @@
 package io.distill.cli;
 
 import io.distill.kafkakit.EmbeddedKafkaBroker;
-import io.distill.lm.LmConfig;
-import io.distill.lm.Precision;
+import io.distill.lm.model.LmConfig;
+import io.distill.lm.model.Precision;
 import io.distill.teacher.CodecSpec;
 import io.distill.teacher.TeacherBenchmark;
 import java.io.IOException;

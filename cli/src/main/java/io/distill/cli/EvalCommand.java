@@ -1,10 +1,10 @@
 package io.distill.cli;
 
 import ai.djl.ndarray.NDManager;
-import io.distill.lm.BitsPerByte;
-import io.distill.lm.ByteTokenizer;
-import io.distill.lm.Gpt;
-import io.distill.lm.TextCorpus;
+import io.distill.lm.eval.BitsPerByte;
+import io.distill.lm.model.Gpt;
+import io.distill.lm.tokenize.ByteTokenizer;
+import io.distill.lm.train.TextCorpus;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;

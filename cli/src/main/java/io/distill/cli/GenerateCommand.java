@@ -1,9 +1,9 @@
 package io.distill.cli;
 
 import ai.djl.ndarray.NDManager;
-import io.distill.lm.ByteTokenizer;
-import io.distill.lm.Gpt;
-import io.distill.lm.Sampler;
+import io.distill.lm.eval.Sampler;
+import io.distill.lm.model.Gpt;
+import io.distill.lm.tokenize.ByteTokenizer;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

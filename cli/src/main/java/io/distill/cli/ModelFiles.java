@@ -2,12 +2,12 @@ package io.distill.cli;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
-import io.distill.lm.Gpt;
-import io.distill.lm.InvalidArtifactException;
-import io.distill.lm.ModelBundle;
-import io.distill.lm.Precision;
-import io.distill.lm.PrecisionChoice;
 import io.distill.lm.Sha256;
+import io.distill.lm.artifact.InvalidArtifactException;
+import io.distill.lm.artifact.ModelBundle;
+import io.distill.lm.model.Gpt;
+import io.distill.lm.model.Precision;
+import io.distill.lm.model.PrecisionChoice;
 import io.distill.teacher.TeacherModel;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,8 +1,8 @@
 package io.distill.cli;
 
 import ai.djl.ndarray.NDManager;
-import io.distill.lm.Gpt;
-import io.distill.lm.Precision;
+import io.distill.lm.model.Gpt;
+import io.distill.lm.model.Precision;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 

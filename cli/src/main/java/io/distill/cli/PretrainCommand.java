@@ -1,16 +1,16 @@
 package io.distill.cli;
 
 import ai.djl.ndarray.NDManager;
-import io.distill.lm.ByteTokenizer;
-import io.distill.lm.Gpt;
-import io.distill.lm.LmConfig;
-import io.distill.lm.ModelBundle;
-import io.distill.lm.PrecisionChoice;
-import io.distill.lm.Pretraining;
-import io.distill.lm.Sampler;
-import io.distill.lm.SparsitySchedule;
-import io.distill.lm.TextCorpus;
-import io.distill.lm.WeightFormat;
+import io.distill.lm.artifact.ModelBundle;
+import io.distill.lm.artifact.WeightFormat;
+import io.distill.lm.eval.Sampler;
+import io.distill.lm.model.Gpt;
+import io.distill.lm.model.LmConfig;
+import io.distill.lm.model.PrecisionChoice;
+import io.distill.lm.tokenize.ByteTokenizer;
+import io.distill.lm.train.Pretraining;
+import io.distill.lm.train.SparsitySchedule;
+import io.distill.lm.train.TextCorpus;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;

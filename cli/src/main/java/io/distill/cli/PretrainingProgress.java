@@ -1,6 +1,6 @@
 package io.distill.cli;
 
-import io.distill.lm.Pretraining;
+import io.distill.lm.train.Pretraining;
 import java.io.PrintWriter;
 import java.util.Locale;
 

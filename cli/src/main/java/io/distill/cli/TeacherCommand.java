@@ -2,10 +2,10 @@ package io.distill.cli;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
-import io.distill.lm.Gpt;
-import io.distill.lm.LmConfig;
-import io.distill.lm.ModelBundle;
-import io.distill.lm.PrecisionChoice;
+import io.distill.lm.artifact.ModelBundle;
+import io.distill.lm.model.Gpt;
+import io.distill.lm.model.LmConfig;
+import io.distill.lm.model.PrecisionChoice;
 import io.distill.schemas.TopicSetup;
 import io.distill.schemas.Topics;
 import io.distill.teacher.CodecSpec;

@@ -1,8 +1,8 @@
 package io.distill.cli;
 
-import io.distill.lm.LmConfig;
-import io.distill.lm.PrecisionChoice;
-import io.distill.lm.WeightFormat;
+import io.distill.lm.artifact.WeightFormat;
+import io.distill.lm.model.LmConfig;
+import io.distill.lm.model.PrecisionChoice;
 import io.distill.schemas.Topics;
 import io.distill.trainer.StudentTrainer;
 import io.distill.trainer.TokenizerMismatchException;

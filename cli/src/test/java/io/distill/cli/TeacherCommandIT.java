@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.distill.kafkakit.EmbeddedKafkaBroker;
 import io.distill.kafkakit.KafkaBrokerExtension;
-import io.distill.lm.ByteTokenizer;
+import io.distill.lm.tokenize.ByteTokenizer;
 import io.distill.schemas.DistillSerdes;
 import io.distill.schemas.SoftLabelPayload;
 import io.distill.schemas.SoftLabels;

@@ -3,8 +3,8 @@ package io.distill.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.distill.lm.LmConfig;
-import io.distill.lm.WeightFormat;
+import io.distill.lm.artifact.WeightFormat;
+import io.distill.lm.model.LmConfig;
 import io.distill.trainer.TrainerConfig;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
  * so the module needs no JSON library; anything else (nesting, strings as values, escapes) is rejected with a
  * message that says where.
  */
-final class FlatJson {
+public final class FlatJson {
 
     private static final Pattern KEY = Pattern.compile("\"([A-Za-z_][A-Za-z0-9_]*)\"");
     private static final Pattern NUMBER = Pattern.compile("-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?");
@@ -18,7 +18,7 @@ final class FlatJson {
     private FlatJson() {}
 
     /** Writes {@code {"k":v,...}} in the map's iteration order. */
-    static String write(Map<String, ? extends Number> fields) {
+    public static String write(Map<String, ? extends Number> fields) {
         StringBuilder sb = new StringBuilder("{");
         for (Map.Entry<String, ? extends Number> e : fields.entrySet()) {
             if (!KEY.matcher('"' + e.getKey() + '"').matches()) {
@@ -38,7 +38,7 @@ final class FlatJson {
     }
 
     /** Reads a flat object into key to number literal, in document order. */
-    static Map<String, String> read(String json) {
+    public static Map<String, String> read(String json) {
         Map<String, String> out = new LinkedHashMap<>();
         Cursor c = new Cursor(json);
         c.expect('{');

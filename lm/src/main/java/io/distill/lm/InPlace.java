@@ -2,13 +2,15 @@ package io.distill.lm;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
+import io.distill.lm.train.AdamW;
+import io.distill.lm.train.TrainStep;
 
 /**
  * Overwrites a live array's values with another's, keeping the target's native tensor: parameters and optimizer
  * moments are held by reference (by {@link TrainStep}, {@link AdamW} and autograd), so restoring a checkpoint
  * must write into them rather than swap them.
  */
-final class InPlace {
+public final class InPlace {
 
     private InPlace() {}
 
@@ -18,7 +20,7 @@ final class InPlace {
      * the call.
      */
     @SuppressWarnings("try") // the no-grad scope is used for its effect only
-    static void copy(NDArray target, NDArray source) {
+    public static void copy(NDArray target, NDArray source) {
         if (!target.getShape().equals(source.getShape()) || target.getDataType() != source.getDataType()) {
             throw new IllegalArgumentException("cannot copy " + source.getDataType() + " " + source.getShape()
                     + " into " + target.getDataType() + " " + target.getShape());

@@ -16,13 +16,13 @@ import java.nio.charset.StandardCharsets;
  * manifest.json}, safetensors headers): one strict mapper and field readers whose errors say which file and which
  * key. Tree model rather than data binding, so every file's layout is visible in the code that writes it.
  */
-final class Json {
+public final class Json {
 
     /**
      * Duplicate keys and trailing garbage are errors, not last-one-wins; decimals are read as written (big
      * decimal), so a float written by {@link Float#toString} reads back bit for bit.
      */
-    static final ObjectMapper MAPPER = JsonMapper.builder()
+    public static final ObjectMapper MAPPER = JsonMapper.builder()
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
@@ -31,11 +31,11 @@ final class Json {
 
     private Json() {}
 
-    static ObjectNode object() {
+    public static ObjectNode object() {
         return MAPPER.createObjectNode();
     }
 
-    static byte[] bytes(JsonNode node) {
+    public static byte[] bytes(JsonNode node) {
         try {
             return (MAPPER.writeValueAsString(node) + "\n").getBytes(StandardCharsets.UTF_8);
         } catch (JsonProcessingException e) {
@@ -44,7 +44,7 @@ final class Json {
     }
 
     /** Parses {@code bytes} as one JSON object; {@code file} names it in the error. */
-    static ObjectNode parseObject(byte[] bytes, String file) {
+    public static ObjectNode parseObject(byte[] bytes, String file) {
         JsonNode node;
         try {
             node = MAPPER.readTree(bytes);
@@ -63,7 +63,7 @@ final class Json {
         return (ObjectNode) node;
     }
 
-    static JsonNode field(JsonNode object, String key, String file) {
+    public static JsonNode field(JsonNode object, String key, String file) {
         JsonNode value = object.get(key);
         if (value == null || value.isNull()) {
             throw new IllegalArgumentException(file + ": missing \"" + key + "\"");
@@ -71,7 +71,7 @@ final class Json {
         return value;
     }
 
-    static ObjectNode objectField(JsonNode object, String key, String file) {
+    public static ObjectNode objectField(JsonNode object, String key, String file) {
         JsonNode value = field(object, key, file);
         if (!value.isObject()) {
             throw new IllegalArgumentException(file + ": \"" + key + "\" must be an object");
@@ -79,7 +79,7 @@ final class Json {
         return (ObjectNode) value;
     }
 
-    static String text(JsonNode object, String key, String file) {
+    public static String text(JsonNode object, String key, String file) {
         JsonNode value = field(object, key, file);
         if (!value.isTextual()) {
             throw new IllegalArgumentException(file + ": \"" + key + "\" must be a string, got " + value);
@@ -87,11 +87,11 @@ final class Json {
         return value.textValue();
     }
 
-    static long longValue(JsonNode object, String key, String file) {
+    public static long longValue(JsonNode object, String key, String file) {
         return asLong(field(object, key, file), key, file);
     }
 
-    static long asLong(JsonNode value, String what, String file) {
+    public static long asLong(JsonNode value, String what, String file) {
         if (!value.isIntegralNumber() || !value.canConvertToLong()) {
             throw new IllegalArgumentException(file + ": \"" + what + "\" must be an integer, got " + value);
         }
@@ -99,7 +99,7 @@ final class Json {
     }
 
     /** A float written with {@link Float#toString}, read back exactly: the decimal text is parsed as a float. */
-    static float floatValue(JsonNode object, String key, String file) {
+    public static float floatValue(JsonNode object, String key, String file) {
         JsonNode value = field(object, key, file);
         if (!value.isNumber()) {
             throw new IllegalArgumentException(file + ": \"" + key + "\" must be a number, got " + value);

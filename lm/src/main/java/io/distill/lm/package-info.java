@@ -1,27 +1,23 @@
 /**
- * The language model shared by teacher and student.
+ * The language model shared by teacher and student, one package per concept:
  *
  * <ul>
- *   <li>{@link io.distill.lm.ByteTokenizer}: bytes plus BOS/EOS/PAD, 259 ids, id {@code byte-v1} and a checksum.
- *   <li>{@link io.distill.lm.LmConfig} and {@link io.distill.lm.Gpt}: a GPT-2 style decoder-only transformer as
- *       DJL blocks.
- *   <li>{@link io.distill.lm.SoftTargets} and {@link io.distill.lm.DistillationLoss}: the teacher signal per codec
- *       and the losses, pure functions of arrays.
- *   <li>{@link io.distill.lm.TrainStep} with {@link io.distill.lm.AdamW}, {@link io.distill.lm.LearningRateSchedule}
- *       and {@link io.distill.lm.GradientClipping}: one optimisation step on a {@link io.distill.lm.Batch}.
- *   <li>{@link io.distill.lm.Precision}, {@link io.distill.lm.PrecisionChoice} and {@link io.distill.lm.LossScaler}:
- *       mixed precision. The attention and MLP sublayers and the output head run in
- *       {@link io.distill.lm.ComputeKernels}: small TorchScript modules ({@link io.distill.lm.TorchScriptKernels})
- *       that keep 16-bit activations inside libtorch, since DJL 0.36 cannot name the bf16 dtype and has no fused
- *       attention.
- *   <li>{@link io.distill.lm.Sampler}: generation.
- *   <li>{@link io.distill.lm.Checkpoint} and {@link io.distill.lm.CheckpointStore}: training checkpoints (weights,
- *       AdamW state, the trainer's {@link io.distill.lm.TrainingState} with its input offsets) written atomically
- *       with a sha256 manifest, found again and restored bit for bit.
- *   <li>{@link io.distill.lm.ModelBundle}: inference bundles in a {@link io.distill.lm.WeightFormat} (fp32, fp16,
- *       int8 per-channel), verified and loaded back as fp32 models; {@link io.distill.lm.BitsPerByte} scores one.
- *   <li>{@link io.distill.lm.MagnitudePruner} with {@link io.distill.lm.SparsitySchedule}: gradual magnitude
- *       pruning of the linear weights, applied by the caller after each training step.
+ *   <li>{@code tokenize}: tokenizers ({@link io.distill.lm.tokenize.ByteTokenizer}: bytes plus BOS/EOS/PAD, 259 ids,
+ *       id {@code byte-v1} and a checksum).
+ *   <li>{@code model}: {@link io.distill.lm.model.LmConfig} and {@link io.distill.lm.model.Gpt}, the decoder-only
+ *       transformer as DJL blocks; {@link io.distill.lm.model.Precision} and the {@link
+ *       io.distill.lm.model.ComputeKernels} its sublayers run in (small TorchScript modules that keep 16-bit
+ *       activations inside libtorch, since DJL 0.36 cannot name the bf16 dtype and has no fused attention).
+ *   <li>{@code train}: the teacher signal ({@link io.distill.lm.train.SoftTargets}) and the losses ({@link
+ *       io.distill.lm.train.DistillationLoss}), pure functions of arrays; {@link io.distill.lm.train.TrainStep}
+ *       with AdamW, the learning-rate schedule, clipping and loss scaling; pretraining; magnitude pruning.
+ *   <li>{@code artifact}: training checkpoints (weights, AdamW state, the trainer's state with its input offsets)
+ *       and inference bundles (fp32, fp16, int8 per-channel), written atomically with a sha256 manifest, verified
+ *       and loaded back.
+ *   <li>{@code eval}: bits per byte, teacher/student comparison, generation.
+ *   <li>{@code bench}: the engine benchmark's training loop and resident-memory probe.
+ *   <li>this package: JSON, sha256 and the two libtorch helpers every package needs ({@link io.distill.lm.Autograd}
+ *       for grad mode and gradients, {@link io.distill.lm.InPlace} for in-place copies).
  * </ul>
  *
  * <p>Native memory rules that every caller must follow with DJL's PyTorch engine:
@@ -32,9 +28,9 @@
  *       call) or optimizer state land in the long-lived model manager and leak every step unless attached to a
  *       short-lived scope or closed.
  *   <li>Gradients accumulate across {@code backward} calls; nothing zeroes them but {@link
- *       io.distill.lm.Autograd#zeroGradients}.
+ *       io.distill.lm#zeroGradients}.
  *   <li>PyTorch's grad mode is per thread and on by default on every thread except the one that loaded the engine:
- *       run inference inside {@link io.distill.lm.Autograd#noGrad()}.
+ *       run inference inside {@link io.distill.lm#noGrad()}.
  *   <li>One {@code GradientCollector} may be open per process.
  * </ul>
  */

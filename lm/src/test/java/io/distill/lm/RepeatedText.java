@@ -1,20 +1,21 @@
 package io.distill.lm;
 
+import io.distill.lm.tokenize.ByteTokenizer;
 import java.util.SplittableRandom;
 
 /** Training windows cut at random offsets from an endless repetition of one text: learnable in a few steps. */
-final class RepeatedText {
+public final class RepeatedText {
 
     private final int[] ids;
     private final SplittableRandom random;
 
-    RepeatedText(String text, long seed) {
+    public RepeatedText(String text, long seed) {
         this.ids = ByteTokenizer.get().encode(text);
         this.random = new SplittableRandom(seed);
     }
 
     /** {@code count} windows of {@code length + 1} tokens (inputs and next-token targets). */
-    int[][] windows(int count, int length) {
+    public int[][] windows(int count, int length) {
         int[][] out = new int[count][length + 1];
         for (int b = 0; b < count; b++) {
             int start = random.nextInt(ids.length);

@@ -2,9 +2,9 @@ package io.distill.trainer;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import io.distill.lm.Batch;
-import io.distill.lm.ByteTokenizer;
-import io.distill.lm.SoftTargets;
+import io.distill.lm.tokenize.ByteTokenizer;
+import io.distill.lm.train.Batch;
+import io.distill.lm.train.SoftTargets;
 import io.distill.schemas.CodecKind;
 import java.util.Arrays;
 import java.util.List;

@@ -1,9 +1,9 @@
 package io.distill.trainer;
 
 import ai.djl.ndarray.NDManager;
-import io.distill.lm.Batch;
-import io.distill.lm.TrainStep;
-import io.distill.lm.TrainingState;
+import io.distill.lm.train.Batch;
+import io.distill.lm.train.TrainStep;
+import io.distill.lm.train.TrainingState;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Collection;

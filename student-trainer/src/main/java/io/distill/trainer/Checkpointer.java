@@ -1,11 +1,11 @@
 package io.distill.trainer;
 
 import io.distill.lm.Autograd;
-import io.distill.lm.Checkpoint;
-import io.distill.lm.CheckpointStore;
-import io.distill.lm.Gpt;
-import io.distill.lm.TrainStep;
-import io.distill.lm.TrainingState;
+import io.distill.lm.artifact.Checkpoint;
+import io.distill.lm.artifact.CheckpointStore;
+import io.distill.lm.model.Gpt;
+import io.distill.lm.train.TrainStep;
+import io.distill.lm.train.TrainingState;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;

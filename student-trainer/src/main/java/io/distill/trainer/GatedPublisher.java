@@ -2,8 +2,8 @@ package io.distill.trainer;
 
 import ai.djl.ndarray.NDManager;
 import io.distill.lm.Autograd;
-import io.distill.lm.Gpt;
-import io.distill.lm.TrainingState;
+import io.distill.lm.model.Gpt;
+import io.distill.lm.train.TrainingState;
 import io.distill.schemas.CheckpointPublished;
 import java.io.IOException;
 import java.util.Locale;

@@ -1,6 +1,6 @@
 package io.distill.trainer;
 
-import io.distill.lm.TrainStep;
+import io.distill.lm.train.TrainStep;
 import java.util.Locale;
 import java.util.OptionalLong;
 import org.apache.kafka.clients.consumer.Consumer;

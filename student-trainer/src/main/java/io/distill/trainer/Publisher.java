@@ -1,8 +1,8 @@
 package io.distill.trainer;
 
-import io.distill.lm.Gpt;
-import io.distill.lm.ModelBundle;
 import io.distill.lm.Sha256;
+import io.distill.lm.artifact.ModelBundle;
+import io.distill.lm.model.Gpt;
 import io.distill.schemas.AvroSerde;
 import io.distill.schemas.CheckpointPublished;
 import io.distill.schemas.DistillSerdes;

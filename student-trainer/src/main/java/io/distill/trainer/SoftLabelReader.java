@@ -1,6 +1,6 @@
 package io.distill.trainer;
 
-import io.distill.lm.ByteTokenizer;
+import io.distill.lm.tokenize.ByteTokenizer;
 import io.distill.schemas.AvroDecodeException;
 import io.distill.schemas.AvroSerde;
 import io.distill.schemas.CodecKind;

@@ -2,11 +2,11 @@ package io.distill.trainer;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
-import io.distill.lm.AdamW;
-import io.distill.lm.ByteTokenizer;
-import io.distill.lm.Gpt;
-import io.distill.lm.LearningRateSchedule;
-import io.distill.lm.TrainStep;
+import io.distill.lm.model.Gpt;
+import io.distill.lm.tokenize.ByteTokenizer;
+import io.distill.lm.train.AdamW;
+import io.distill.lm.train.LearningRateSchedule;
+import io.distill.lm.train.TrainStep;
 import java.io.IOException;
 import java.util.List;
 import java.util.Locale;

@@ -1,8 +1,8 @@
 package io.distill.trainer;
 
-import io.distill.lm.LmConfig;
-import io.distill.lm.Precision;
-import io.distill.lm.WeightFormat;
+import io.distill.lm.artifact.WeightFormat;
+import io.distill.lm.model.LmConfig;
+import io.distill.lm.model.Precision;
 import io.distill.schemas.Topics;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,6 +1,6 @@
 package io.distill.trainer;
 
-import io.distill.lm.ByteTokenizer;
+import io.distill.lm.tokenize.ByteTokenizer;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;

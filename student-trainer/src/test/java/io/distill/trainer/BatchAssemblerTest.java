@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import io.distill.lm.Batch;
-import io.distill.lm.ByteTokenizer;
-import io.distill.lm.SoftTargets;
+import io.distill.lm.tokenize.ByteTokenizer;
+import io.distill.lm.train.Batch;
+import io.distill.lm.train.SoftTargets;
 import io.distill.schemas.CodecKind;
 import io.distill.schemas.DecodedSoftLabels;
 import java.util.List;

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
-import io.distill.lm.ByteTokenizer;
-import io.distill.lm.Gpt;
-import io.distill.lm.LmConfig;
+import io.distill.lm.model.Gpt;
+import io.distill.lm.model.LmConfig;
+import io.distill.lm.tokenize.ByteTokenizer;
 import io.distill.schemas.CodecKind;
 import io.distill.schemas.SoftLabels;
 import io.distill.teacher.CodecSpec;

@@ -2,11 +2,11 @@ package io.distill.trainer;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
-import io.distill.lm.Batch;
-import io.distill.lm.ByteTokenizer;
-import io.distill.lm.Gpt;
-import io.distill.lm.LmConfig;
-import io.distill.lm.TrainStep;
+import io.distill.lm.model.Gpt;
+import io.distill.lm.model.LmConfig;
+import io.distill.lm.tokenize.ByteTokenizer;
+import io.distill.lm.train.Batch;
+import io.distill.lm.train.TrainStep;
 import io.distill.schemas.AvroSerde;
 import io.distill.schemas.CodecKind;
 import io.distill.schemas.DistillSerdes;

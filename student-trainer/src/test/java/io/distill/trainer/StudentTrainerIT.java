@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.distill.kafkakit.EmbeddedKafkaBroker;
 import io.distill.kafkakit.KafkaBrokerExtension;
-import io.distill.lm.ByteTokenizer;
-import io.distill.lm.LmConfig;
+import io.distill.lm.model.LmConfig;
+import io.distill.lm.tokenize.ByteTokenizer;
 import io.distill.schemas.CheckpointPublished;
 import io.distill.schemas.CodecKind;
 import io.distill.schemas.DeadLetter;

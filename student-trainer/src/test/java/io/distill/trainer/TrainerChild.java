@@ -1,6 +1,6 @@
 package io.distill.trainer;
 
-import io.distill.lm.LmConfig;
+import io.distill.lm.model.LmConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Properties;

@@ -1,7 +1,7 @@
 package io.distill.teacher;
 
 import ai.djl.ndarray.NDManager;
-import io.distill.lm.ByteTokenizer;
+import io.distill.lm.tokenize.ByteTokenizer;
 import io.distill.schemas.SoftLabels;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
-import io.distill.lm.ByteTokenizer;
+import io.distill.lm.tokenize.ByteTokenizer;
 import io.distill.schemas.CodecKind;
 import io.distill.schemas.DecodedSoftLabels;
 import io.distill.schemas.SoftLabelPayload;

@@ -7,8 +7,8 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import io.distill.lm.Autograd;
-import io.distill.lm.Gpt;
-import io.distill.lm.LmConfig;
+import io.distill.lm.model.Gpt;
+import io.distill.lm.model.LmConfig;
 
 /** The {@code tiny} model, freshly initialised from a fixed seed, as a teacher; plus reference computations. */
 final class TinyTeacher {

@@ -1,6 +1,6 @@
 package io.distill.cli.bench;
 
-import io.distill.lm.ByteTokenizer;
+import io.distill.lm.tokenize.ByteTokenizer;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;

@@ -1,11 +1,11 @@
 package io.distill.cli.demo;
 
 import ai.djl.ndarray.NDManager;
-import io.distill.lm.BitsPerByte;
-import io.distill.lm.Gpt;
-import io.distill.lm.ModelBundle;
-import io.distill.lm.ModelComparison;
-import io.distill.lm.WeightFormat;
+import io.distill.lm.artifact.ModelBundle;
+import io.distill.lm.artifact.WeightFormat;
+import io.distill.lm.eval.BitsPerByte;
+import io.distill.lm.eval.ModelComparison;
+import io.distill.lm.model.Gpt;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;

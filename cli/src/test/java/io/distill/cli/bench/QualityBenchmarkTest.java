@@ -4,11 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
-import io.distill.lm.LmConfig;
-import io.distill.lm.Precision;
-import io.distill.lm.Pretraining;
-import io.distill.lm.TextCorpus;
-import io.distill.lm.TrainStep;
+import io.distill.lm.model.LmConfig;
+import io.distill.lm.model.Precision;
+import io.distill.lm.train.Pretraining;
+import io.distill.lm.train.TextCorpus;
+import io.distill.lm.train.TrainStep;
 import io.distill.teacher.CodecSpec;
 import io.distill.teacher.TeacherModel;
 import java.nio.charset.StandardCharsets;

@@ -1,0 +1,98 @@
+package io.distill.lm.model;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.zip.CRC32;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+
+/**
+ * Writes a minimal TorchScript archive for a parameterless module, with no Python: a zip (entries stored, not
+ * deflated) holding the TorchScript source in {@code code/__torch__.py}, a pickle naming the module class in
+ * {@code data.pkl}, an empty {@code constants.pkl} and the format {@code version}. libtorch loads it like any
+ * {@code torch.jit.save} output.
+ *
+ * <p>Why: DJL 0.36 has no bfloat16 dtype in its JNI, but a TorchScript module can cast to bf16 inside its own code,
+ * where DJL never sees the bf16 tensors. See {@link TorchScriptKernels}.
+ */
+final class TorchScriptArchive {
+    private TorchScriptArchive() {}
+
+    /**
+     * @param file the archive to write, e.g. {@code linear_bf16.pt}
+     * @param className the module class, a Python identifier
+     * @param forward the module's {@code forward} method in TorchScript: its signature line and body, indented by
+     *     four spaces as a method of the class
+     */
+    static void write(Path file, String className, String forward) throws IOException {
+        String source = "class " + className + "(Module):\n"
+                + "  __parameters__ = []\n"
+                + "  __buffers__ = []\n"
+                + "  training : bool\n"
+                + forward;
+        String root = className.toLowerCase(Locale.ROOT) + "/";
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        entries.put(root + "data.pkl", modulePickle(className));
+        entries.put(root + "code/__torch__.py", source.getBytes(StandardCharsets.UTF_8));
+        entries.put(root + "constants.pkl", new byte[] {(byte) 0x80, 0x02, 0x29, 0x2E}); // protocol 2: ()
+        entries.put(root + "version", "3".getBytes(StandardCharsets.US_ASCII));
+        try (OutputStream out = Files.newOutputStream(file);
+                ZipOutputStream zip = new ZipOutputStream(out)) {
+            for (var entry : entries.entrySet()) {
+                zip.putNextEntry(stored(entry.getKey(), entry.getValue()));
+                zip.write(entry.getValue());
+                zip.closeEntry();
+            }
+        }
+    }
+
+    /**
+     * The pickle (protocol 2) of an instance of {@code __torch__.className} with state {@code {"training": True}}:
+     * what {@code torch.jit.save} writes for a module without parameters.
+     */
+    static byte[] modulePickle(String className) {
+        ByteArrayOutputStream p = new ByteArrayOutputStream();
+        p.write(0x80); // PROTO
+        p.write(0x02);
+        p.write('c'); // GLOBAL module \n name \n
+        p.writeBytes(("__torch__\n" + className + "\n").getBytes(StandardCharsets.US_ASCII));
+        p.write('q'); // BINPUT 0
+        p.write(0);
+        p.write(')'); // EMPTY_TUPLE
+        p.write(0x81); // NEWOBJ
+        p.write('}'); // EMPTY_DICT
+        p.write('('); // MARK
+        byte[] key = "training".getBytes(StandardCharsets.US_ASCII);
+        p.write('X'); // BINUNICODE, 4-byte little-endian length
+        p.write(key.length);
+        p.write(0);
+        p.write(0);
+        p.write(0);
+        p.writeBytes(key);
+        p.write('q'); // BINPUT 1
+        p.write(1);
+        p.write(0x88); // NEWTRUE
+        p.write('u'); // SETITEMS
+        p.write('b'); // BUILD
+        p.write('.'); // STOP
+        return p.toByteArray();
+    }
+
+    private static ZipEntry stored(String name, byte[] content) {
+        ZipEntry entry = new ZipEntry(name);
+        entry.setMethod(ZipEntry.STORED);
+        entry.setSize(content.length);
+        entry.setCompressedSize(content.length);
+        CRC32 crc = new CRC32();
+        crc.update(content);
+        entry.setCrc(crc.getValue());
+        return entry;
+    }
+}

@@ -1,0 +1,112 @@
+package io.distill.lm.artifact;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import io.distill.lm.Fixtures;
+import io.distill.lm.model.Gpt;
+import io.distill.lm.model.LmConfig;
+import io.distill.lm.train.AdamW;
+import io.distill.lm.train.TrainingState;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CheckpointStoreTest {
+
+    @TempDir
+    Path root;
+
+    private NDManager m;
+    private Gpt gpt;
+    private AdamW adamW;
+
+    @BeforeEach
+    void open() {
+        m = NDManager.newBaseManager();
+        gpt = Gpt.create(LmConfig.named("tiny"), m);
+        adamW = new AdamW(gpt.getParameters(), AdamW.Hyperparameters.defaults(), m);
+    }
+
+    @AfterEach
+    void close() {
+        adamW.close();
+        m.close();
+    }
+
+    @Test
+    void namesSortByStep() {
+        assertEquals("step-000000001234", CheckpointStore.directoryName(1234));
+        assertTrue(CheckpointStore.directoryName(999).compareTo(CheckpointStore.directoryName(1000)) < 0);
+        assertThrows(IllegalArgumentException.class, () -> CheckpointStore.directoryName(-1));
+    }
+
+    @Test
+    void keepsTheNewestK() throws IOException {
+        CheckpointStore store = new CheckpointStore(root, 2);
+        assertEquals(Optional.empty(), store.latest());
+        for (long step : new long[] {5, 10, 100}) {
+            store.save(gpt, adamW, state(step));
+        }
+        assertEquals(List.of(dir(10), dir(100)), store.checkpoints());
+        assertEquals(Optional.of(dir(100)), store.latest());
+        assertEquals(100, Checkpoint.readState(dir(100)).step());
+    }
+
+    @Test
+    void latestSkipsCorruptedAndHalfWrittenCheckpoints() throws IOException {
+        CheckpointStore store = new CheckpointStore(root, 5);
+        store.save(gpt, adamW, state(1));
+        store.save(gpt, adamW, state(2));
+        Fixtures.flipByte(dir(2).resolve("optimizer.safetensors"));
+        Files.createDirectories(dir(3)); // a checkpoint directory without manifest: never completed
+        Files.writeString(dir(3).resolve("config.json"), "{}");
+        assertEquals(Optional.of(dir(1)), store.latest());
+    }
+
+    @Test
+    void savingAnEarlierStepDropsTheAbandonedLaterOnes() throws IOException {
+        CheckpointStore store = new CheckpointStore(root, 2);
+        store.save(gpt, adamW, state(10));
+        store.save(gpt, adamW, state(20));
+        store.save(gpt, adamW, state(30));
+        // Resumed from step 20 (say 30 did not verify) and saved at 25: 30 must not come back, 20 stays.
+        store.save(gpt, adamW, state(25));
+        assertEquals(List.of(dir(20), dir(25)), store.checkpoints());
+    }
+
+    @Test
+    void savingTheSameStepAgainReplacesIt() throws IOException {
+        CheckpointStore store = new CheckpointStore(root, 2);
+        store.save(gpt, adamW, state(7));
+        store.save(gpt, adamW, new TrainingState(7, 0, 1f, 0, Map.of("p-0", 99L)));
+        assertEquals(List.of(dir(7)), store.checkpoints());
+        assertEquals(99L, Checkpoint.readState(dir(7)).offsets().get("p-0"));
+    }
+
+    @Test
+    void openingTheStoreClearsLeftoversOfACrash() throws IOException {
+        Files.createDirectories(root.resolve(".tmp-step-000000000009-1234abcd"));
+        new CheckpointStore(root, 1);
+        try (var children = Files.list(root)) {
+            assertEquals(List.of(), children.toList());
+        }
+    }
+
+    private Path dir(long step) {
+        return root.resolve(CheckpointStore.directoryName(step));
+    }
+
+    private static TrainingState state(long step) {
+        return new TrainingState(step, step * 100, 1f, 0, Map.of("distill.soft-labels-0", step));
+    }
+}
