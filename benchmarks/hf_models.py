@@ -11,7 +11,8 @@ The safetensors files are written by hand: 8-byte little-endian header length N,
 then the raw little-endian tensor bytes. Same flags and seed give the same files byte for byte.
 
 Weights are random but peaked (logits of a few units of std, no near-ties for greedy decoding): matrices
-~ N(0, 1/fan_in) (output projections at half that std), embeddings scaled so that logits have std --logit-std,
+~ N(0, 1/fan_in) (output projections at 3x that std, so the
+blocks, not the tied input embedding, decide the argmax), embeddings scaled so that logits have std --logit-std,
 norm weights ~ 1 + N(0, 0.1), biases ~ N(0, 0.05).
 
 Run (only /usr/bin/python3 with torch, no transformers):
@@ -35,6 +36,7 @@ TRANSFORMERS_VERSION = "4.55.4"  # the version we claim wrote the files (the las
 DTYPES = {"f32": torch.float32, "f16": torch.float16, "bf16": torch.bfloat16}
 ST_DTYPE = {torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16"}
 TORCH_DTYPE_NAME = {torch.float32: "float32", torch.float16: "float16", torch.bfloat16: "bfloat16"}
+GAIN = 3.0  # output projections (o_proj, down_proj, c_proj): blocks outweigh the tied embedding, no copy-the-input argmax
 TOKENIZER_FILES = ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"]
 ARCHITECTURES = {"llama": "LlamaForCausalLM", "qwen2": "Qwen2ForCausalLM", "gpt2": "GPT2LMHeadModel"}
 
@@ -165,11 +167,11 @@ def llama_weights(a, qkv_bias):
             w[p + "self_attn.q_proj.bias"] = init.bias(a.heads * d)
             w[p + "self_attn.k_proj.bias"] = init.bias(kv * d)
             w[p + "self_attn.v_proj.bias"] = init.bias(kv * d)
-        w[p + "self_attn.o_proj.weight"] = init.matrix(c, a.heads * d, gain=0.5)
+        w[p + "self_attn.o_proj.weight"] = init.matrix(c, a.heads * d, gain=GAIN)
         w[p + "post_attention_layernorm.weight"] = init.norm(c)
         w[p + "mlp.gate_proj.weight"] = init.matrix(a.intermediate, c)
         w[p + "mlp.up_proj.weight"] = init.matrix(a.intermediate, c)
-        w[p + "mlp.down_proj.weight"] = init.matrix(c, a.intermediate, gain=0.5)
+        w[p + "mlp.down_proj.weight"] = init.matrix(c, a.intermediate, gain=GAIN)
     w["model.norm.weight"] = init.norm(c)
     lm_head = init.normal((a.vocab_size, c), a.logit_std / math.sqrt(c))  # drawn always: tied/untied share the rest
     if a.untied:
@@ -187,10 +189,10 @@ def gpt2_weights(a):
         p = f"{pre}h.{i}."
         w[p + "ln_1.weight"], w[p + "ln_1.bias"] = init.norm(c), init.bias(c)
         w[p + "attn.c_attn.weight"], w[p + "attn.c_attn.bias"] = init.matrix(3 * c, c).t().contiguous(), init.bias(3 * c)
-        w[p + "attn.c_proj.weight"], w[p + "attn.c_proj.bias"] = init.matrix(c, c, 0.5).t().contiguous(), init.bias(c)
+        w[p + "attn.c_proj.weight"], w[p + "attn.c_proj.bias"] = init.matrix(c, c, GAIN).t().contiguous(), init.bias(c)
         w[p + "ln_2.weight"], w[p + "ln_2.bias"] = init.norm(c), init.bias(c)
         w[p + "mlp.c_fc.weight"], w[p + "mlp.c_fc.bias"] = init.matrix(4 * c, c).t().contiguous(), init.bias(4 * c)
-        w[p + "mlp.c_proj.weight"], w[p + "mlp.c_proj.bias"] = init.matrix(c, 4 * c, 0.5).t().contiguous(), init.bias(c)
+        w[p + "mlp.c_proj.weight"], w[p + "mlp.c_proj.bias"] = init.matrix(c, 4 * c, GAIN).t().contiguous(), init.bias(c)
         if a.legacy_names:  # the causal-mask buffers old checkpoints carry: (1, 1, n_pos, n_pos) lower-triangular ones
             w[p + "attn.bias"] = torch.tril(torch.ones(a.max_pos, a.max_pos)).view(1, 1, a.max_pos, a.max_pos)
             w[p + "attn.masked_bias"] = torch.tensor(-1e4)  # a 0-dimensional tensor, shape []
