@@ -188,7 +188,7 @@ class StudentTrainerIT {
         List<SoftLabels> records =
                 SoftLabelStream.label(SoftLabelStream.documents(240, 200, 4), 64, CodecKind.TOPK, 16, 2f);
         SoftLabelStream.produce(broker.bootstrapServers(), topic, records);
-        LmConfig larger = new LmConfig(2, 4, 64, 64, ByteTokenizer.VOCAB_SIZE, 0f);
+        LmConfig larger = LmConfig.gpt(2, 4, 64, 64, ByteTokenizer.VOCAB_SIZE, 0f);
         try (RunningTrainer small = RunningTrainer.start(
                         config("small", TINY, topic, dir.resolve("small")).build());
                 RunningTrainer big = RunningTrainer.start(

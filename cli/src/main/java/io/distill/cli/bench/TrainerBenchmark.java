@@ -225,7 +225,7 @@ public final class TrainerBenchmark {
             Engine.getInstance().setRandomSeed(7);
             LmConfig tiny = LmConfig.named("tiny");
             LmConfig shape =
-                    new LmConfig(tiny.layers(), tiny.heads(), tiny.dModel(), length, tiny.vocab(), tiny.dropout());
+                    LmConfig.gpt(tiny.layers(), tiny.heads(), tiny.dModel(), length, tiny.vocab(), tiny.dropout());
             TeacherModel teacher = new TeacherModel(Gpt.create(shape, manager), "bench", "1");
             SplittableRandom random = new SplittableRandom(3);
             List<SoftLabelEncoder.Window> toLabel = new ArrayList<>();

@@ -13,15 +13,33 @@ public interface ComputeKernels {
     NDArray linear(NDArray x, NDArray w, NDArray bias);
 
     /**
-     * The attention sublayer: {@code qkv = x @ wQkv^T + bQkv} split into q, k and v of {@code heads} heads, causal
-     * {@code softmax(q k^T / sqrt(hs)) v} per head, heads side by side, then {@code @ wProj^T + bProj}. x and the
-     * result are (B, T, C); wQkv (3C, C), bQkv (3C), wProj (C, C), bProj (C).
+     * The attention sublayer, x and the result (B, T, C):
+     *
+     * <pre>
+     * q, k, v = split(x @ wQkv^T + bQkv)           (H, KV and KV heads of headDim; wQkv ((H + 2 KV) hd, C))
+     * q, k = rope(q), rope(k)                      (rotate-half rotary embedding, when tables are given)
+     * k, v = each key/value head repeated H / KV times   (grouped-query attention)
+     * y = softmax(q k^T / sqrt(hd) + causal mask) v, heads side by side
+     * return y @ wProj^T + bProj                   (wProj (C, H hd))
+     * </pre>
+     *
+     * @param bQkv ((H + 2 KV) hd) or null
+     * @param bProj (C) or null
+     * @param rope cos and sin tables for positions 0..T-1, or null for models with learned positions
      */
-    NDArray selfAttention(NDArray x, NDArray wQkv, NDArray bQkv, NDArray wProj, NDArray bProj, int heads);
+    NDArray selfAttention(
+            LmConfig.Attention shape,
+            NDArray x,
+            NDArray wQkv,
+            NDArray bQkv,
+            NDArray wProj,
+            NDArray bProj,
+            RotaryEmbedding.Tables rope);
 
     /**
-     * The MLP sublayer: {@code gelu(x @ wFc^T + bFc) @ wProj^T + bProj}, exact (erf) GELU. x and the result are (B,
-     * T, C); wFc (4C, C), bFc (4C), wProj (C, 4C), bProj (C).
+     * The MLP sublayer, x and the result (B, T, C): {@code act(x @ wFc^T + bFc) @ wProj^T + bProj} for GELU, or for
+     * SwiGLU {@code (silu(x @ gate^T) * (x @ up^T)) @ wProj^T} where wFc holds gate then up. wFc (F, C) with F the
+     * hidden width (twice it for SwiGLU), wProj (C, hidden); biases or null.
      */
-    NDArray mlp(NDArray x, NDArray wFc, NDArray bFc, NDArray wProj, NDArray bProj);
+    NDArray mlp(LmConfig.Mlp mlp, NDArray x, NDArray wFc, NDArray bFc, NDArray wProj, NDArray bProj);
 }

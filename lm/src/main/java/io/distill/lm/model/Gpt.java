@@ -9,20 +9,32 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Embedding;
 import ai.djl.nn.norm.Dropout;
-import ai.djl.nn.norm.LayerNorm;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.NormalInitializer;
+import ai.djl.util.Pair;
 import ai.djl.util.PairList;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * A GPT-2 style decoder-only transformer as DJL blocks, laid out like nanoGPT's {@code model.py}: pre-LayerNorm
- * blocks of causal self-attention and a GELU MLP, learned position embeddings, and an output projection tied to
- * the token embedding.
+ * The decoder-only transformer, as DJL blocks laid out like nanoGPT's {@code model.py}: pre-norm blocks of causal
+ * self-attention and an MLP, a final norm and an output head. One implementation for every family; {@link LmConfig}
+ * switches what differs:
+ *
+ * <pre>
+ *              own GPT / GPT-2           Llama / Qwen2
+ * norm         LayerNorm                 RMSNorm
+ * positions    learned (wpe)             rotary, in attention
+ * attention    heads, biases             grouped-query heads, no biases (Qwen2: q, k, v biases)
+ * mlp          GELU (GPT-2: tanh GELU)   SwiGLU
+ * head         tied to wte               tied or lmHead
+ * </pre>
  *
  * <p>Forward: token ids (B, T) int64, T at most {@code context}, to logits (B, T, V) fp32. There is no padding
  * mask: attention is causal, so right padding never changes the logits of earlier positions; the losses mask
@@ -34,16 +46,18 @@ import java.util.List;
 public final class Gpt extends AbstractBlock {
 
     private static final byte VERSION = 1;
-    /** GPT-2 initialisation: every weight matrix and embedding ~ N(0, 0.02), biases 0, LayerNorm scale 1. */
+    /** GPT-2 initialisation: every weight matrix and embedding ~ N(0, 0.02), biases 0, norm scales 1. */
     static final float INIT_STD = 0.02f;
 
     private final LmConfig config;
     private final Precision precision;
     private final ComputeKernels kernels;
-    private final Parameter wte; // (V, C) token embedding, also the output projection
-    private final Parameter wpe; // (context, C) position embedding
+    private final Parameter wte; // (V, C) token embedding, also the output head when tied
+    private final Parameter wpe; // (context, C) learned positions, or null with rotary embeddings
+    private final RotaryEmbedding rope; // or null with learned positions
     private final List<DecoderBlock> h = new ArrayList<>();
-    private final LayerNorm lnF;
+    private final Block lnF;
+    private final Parameter lmHead; // (V, C) untied output head, or null
 
     /** An fp32 model. */
     public Gpt(LmConfig config) {
@@ -57,11 +71,19 @@ public final class Gpt extends AbstractBlock {
         this.precision = precision;
         this.kernels = precision.kernels();
         wte = addParameter(embedding("wte", config.vocab(), config.dModel()));
-        wpe = addParameter(embedding("wpe", config.context(), config.dModel()));
+        boolean learned = config.positions().kind() == LmConfig.Positions.Kind.LEARNED;
+        wpe = learned ? addParameter(embedding("wpe", config.context(), config.dModel())) : null;
+        rope = learned
+                ? null
+                : new RotaryEmbedding(
+                        config.headDim(),
+                        config.positions().theta(),
+                        config.positions().scaling());
         for (int i = 0; i < config.layers(); i++) {
             h.add(addChildBlock("h" + i, new DecoderBlock(config, kernels)));
         }
-        lnF = addChildBlock("lnF", layerNorm());
+        lnF = addChildBlock("lnF", Norms.create(config.norm()));
+        lmHead = config.tiedEmbeddings() ? null : addParameter(embedding("lmHead", config.vocab(), config.dModel()));
     }
 
     /**
@@ -94,6 +116,42 @@ public final class Gpt extends AbstractBlock {
                 .sum();
     }
 
+    /**
+     * Every parameter by a stable path, independent of DJL's block numbering: {@code wte}, {@code wpe}, then per
+     * block {@code h.<i>.ln1.weight}, {@code .ln1.bias}, {@code .attn.cAttn.weight}, {@code .attn.cAttn.bias},
+     * {@code .attn.cProj.weight}, {@code .attn.cProj.bias}, {@code .ln2.*}, {@code .mlp.cFc.*}, {@code
+     * .mlp.cProj.*}, then {@code lnF.weight}, {@code lnF.bias} and {@code lmHead}; absent ones are left out. Weight
+     * importers and exporters map these to a family's own tensor names.
+     */
+    public Map<String, Parameter> parametersByPath() {
+        Map<String, Parameter> out = new LinkedHashMap<>();
+        out.put("wte", wte);
+        if (wpe != null) {
+            out.put("wpe", wpe);
+        }
+        for (int i = 0; i < h.size(); i++) {
+            collect(h.get(i), "h." + i, out);
+        }
+        collect(lnF, "lnF", out);
+        if (lmHead != null) {
+            out.put("lmHead", lmHead);
+        }
+        return out;
+    }
+
+    /** Parameters of {@code block} and its children as dotted paths; LayerNorm's gamma and beta as weight, bias. */
+    private static void collect(Block block, String path, Map<String, Parameter> out) {
+        for (Pair<String, Parameter> p : block.getDirectParameters()) {
+            String name = p.getKey();
+            String leaf = name.equals("gamma") ? "weight" : name.equals("beta") ? "bias" : name;
+            out.put(path + "." + leaf, p.getValue());
+        }
+        for (Pair<String, Block> child : block.getChildren()) {
+            // DJL stores children as "01ln1", "02attn": their order, then the name given to addChildBlock
+            collect(child.getValue(), path + "." + child.getKey().replaceFirst("^\\d+", ""), out);
+        }
+    }
+
     /** Convenience for {@link #forward}: (B, T) int64 token ids to (B, T, V) logits. */
     public NDArray logits(ParameterStore ps, NDArray tokens, boolean training) {
         return forward(ps, new NDList(tokens), training).singletonOrThrow();
@@ -104,20 +162,28 @@ public final class Gpt extends AbstractBlock {
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray idx = inputs.singletonOrThrow(); // (B, T) int64
         checkTokens(idx);
-        long t = idx.getShape().get(1);
+        int t = (int) idx.getShape().get(1);
         Device device = idx.getDevice();
         NDArray wteArr = ps.getValue(wte, device, training); // (V, C)
-        NDArray tokEmb = Embedding.embedding(idx, wteArr, SparseFormat.DENSE).singletonOrThrow(); // (B, T, C)
-        NDArray posEmb = ps.getValue(wpe, device, training).get(new NDIndex("0:{}", t)); // (T, C)
-        // An op whose receiver is a parameter belongs to the parameter's manager: move it to the caller's scope
-        // or it leaks on every forward.
-        posEmb.attach(idx.getManager());
-        NDArray x = dropout(tokEmb.add(posEmb), config.dropout(), training); // (B, T, C)
+        NDArray x = Embedding.embedding(idx, wteArr, SparseFormat.DENSE).singletonOrThrow(); // (B, T, C)
+        RotaryEmbedding.Tables rotary = null;
+        if (wpe != null) {
+            NDArray posEmb = ps.getValue(wpe, device, training).get(new NDIndex("0:{}", t)); // (T, C)
+            // An op whose receiver is a parameter belongs to the parameter's manager: move it to the caller's scope
+            // or it leaks on every forward.
+            posEmb.attach(idx.getManager());
+            x = x.add(posEmb); // x = wte[idx] + wpe[:T]
+        } else {
+            rotary = rope.tables(idx.getManager(), t); // cos, sin (T, hd): positions enter inside attention
+        }
+        x = dropout(x, config.dropout(), training);
         for (DecoderBlock block : h) {
-            x = block.forward(ps, new NDList(x), training).singletonOrThrow(); // (B, T, C)
+            NDList in = rotary == null ? new NDList(x) : new NDList(x, rotary.cos(), rotary.sin());
+            x = block.forward(ps, in, training).singletonOrThrow(); // (B, T, C)
         }
         x = lnF.forward(ps, new NDList(x), training).singletonOrThrow(); // (B, T, C)
-        return new NDList(kernels.linear(x, wteArr, null)); // (B, T, V), x @ wte^T
+        NDArray head = lmHead == null ? wteArr : ps.getValue(lmHead, device, training);
+        return new NDList(kernels.linear(x, head, null)); // (B, T, V), logits = x @ head^T
     }
 
     private void checkTokens(NDArray idx) {
@@ -154,11 +220,6 @@ public final class Gpt extends AbstractBlock {
                 .build();
     }
 
-    /** DJL's LayerNorm normalises every non-batch axis by default, i.e. over (T, C); GPT normalises C only. */
-    private static LayerNorm layerNorm() {
-        return LayerNorm.builder().axis(2).build();
-    }
-
     /** GPT-2: projections that add into the residual stream start smaller, by 1/sqrt(2 * layers). */
     private static float residualStd(LmConfig config) {
         return (float) (INIT_STD / Math.sqrt(2.0 * config.layers()));
@@ -170,27 +231,30 @@ public final class Gpt extends AbstractBlock {
 
     /** One transformer block: {@code x + attn(ln1(x))}, then {@code x + mlp(ln2(x))}. Input: x (B, T, C). */
     static final class DecoderBlock extends AbstractBlock {
-        private final LayerNorm ln1;
+        private final Block ln1;
         private final CausalSelfAttention attn;
-        private final LayerNorm ln2;
+        private final Block ln2;
         private final Mlp mlp;
 
         DecoderBlock(LmConfig config, ComputeKernels kernels) {
             super(VERSION);
-            ln1 = addChildBlock("ln1", layerNorm());
+            ln1 = addChildBlock("ln1", Norms.create(config.norm()));
             attn = addChildBlock("attn", new CausalSelfAttention(config, kernels));
-            ln2 = addChildBlock("ln2", layerNorm());
+            ln2 = addChildBlock("ln2", Norms.create(config.norm()));
             mlp = addChildBlock("mlp", new Mlp(config, kernels));
         }
 
+        /** Inputs: x (B, T, C), then with rotary positions their cos and sin tables (T, hd). */
         @Override
         protected NDList forwardInternal(
                 ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-            NDArray x = inputs.get(0); // (B, T, C)
+            NDArray x = inputs.get(0);
             NDArray a = ln1.forward(ps, new NDList(x), training).singletonOrThrow();
-            x = x.add(attn.forward(ps, new NDList(a), training).singletonOrThrow()); // (B, T, C)
+            NDList attnInputs = new NDList(inputs); // the rotary tables, if any, travel on to attention
+            attnInputs.set(0, a);
+            x = x.add(attn.forward(ps, attnInputs, training).singletonOrThrow()); // x = x + attn(ln1(x))
             NDArray m = ln2.forward(ps, new NDList(x), training).singletonOrThrow();
-            return new NDList(x.add(mlp.forward(ps, new NDList(m), training).singletonOrThrow())); // (B, T, C)
+            return new NDList(x.add(mlp.forward(ps, new NDList(m), training).singletonOrThrow())); // x + mlp(ln2(x))
         }
 
         @Override
@@ -209,47 +273,58 @@ public final class Gpt extends AbstractBlock {
     }
 
     /**
-     * Multi-head causal self-attention, by hand: DJL's stock transformer blocks have no causal mask. Input: x (B,
-     * T, C).
+     * Multi-head causal self-attention, by hand: DJL's stock transformer blocks have no causal mask. q, k and v of
+     * all heads come from one fused projection ({@code cAttn}: query rows, then key rows, then value rows), so GPT-2's
+     * {@code c_attn} and Llama's {@code q_proj}, {@code k_proj}, {@code v_proj} are one matrix here. Input: x (B, T,
+     * C).
      */
     static final class CausalSelfAttention extends AbstractBlock {
-        private final int nHead;
+        private final LmConfig.Attention shape;
         private final float dropout;
         private final ComputeKernels kernels;
-        private final Projection cAttn; // C -> 3C: q, k, v for all heads at once
-        private final Projection cProj; // C -> C, into the residual stream
+        private final Projection cAttn; // C -> (H + 2 KV) hd
+        private final Projection cProj; // H hd -> C, into the residual stream
 
         CausalSelfAttention(LmConfig config, ComputeKernels kernels) {
             super(VERSION);
-            nHead = config.heads();
+            shape = config.attention();
             dropout = config.dropout();
             this.kernels = kernels;
             int c = config.dModel();
-            cAttn = addChildBlock("cAttn", new Projection(c, 3 * c, INIT_STD, kernels));
-            cProj = addChildBlock("cProj", new Projection(c, c, residualStd(config), kernels));
+            int qkv = (shape.heads() + 2 * shape.kvHeads()) * shape.headDim();
+            cAttn = addChildBlock("cAttn", new Projection(c, qkv, shape.qkvBias(), INIT_STD, kernels));
+            cProj = addChildBlock(
+                    "cProj",
+                    new Projection(shape.heads() * shape.headDim(), c, shape.outBias(), residualStd(config), kernels));
         }
 
+        /** Inputs: x (B, T, C), then with rotary positions their cos and sin tables (T, hd). */
         @Override
         protected NDList forwardInternal(
                 ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-            NDArray x = inputs.get(0); // (B, T, C)
-            // q, k, v for all heads from one product, softmax(q k^T / sqrt(hs) + causal mask) v per head in one
-            // fused kernel, and the output projection. Attention-probability dropout is not used (the fused kernel
-            // runs without it); dropout applies to the residual branches.
+            NDArray x = inputs.get(0);
+            RotaryEmbedding.Tables rotary =
+                    inputs.size() == 3 ? new RotaryEmbedding.Tables(inputs.get(1), inputs.get(2)) : null;
+            // q, k, v = split(x @ wQkv^T + b); q, k rotated when positions are rotary; k, v heads repeated for
+            // grouped-query attention; y = softmax(q k^T / sqrt(hd) + causal mask) v per head; y @ wProj^T + b.
+            // Attention-probability dropout is not used (the fused kernel runs without it); dropout applies to the
+            // residual branches.
             NDArray y = kernels.selfAttention(
+                    shape,
                     x,
                     cAttn.weight(ps, x, training),
                     cAttn.bias(ps, x, training),
                     cProj.weight(ps, x, training),
                     cProj.bias(ps, x, training),
-                    nHead); // (B, T, C)
+                    rotary); // (B, T, C)
             return new NDList(Gpt.dropout(y, dropout, training));
         }
 
         @Override
         protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
-            cAttn.initialize(manager, dataType, inputShapes[0]);
-            cProj.initialize(manager, dataType, inputShapes[0]);
+            Shape s = inputShapes[0]; // (B, T, C)
+            cAttn.initialize(manager, dataType, s);
+            cProj.initialize(manager, dataType, new Shape(s.get(0), s.get(1), (long) shape.heads() * shape.headDim()));
         }
 
         @Override
@@ -258,20 +333,23 @@ public final class Gpt extends AbstractBlock {
         }
     }
 
-    /** Position-wise feed-forward: C -> 4C, GELU, 4C -> C. */
+    /** Position-wise feed-forward: {@code proj(act(fc(x)))}, or SwiGLU {@code proj(silu(gate(x)) * up(x))}. */
     static final class Mlp extends AbstractBlock {
+        private final LmConfig.Mlp spec;
         private final float dropout;
         private final ComputeKernels kernels;
-        private final Projection cFc;
-        private final Projection cProj;
+        private final Projection cFc; // C -> hidden (SwiGLU: C -> 2 hidden, gate rows then up rows)
+        private final Projection cProj; // hidden -> C
 
         Mlp(LmConfig config, ComputeKernels kernels) {
             super(VERSION);
+            spec = config.mlp();
             dropout = config.dropout();
             this.kernels = kernels;
             int c = config.dModel();
-            cFc = addChildBlock("cFc", new Projection(c, 4 * c, INIT_STD, kernels));
-            cProj = addChildBlock("cProj", new Projection(4 * c, c, residualStd(config), kernels));
+            int fcRows = (spec.activation() == LmConfig.Mlp.Activation.SWIGLU ? 2 : 1) * spec.hidden();
+            cFc = addChildBlock("cFc", new Projection(c, fcRows, spec.bias(), INIT_STD, kernels));
+            cProj = addChildBlock("cProj", new Projection(spec.hidden(), c, spec.bias(), residualStd(config), kernels));
         }
 
         @Override
@@ -279,6 +357,7 @@ public final class Gpt extends AbstractBlock {
                 ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
             NDArray x = inputs.singletonOrThrow(); // (B, T, C)
             NDArray y = kernels.mlp(
+                    spec,
                     x,
                     cFc.weight(ps, x, training),
                     cFc.bias(ps, x, training),
@@ -291,7 +370,7 @@ public final class Gpt extends AbstractBlock {
         protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
             Shape hidden = inputShapes[0]; // (B, T, C)
             cFc.initialize(manager, dataType, hidden);
-            cProj.initialize(manager, dataType, new Shape(hidden.get(0), hidden.get(1), 4L * hidden.get(2)));
+            cProj.initialize(manager, dataType, new Shape(hidden.get(0), hidden.get(1), spec.hidden()));
         }
 
         @Override
@@ -306,25 +385,25 @@ public final class Gpt extends AbstractBlock {
      */
     static final class Projection extends AbstractBlock {
         private final ComputeKernels kernels;
-        private final int out;
         private final Parameter weight; // (out, in)
-        private final Parameter bias; // (out)
+        private final Parameter bias; // (out), or null
 
-        Projection(int in, int out, float std, ComputeKernels kernels) {
+        Projection(int in, int out, boolean hasBias, float std, ComputeKernels kernels) {
             super(VERSION);
             this.kernels = kernels;
-            this.out = out;
             weight = addParameter(Parameter.builder()
                     .setName("weight")
                     .setType(Parameter.Type.WEIGHT)
                     .optShape(new Shape(out, in))
                     .optInitializer(new NormalInitializer(std))
                     .build());
-            bias = addParameter(Parameter.builder()
-                    .setName("bias")
-                    .setType(Parameter.Type.BIAS)
-                    .optShape(new Shape(out))
-                    .build());
+            bias = hasBias
+                    ? addParameter(Parameter.builder()
+                            .setName("bias")
+                            .setType(Parameter.Type.BIAS)
+                            .optShape(new Shape(out))
+                            .build())
+                    : null;
         }
 
         /** The (out, in) weight, on the device of {@code x}. */
@@ -332,9 +411,9 @@ public final class Gpt extends AbstractBlock {
             return ps.getValue(weight, x.getDevice(), training);
         }
 
-        /** The (out) bias, on the device of {@code x}. */
+        /** The (out) bias on the device of {@code x}, or null when the layer has none. */
         NDArray bias(ParameterStore ps, NDArray x, boolean training) {
-            return ps.getValue(bias, x.getDevice(), training);
+            return bias == null ? null : ps.getValue(bias, x.getDevice(), training);
         }
 
         @Override

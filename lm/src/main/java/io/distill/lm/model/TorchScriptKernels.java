@@ -35,14 +35,15 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * </ul>
  *
  * <p>The sublayers' code is the same at every precision, fp32 included, where the casts are no-ops. The output
- * head's product, at fp32, is DJL's own {@code linear}. Modules hold no state; one instance per precision (and
- * attention head count) is loaded per process and shared.
+ * head's product, at fp32, is DJL's own {@code linear}. Modules hold no state; one instance per precision and
+ * sublayer shape is loaded per process and shared.
  */
 final class TorchScriptKernels implements ComputeKernels {
     /** TorchScript's dtype codes (c10::ScalarType). */
     static final int FLOAT16 = 5;
 
     static final int FLOAT32 = 6;
+    static final int BOOL = 11;
     static final int BFLOAT16 = 15;
 
     private static final Map<Precision, TorchScriptKernels> LOADED = new EnumMap<>(Precision.class);
@@ -52,8 +53,13 @@ final class TorchScriptKernels implements ComputeKernels {
     // Held, never closed: once a Model is garbage collected DJL releases its native module.
     private final List<Model> models = new CopyOnWriteArrayList<>();
     private final Block linear;
-    private final Block mlp;
-    private final Map<Integer, Block> attentionByHeads = new ConcurrentHashMap<>();
+    private final Map<MlpKey, Block> mlps = new ConcurrentHashMap<>();
+    private final Map<AttentionKey, Block> attentions = new ConcurrentHashMap<>();
+
+    /** What an attention module's code depends on: shapes and biases are constants of the TorchScript source. */
+    private record AttentionKey(LmConfig.Attention shape, boolean rope) {}
+
+    private record MlpKey(LmConfig.Mlp.Activation activation, boolean bias) {}
 
     private TorchScriptKernels(Precision precision) {
         this.precision = precision;
@@ -68,11 +74,6 @@ final class TorchScriptKernels implements ComputeKernels {
                         "Linear",
                         "x: Tensor, w: Tensor",
                         "    y = torch.matmul(torch.to(x, DT), torch.t(torch.to(w, DT)))\n");
-        this.mlp = load(
-                "Mlp",
-                "x: Tensor, w_fc: Tensor, b_fc: Tensor, w_proj: Tensor, b_proj: Tensor",
-                "    h = torch.gelu(torch.linear(torch.to(x, DT), torch.to(w_fc, DT), torch.to(b_fc, DT)))\n"
-                        + "    y = torch.linear(h, torch.to(w_proj, DT), torch.to(b_proj, DT))\n");
     }
 
     static synchronized TorchScriptKernels of(Precision precision) {
@@ -89,14 +90,40 @@ final class TorchScriptKernels implements ComputeKernels {
     }
 
     @Override
-    public NDArray selfAttention(NDArray x, NDArray wQkv, NDArray bQkv, NDArray wProj, NDArray bProj, int heads) {
-        Block attention = attentionByHeads.computeIfAbsent(heads, this::loadAttention);
-        return call(attention, new NDList(x, wQkv, bQkv, wProj, bProj));
+    public NDArray selfAttention(
+            LmConfig.Attention shape,
+            NDArray x,
+            NDArray wQkv,
+            NDArray bQkv,
+            NDArray wProj,
+            NDArray bProj,
+            RotaryEmbedding.Tables rope) {
+        if (bQkv != null != shape.qkvBias() || bProj != null != shape.outBias()) {
+            throw new IllegalArgumentException("attention biases do not match " + shape);
+        }
+        Block attention = attentions.computeIfAbsent(new AttentionKey(shape, rope != null), this::loadAttention);
+        NDList inputs = new NDList(x, wQkv);
+        if (bQkv != null) {
+            inputs.add(bQkv);
+        }
+        inputs.add(wProj);
+        if (bProj != null) {
+            inputs.add(bProj);
+        }
+        if (rope != null) {
+            inputs.add(rope.cos());
+            inputs.add(rope.sin());
+        }
+        return call(attention, inputs);
     }
 
     @Override
-    public NDArray mlp(NDArray x, NDArray wFc, NDArray bFc, NDArray wProj, NDArray bProj) {
-        return call(mlp, new NDList(x, wFc, bFc, wProj, bProj));
+    public NDArray mlp(LmConfig.Mlp mlp, NDArray x, NDArray wFc, NDArray bFc, NDArray wProj, NDArray bProj) {
+        if (bFc != null != mlp.bias() || bProj != null != mlp.bias()) {
+            throw new IllegalArgumentException("mlp biases do not match " + mlp);
+        }
+        Block kernel = mlps.computeIfAbsent(new MlpKey(mlp.activation(), mlp.bias()), this::loadMlp);
+        return call(kernel, mlp.bias() ? new NDList(x, wFc, bFc, wProj, bProj) : new NDList(x, wFc, wProj));
     }
 
     @Override
@@ -104,31 +131,94 @@ final class TorchScriptKernels implements ComputeKernels {
         return precision.flag();
     }
 
-    /**
-     * The head count is part of the module's code: TorchScript modules loaded by DJL take tensors only. The fp32
-     * core is libtorch's fused {@code scaled_dot_product_attention}; in 16 bits its CPU backward was 1.5x slower
-     * than spelling attention out (student-1m bf16, one thread: 150 ms vs 100 ms a step's backward), so there the
-     * scores and the weighted sum are 16-bit products around an fp32 softmax, as under {@code torch.autocast}.
-     */
-    private Block loadAttention(int heads) {
-        String core = precision == Precision.FP32
-                ? "    y = torch.scaled_dot_product_attention(q, k, v, None, 0., True)\n"
-                : "    scores = torch.matmul(q, torch.transpose(k, -2, -1)) * (1.0 / float(c // " + heads
-                        + ") ** 0.5)\n"
-                        + "    future = torch.triu(torch.ones([t, t], dtype=11), 1)\n" // 11: bool
-                        + "    p = torch.softmax(torch.masked_fill(scores, future, float(\"-inf\")), -1, 6)\n"
-                        + "    y = torch.matmul(torch.to(p, DT), v)\n";
+    private Block loadMlp(MlpKey key) {
+        String bFc = key.bias() ? "torch.to(b_fc, DT)" : "None";
+        String bProj = key.bias() ? "torch.to(b_proj, DT)" : "None";
+        String fc = "torch.linear(torch.to(x, DT), torch.to(w_fc, DT), " + bFc + ")";
+        String h =
+                switch (key.activation()) {
+                    case GELU -> "    h = torch.gelu(" + fc + ")\n";
+                    case GELU_TANH -> "    h = torch.gelu(" + fc + ", approximate=\"tanh\")\n";
+                    // fc holds gate then up: one product for both, split in halves
+                    case SWIGLU ->
+                        "    gate, up = torch.chunk(" + fc + ", 2, -1)\n" + "    h = torch.silu(gate) * up\n";
+                };
         return load(
-                "Attention" + heads,
-                "x: Tensor, w_qkv: Tensor, b_qkv: Tensor, w_proj: Tensor, b_proj: Tensor",
-                "    b, t, c = x.size(0), x.size(1), x.size(2)\n"
-                        + "    qkv = torch.linear(torch.to(x, DT), torch.to(w_qkv, DT), torch.to(b_qkv, DT))\n"
-                        + "    qkv = torch.permute(torch.reshape(qkv, [b, t, 3, " + heads + ", c // " + heads
-                        + "]), [2, 0, 3, 1, 4])\n"
-                        + "    q, k, v = qkv[0], qkv[1], qkv[2]\n"
-                        + core
-                        + "    y = torch.reshape(torch.transpose(y, 1, 2), [b, t, c])\n"
-                        + "    y = torch.linear(y, torch.to(w_proj, DT), torch.to(b_proj, DT))\n");
+                "Mlp" + key.activation() + (key.bias() ? "Bias" : ""),
+                key.bias()
+                        ? "x: Tensor, w_fc: Tensor, b_fc: Tensor, w_proj: Tensor, b_proj: Tensor"
+                        : "x: Tensor, w_fc: Tensor, w_proj: Tensor",
+                h + "    y = torch.linear(h, torch.to(w_proj, DT), " + bProj + ")\n");
+    }
+
+    /**
+     * Shapes are part of the module's code: TorchScript modules loaded by DJL take tensors only. The fp32 core is
+     * libtorch's fused {@code scaled_dot_product_attention}; in 16 bits its CPU backward was 1.5x slower than
+     * spelling attention out (student-1m bf16, one thread: 150 ms vs 100 ms a step's backward), so there the scores
+     * and the weighted sum are 16-bit products around an fp32 softmax, as under {@code torch.autocast}. Rotary
+     * embeddings are applied in fp32 (Hugging Face's cos and sin are fp32 under autocast) before q and k go back to
+     * the product type.
+     */
+    private Block loadAttention(AttentionKey key) {
+        LmConfig.Attention a = key.shape();
+        int heads = a.heads();
+        int kvHeads = a.kvHeads();
+        int hd = a.headDim();
+        StringBuilder params = new StringBuilder("x: Tensor, w_qkv: Tensor");
+        params.append(a.qkvBias() ? ", b_qkv: Tensor" : "").append(", w_proj: Tensor");
+        params.append(a.outBias() ? ", b_proj: Tensor" : "").append(key.rope() ? ", cos: Tensor, sin: Tensor" : "");
+        StringBuilder body = new StringBuilder();
+        body.append("    b, t = x.size(0), x.size(1)\n");
+        body.append("    qkv = torch.linear(torch.to(x, DT), torch.to(w_qkv, DT), ")
+                .append(a.qkvBias() ? "torch.to(b_qkv, DT)" : "None")
+                .append(")\n");
+        body.append("    q, k, v = torch.split_with_sizes(qkv, [")
+                .append(heads * hd)
+                .append(", ")
+                .append(kvHeads * hd)
+                .append(", ")
+                .append(kvHeads * hd)
+                .append("], -1)\n");
+        body.append(headsFirst("q", heads, hd))
+                .append(headsFirst("k", kvHeads, hd))
+                .append(headsFirst("v", kvHeads, hd));
+        if (key.rope()) {
+            body.append(rotate("q", hd)).append(rotate("k", hd));
+        }
+        if (kvHeads != heads) {
+            int groups = heads / kvHeads;
+            body.append("    k = torch.repeat_interleave(k, " + groups + ", 1)\n");
+            body.append("    v = torch.repeat_interleave(v, " + groups + ", 1)\n");
+        }
+        body.append(
+                precision == Precision.FP32
+                        ? "    y = torch.scaled_dot_product_attention(q, k, v, None, 0., True)\n"
+                        : "    scores = torch.matmul(q, torch.transpose(k, -2, -1)) * " + (1.0 / Math.sqrt(hd)) + "\n"
+                                + "    future = torch.triu(torch.ones([t, t], dtype=" + BOOL + "), 1)\n"
+                                + "    p = torch.softmax(torch.masked_fill(scores, future, float(\"-inf\")), -1, "
+                                + FLOAT32 + ")\n"
+                                + "    y = torch.matmul(torch.to(p, DT), v)\n");
+        body.append("    y = torch.reshape(torch.transpose(y, 1, 2), [b, t, " + heads * hd + "])\n");
+        body.append("    y = torch.linear(y, torch.to(w_proj, DT), ")
+                .append(a.outBias() ? "torch.to(b_proj, DT)" : "None")
+                .append(")\n");
+        String name = "Attention" + heads + "x" + kvHeads + "x" + hd + (a.qkvBias() ? "Qb" : "")
+                + (a.outBias() ? "Ob" : "") + (key.rope() ? "Rope" : "");
+        return load(name, params.toString(), body.toString());
+    }
+
+    /** (B, T, n * hd) to (B, n, T, hd). */
+    private static String headsFirst(String v, int n, int hd) {
+        return "    " + v + " = torch.transpose(torch.reshape(" + v + ", [b, t, " + n + ", " + hd + "]), 1, 2)\n";
+    }
+
+    /** {@code x * cos + rotate_half(x) * sin} in fp32, back to the product type. */
+    private static String rotate(String v, int hd) {
+        int half = hd / 2;
+        String f = v + "32";
+        return "    " + f + " = torch.to(" + v + ", " + FLOAT32 + ")\n"
+                + "    " + v + " = torch.to(" + f + " * cos + torch.cat([torch.neg(" + f + "[:, :, :, " + half + ":]), "
+                + f + "[:, :, :, :" + half + "]], -1) * sin, DT)\n";
     }
 
     private static NDArray call(Block kernel, NDList inputs) {

@@ -145,7 +145,7 @@ class CheckpointTest {
     @Test
     void restoringIntoAnotherModelShapeIsRefused() throws IOException {
         Gpt tiny = Gpt.create(LmConfig.named("tiny"), m);
-        Gpt longer = Gpt.create(new LmConfig(2, 2, 32, 128, ByteTokenizer.VOCAB_SIZE, 0f), m);
+        Gpt longer = Gpt.create(LmConfig.gpt(2, 2, 32, 128, ByteTokenizer.VOCAB_SIZE, 0f), m);
         try (AdamW tinyOpt = new AdamW(tiny.getParameters(), AdamW.Hyperparameters.defaults(), m);
                 AdamW longerOpt = new AdamW(longer.getParameters(), AdamW.Hyperparameters.defaults(), m)) {
             Path dir = tmp.resolve("tiny");

@@ -125,7 +125,7 @@ class GptTest {
     @Test
     @SuppressWarnings("try") // the no-grad scope is used for its effect only
     void dropoutActsOnlyWhileTraining() {
-        LmConfig c = new LmConfig(2, 2, 32, 16, 259, 0.5f);
+        LmConfig c = LmConfig.gpt(2, 2, 32, 16, 259, 0.5f);
         Gpt gpt = Gpt.create(c, m);
         ParameterStore ps = new ParameterStore(m, false);
         NDArray x = tokens(1, 8, 5);

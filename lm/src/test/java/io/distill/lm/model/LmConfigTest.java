@@ -31,16 +31,16 @@ class LmConfigTest {
 
     @Test
     void invalidShapesAreRefused() {
-        assertThrows(IllegalArgumentException.class, () -> new LmConfig(0, 2, 32, 64, 259, 0f));
-        assertThrows(IllegalArgumentException.class, () -> new LmConfig(2, 3, 32, 64, 259, 0f));
-        assertThrows(IllegalArgumentException.class, () -> new LmConfig(2, 2, 32, -1, 259, 0f));
-        assertThrows(IllegalArgumentException.class, () -> new LmConfig(2, 2, 32, 64, 259, 1f));
-        assertThrows(IllegalArgumentException.class, () -> new LmConfig(2, 2, 32, 64, 259, Float.NaN));
+        assertThrows(IllegalArgumentException.class, () -> LmConfig.gpt(0, 2, 32, 64, 259, 0f));
+        assertThrows(IllegalArgumentException.class, () -> LmConfig.gpt(2, 3, 32, 64, 259, 0f));
+        assertThrows(IllegalArgumentException.class, () -> LmConfig.gpt(2, 2, 32, -1, 259, 0f));
+        assertThrows(IllegalArgumentException.class, () -> LmConfig.gpt(2, 2, 32, 64, 259, 1f));
+        assertThrows(IllegalArgumentException.class, () -> LmConfig.gpt(2, 2, 32, 64, 259, Float.NaN));
     }
 
     @Test
     void jsonRoundTrips() {
-        LmConfig c = new LmConfig(3, 4, 64, 128, 259, 0.1f);
+        LmConfig c = LmConfig.gpt(3, 4, 64, 128, 259, 0.1f);
         String json = c.toJson();
         assertEquals("{\"layers\":3,\"heads\":4,\"dModel\":64,\"context\":128,\"vocab\":259,\"dropout\":0.1}", json);
         assertEquals(c, LmConfig.fromJson(json));

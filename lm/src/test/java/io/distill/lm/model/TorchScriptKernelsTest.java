@@ -67,6 +67,7 @@ class TorchScriptKernelsTest {
         try (NDManager m = NDManager.newBaseManager()) {
             Engine.getInstance().setRandomSeed(2);
             int b = 2, t = 7, heads = 3, hs = 8, c = heads * hs;
+            LmConfig.Attention mha = new LmConfig.Attention(heads, heads, hs, true, true);
             NDArray x = m.randomNormal(new Shape(b, t, c));
             NDArray wQkv = m.randomNormal(new Shape(3 * c, c)).mul(0.2f);
             NDArray bQkv = m.randomNormal(new Shape(3 * c)).mul(0.1f);
@@ -95,7 +96,7 @@ class TorchScriptKernelsTest {
                     .matMul(wProj.transpose())
                     .add(bProj);
 
-            NDArray y = precision.kernels().selfAttention(x, wQkv, bQkv, wProj, bProj, heads);
+            NDArray y = precision.kernels().selfAttention(mha, x, wQkv, bQkv, wProj, bProj, null);
 
             assertEquals(new Shape(b, t, c), y.getShape());
             assertEquals(DataType.FLOAT32, y.getDataType());
@@ -107,7 +108,7 @@ class TorchScriptKernelsTest {
             // causal: changing the last position's input leaves every earlier output as it was
             NDArray changed = x.duplicate();
             changed.set(new NDIndex(":, -1, :"), 5f);
-            NDArray y2 = precision.kernels().selfAttention(changed, wQkv, bQkv, wProj, bProj, heads);
+            NDArray y2 = precision.kernels().selfAttention(mha, changed, wQkv, bQkv, wProj, bProj, null);
             assertEquals(
                     0f, y2.get(":, :-1, :").sub(y.get(":, :-1, :")).abs().max().getFloat());
             assertTrue(y2.get(":, -1, :").sub(y.get(":, -1, :")).abs().max().getFloat() > 0f);
@@ -129,7 +130,9 @@ class TorchScriptKernelsTest {
                     .matMul(wProj.transpose())
                     .add(bProj);
 
-            NDArray y = precision.kernels().mlp(x, wFc, bFc, wProj, bProj);
+            NDArray y = precision
+                    .kernels()
+                    .mlp(new LmConfig.Mlp(LmConfig.Mlp.Activation.GELU, 4 * c, true), x, wFc, bFc, wProj, bProj);
 
             assertEquals(new Shape(2, 5, c), y.getShape());
             assertEquals(DataType.FLOAT32, y.getDataType());
