@@ -2,7 +2,7 @@ package io.distill.trainer;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import io.distill.lm.tokenize.ByteTokenizer;
+import io.distill.lm.tokenize.Padding;
 import io.distill.lm.train.Batch;
 import io.distill.lm.train.SoftTargets;
 import io.distill.schemas.CodecKind;
@@ -11,7 +11,7 @@ import java.util.List;
 
 /**
  * Builds one training batch from window pieces of possibly different lengths: tokens right-padded with {@link
- * ByteTokenizer#PAD} to the longest piece (PAD targets are masked by {@link Batch#fromWindows}), and the teacher's
+ * Padding#PAD} to the longest piece (PAD targets are masked by {@link Batch#fromWindows}), and the teacher's
  * signal as (B, T, k) arrays. Padding slots hold token id 0 with zero weight (top-k: a log-probability of {@link
  * #PAD_LOG_PROB}, whose exp is exactly 0 in fp32; sampled: count 0), so every value is finite and padding adds
  * nothing to any loss.
@@ -39,7 +39,7 @@ public final class BatchAssembler {
         for (int i = 0; i < b; i++) {
             int[] tokens = pieces.get(i).tokens();
             windows[i] = Arrays.copyOf(tokens, l + 1);
-            Arrays.fill(windows[i], tokens.length, l + 1, ByteTokenizer.PAD);
+            Arrays.fill(windows[i], tokens.length, l + 1, Padding.PAD);
         }
         boolean topK = key.kind() == CodecKind.TOPK;
         int k = topK ? key.codecSize() : widest(pieces);
@@ -83,7 +83,7 @@ public final class BatchAssembler {
         long n = 0;
         for (TrainingWindow.Piece p : pieces) {
             for (int j = 1; j < p.tokens().length; j++) {
-                n += p.tokens()[j] == ByteTokenizer.PAD ? 0 : 1;
+                n += p.tokens()[j] == Padding.PAD ? 0 : 1;
             }
         }
         return n;

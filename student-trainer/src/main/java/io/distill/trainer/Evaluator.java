@@ -6,7 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.training.ParameterStore;
 import io.distill.lm.Autograd;
 import io.distill.lm.model.Gpt;
-import io.distill.lm.tokenize.ByteTokenizer;
+import io.distill.lm.tokenize.Padding;
 import io.distill.lm.train.Batch;
 import io.distill.schemas.CodecKind;
 import java.util.ArrayList;
@@ -119,7 +119,7 @@ final class Evaluator {
         for (int i = 0; i < pieces.size(); i++) {
             TrainingWindow.Piece p = pieces.get(i);
             for (int t = 0; t < p.positions(); t++) {
-                if (p.tokens()[t + 1] == ByteTokenizer.PAD) {
+                if (p.tokens()[t + 1] == Padding.PAD) {
                     continue;
                 }
                 agree += studentArgmax[i * length + t] == teacherTop(p.ids()[t], p.weights()[t]) ? 1 : 0;
@@ -146,7 +146,7 @@ final class Evaluator {
             if (w.targetNats().isPresent()) {
                 nats += w.targetNats().getAsDouble();
                 for (int j = 1; j < w.tokens().length; j++) {
-                    positions += w.tokens()[j] == ByteTokenizer.PAD ? 0 : 1;
+                    positions += w.tokens()[j] == Padding.PAD ? 0 : 1;
                 }
             }
         }

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import io.distill.lm.tokenize.ByteTokenizer;
 import io.distill.lm.train.Batch;
 import io.distill.lm.train.SoftTargets;
 import io.distill.schemas.CodecKind;
@@ -18,7 +17,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 
 class BatchAssemblerTest {
-    private static final int PAD = ByteTokenizer.PAD;
 
     @Test
     void topKWindowsArePaddedToTheLongestWithMaskedPadding() {
@@ -29,9 +27,8 @@ class BatchAssemblerTest {
                 List.of(a.pieces(64).get(0), b.pieces(64).get(0));
         try (NDManager m = NDManager.newBaseManager();
                 Batch batch = BatchAssembler.assemble(m, pieces, a.batchKey())) {
-            assertArrayEquals(new long[] {1, 2, 3, 11, 12, PAD}, batch.tokens().toLongArray());
-            assertArrayEquals(
-                    new long[] {2, 3, 4, 12, PAD, PAD}, batch.targets().toLongArray());
+            assertArrayEquals(new long[] {1, 2, 3, 11, 12, 0}, batch.tokens().toLongArray());
+            assertArrayEquals(new long[] {2, 3, 4, 12, 0, 0}, batch.targets().toLongArray());
             assertArrayEquals(new float[] {1, 1, 1, 1, 0, 0}, batch.mask().toFloatArray());
             SoftTargets.TopK soft = (SoftTargets.TopK) batch.teacher().orElseThrow();
             assertEquals(new Shape(2, 3, 2), soft.ids().getShape());

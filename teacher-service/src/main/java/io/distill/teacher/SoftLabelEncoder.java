@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import io.distill.lm.tokenize.ByteTokenizer;
+import io.distill.lm.tokenize.Padding;
 import io.distill.schemas.Codec;
 import io.distill.schemas.CodecKind;
 import io.distill.schemas.SoftLabelPayload;
@@ -98,7 +98,7 @@ public final class SoftLabelEncoder {
                     "logits " + logits.getShape() + " for " + b + " windows: the batch sizes differ");
         }
         long[] targets = new long[b * t];
-        Arrays.fill(targets, ByteTokenizer.PAD);
+        Arrays.fill(targets, Padding.input(Padding.PAD)); // padded positions are never read
         for (int i = 0; i < b; i++) {
             int[] tokens = windows.get(i).tokens();
             if (tokens.length - 1 > t) {

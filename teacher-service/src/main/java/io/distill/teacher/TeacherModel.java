@@ -7,6 +7,7 @@ import ai.djl.training.ParameterStore;
 import io.distill.lm.Autograd;
 import io.distill.lm.model.Gpt;
 import io.distill.lm.tokenize.ByteTokenizer;
+import io.distill.lm.tokenize.Padding;
 import io.distill.schemas.TeacherIdentity;
 import java.util.Arrays;
 import java.util.List;
@@ -57,7 +58,7 @@ public record TeacherModel(Gpt model, String modelId, String modelVersion) {
 
     /**
      * The model's logits (B, T, V) at T = 1 for a batch of windows of L + 1 tokens, each fed its first L tokens,
-     * right-padded with {@link ByteTokenizer#PAD} to the longest: attention is causal, so padding never changes the
+     * right-padded with {@link Padding#PAD} to the longest: attention is causal, so padding never changes the
      * logits of a window's real positions. (Rows of a batch never mix, but within a row a non-finite key at a later
      * position reaches earlier ones too, since NaN plus the causal mask's -inf is NaN: a model that goes non-finite
      * there loses the whole padded row.)
@@ -74,7 +75,7 @@ public record TeacherModel(Gpt model, String modelId, String modelVersion) {
             throw new IllegalArgumentException("windows must have 1 to " + context() + " positions, got " + t);
         }
         long[] inputs = new long[b * t];
-        Arrays.fill(inputs, ByteTokenizer.PAD);
+        Arrays.fill(inputs, Padding.input(Padding.PAD));
         for (int i = 0; i < b; i++) {
             int[] tokens = windows.get(i);
             for (int j = 0; j < tokens.length - 1; j++) {

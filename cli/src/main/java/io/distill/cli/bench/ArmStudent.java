@@ -8,6 +8,7 @@ import io.distill.lm.model.Gpt;
 import io.distill.lm.model.LmConfig;
 import io.distill.lm.model.Precision;
 import io.distill.lm.tokenize.ByteTokenizer;
+import io.distill.lm.tokenize.Padding;
 import io.distill.lm.train.Batch;
 import io.distill.lm.train.SoftTargets;
 import io.distill.lm.train.TrainStep;
@@ -159,7 +160,7 @@ final class ArmStudent implements AutoCloseable {
         long n = 0;
         for (int[] w : windows) {
             for (int j = 1; j < w.length; j++) {
-                n += w[j] == ByteTokenizer.PAD ? 0 : 1;
+                n += w[j] == Padding.PAD ? 0 : 1;
             }
         }
         return n;

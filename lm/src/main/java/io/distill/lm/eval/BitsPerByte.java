@@ -8,6 +8,7 @@ import ai.djl.training.ParameterStore;
 import io.distill.lm.Autograd;
 import io.distill.lm.model.Gpt;
 import io.distill.lm.tokenize.ByteTokenizer;
+import io.distill.lm.tokenize.Padding;
 import io.distill.lm.train.DistillationLoss;
 
 /**
@@ -48,8 +49,8 @@ public final class BitsPerByte {
                 for (int j = 0; j < l; j++) {
                     int i = start + j;
                     boolean inside = i + 1 < tokens.length;
-                    ids[w * l + j] = i < tokens.length ? tokens[i] : ByteTokenizer.PAD;
-                    targets[w * l + j] = inside ? tokens[i + 1] : ByteTokenizer.PAD;
+                    ids[w * l + j] = i < tokens.length ? tokens[i] : Padding.input(Padding.PAD);
+                    targets[w * l + j] = inside ? tokens[i + 1] : 0; // masked below
                     boolean isByte = inside && tokens[i + 1] < ByteTokenizer.BYTE_TOKENS;
                     mask[w * l + j] = isByte ? 1f : 0f;
                     scored += isByte ? 1 : 0;

@@ -24,7 +24,7 @@ public final class ByteTokenizer {
     public static final int BOS = 256;
     /** End of document. */
     public static final int EOS = 257;
-    /** Right padding of short windows; always masked out of losses. */
+    /** A padding entry of the vocabulary, kept so the checksum stays; windows pad with {@link Padding#PAD}. */
     public static final int PAD = 258;
 
     public static final int VOCAB_SIZE = 259;

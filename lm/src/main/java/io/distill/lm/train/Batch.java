@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import io.distill.lm.tokenize.ByteTokenizer;
+import io.distill.lm.tokenize.Padding;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -35,7 +35,7 @@ public record Batch(NDManager manager, NDArray tokens, NDArray targets, NDArray 
 
     /**
      * A batch of next-token windows: each window holds L + 1 token ids, inputs are the first L and targets the
-     * last L (the layout of a soft-label record). Positions whose target is {@link ByteTokenizer#PAD} are masked.
+     * last L (the layout of a soft-label record). Positions whose target is {@link Padding#PAD} are masked.
      * The arrays live in a new sub-manager of {@code parent}, closed with the batch.
      */
     public static Batch fromWindows(NDManager parent, int[][] windows) {
@@ -53,9 +53,9 @@ public record Batch(NDManager manager, NDArray tokens, NDArray targets, NDArray 
                         "window " + i + " has " + windows[i].length + " tokens, expected " + (l + 1));
             }
             for (int j = 0; j < l; j++) {
-                tokens[i * l + j] = windows[i][j];
-                targets[i * l + j] = windows[i][j + 1];
-                mask[i * l + j] = windows[i][j + 1] == ByteTokenizer.PAD ? 0f : 1f;
+                tokens[i * l + j] = Padding.input(windows[i][j]);
+                targets[i * l + j] = Padding.input(windows[i][j + 1]);
+                mask[i * l + j] = windows[i][j + 1] == Padding.PAD ? 0f : 1f;
             }
         }
         NDManager scope = parent.newSubManager();

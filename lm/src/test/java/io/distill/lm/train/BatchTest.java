@@ -7,14 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import io.distill.lm.tokenize.ByteTokenizer;
+import io.distill.lm.tokenize.Padding;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class BatchTest {
 
-    private static final int PAD = ByteTokenizer.PAD;
+    private static final int PAD = Padding.PAD;
 
     private NDManager m;
 
@@ -32,8 +32,9 @@ class BatchTest {
     void windowsBecomeShiftedInputsAndTargetsWithPaddingMasked() {
         try (Batch b = Batch.fromWindows(m, new int[][] {{1, 2, 3, 4}, {5, 6, PAD, PAD}})) {
             assertEquals(new Shape(2, 3), b.tokens().getShape());
-            assertArrayEquals(new long[] {1, 2, 3, 5, 6, PAD}, b.tokens().toLongArray());
-            assertArrayEquals(new long[] {2, 3, 4, 6, PAD, PAD}, b.targets().toLongArray());
+            // padding is fed and targeted as id 0, and masked
+            assertArrayEquals(new long[] {1, 2, 3, 5, 6, 0}, b.tokens().toLongArray());
+            assertArrayEquals(new long[] {2, 3, 4, 6, 0, 0}, b.targets().toLongArray());
             assertArrayEquals(new float[] {1, 1, 1, 1, 0, 0}, b.mask().toFloatArray());
             assertEquals(6, b.tokenCount());
             assertFalse(b.teacher().isPresent());
