@@ -25,6 +25,7 @@ ENV LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2 \
     MALLOC_CONF=dirty_decay_ms:-1,muzzy_decay_ms:-1 \
     DJL_CACHE_DIR=/app/cache/djl \
     ENGINE_CACHE_DIR=/app/cache/djl \
+    OPT_OUT_TRACKING=true \
     JAVA_TOOL_OPTIONS="-Dai.djl.offline=true -XX:MaxRAMPercentage=50"
 USER distill
 

@@ -60,6 +60,10 @@ public final class Distill implements Runnable {
         if (System.getProperty("ai.djl.offline") == null) {
             System.setProperty("ai.djl.offline", "true");
         }
+        // Nor call home: DJL's telemetry probes a cloud metadata address whenever an engine or tokenizer loads.
+        if (System.getProperty("OPT_OUT_TRACKING") == null) {
+            System.setProperty("OPT_OUT_TRACKING", "true");
+        }
         System.exit(commandLine(System.getenv()).execute(args));
     }
 

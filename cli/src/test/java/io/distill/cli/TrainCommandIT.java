@@ -49,6 +49,7 @@ class TrainCommandIT {
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx512m",
                 "-Dai.djl.offline=true",
+                "-DOPT_OUT_TRACKING=true",
                 "-cp",
                 System.getProperty("java.class.path"),
                 Distill.class.getName(),

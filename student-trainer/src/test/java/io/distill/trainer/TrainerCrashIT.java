@@ -119,6 +119,7 @@ class TrainerCrashIT {
                 java,
                 "-Xmx512m",
                 "-Dai.djl.offline=true",
+                "-DOPT_OUT_TRACKING=true",
                 "-Dai.djl.default_engine=PyTorch",
                 "-cp",
                 System.getProperty("java.class.path"),

@@ -149,6 +149,7 @@ class TeacherCrashIT {
                         java,
                         "-Xmx384m",
                         "-Dai.djl.offline=true",
+                        "-DOPT_OUT_TRACKING=true",
                         "-Dai.djl.default_engine=PyTorch",
                         "-Dai.djl.pytorch.graph_optimizer=false",
                         "-cp",

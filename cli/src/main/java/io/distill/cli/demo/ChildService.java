@@ -40,6 +40,7 @@ final class ChildService implements AutoCloseable {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java"));
         command.add("-Dai.djl.offline=true");
+        command.add("-DOPT_OUT_TRACKING=true"); // no DJL telemetry probe
         command.add("-Dai.djl.pytorch.num_threads=" + LIBTORCH_THREADS);
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));

@@ -3,6 +3,7 @@ package io.distill.lm.tokenize;
 import io.distill.lm.Sha256;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.OptionalInt;
 
 /**
  * Byte-level tokenizer: token {@code b} (0..255) is the byte {@code b}, followed by three special tokens.
@@ -16,7 +17,7 @@ import java.util.Arrays;
  * tokenizer. The checksum is the sha256 of {@link #canonicalDescription()}; it changes if and only if the
  * vocabulary does.
  */
-public final class ByteTokenizer {
+public final class ByteTokenizer implements Tokenizer {
 
     public static final String ID = "byte-v1";
     public static final int BYTE_TOKENS = 256;
@@ -113,5 +114,21 @@ public final class ByteTokenizer {
 
     public boolean isSpecial(int id) {
         return id >= BYTE_TOKENS && id < VOCAB_SIZE;
+    }
+
+    @Override
+    public OptionalInt bos() {
+        return OptionalInt.of(BOS);
+    }
+
+    @Override
+    public OptionalInt eos() {
+        return OptionalInt.of(EOS);
+    }
+
+    /** The own models see BOS at every document start, so they can tell it from a window cut mid-document. */
+    @Override
+    public boolean addsBos() {
+        return true;
     }
 }
