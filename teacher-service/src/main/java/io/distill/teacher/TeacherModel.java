@@ -8,18 +8,24 @@ import io.distill.lm.Autograd;
 import io.distill.lm.model.Gpt;
 import io.distill.lm.tokenize.ByteTokenizer;
 import io.distill.lm.tokenize.Padding;
+import io.distill.lm.tokenize.Tokenizer;
 import io.distill.schemas.TeacherIdentity;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
 /**
- * The teacher: a loaded model and its identity (model id and version), which every soft label carries together with
- * the tokenizer's id, checksum and vocabulary size so a student can refuse labels it cannot use.
+ * The teacher: a loaded model, its tokenizer and its identity (model id and version), which every soft label carries
+ * together with the tokenizer's id, checksum and vocabulary size so a student can refuse labels it cannot use.
  *
  * <p>The model is only read (inference under no-grad), so one instance may serve every stream task and thread.
  */
-public record TeacherModel(Gpt model, String modelId, String modelVersion) {
+public record TeacherModel(Gpt model, Tokenizer tokenizer, String modelId, String modelVersion) {
+
+    /** A teacher of the project's own byte-level models. */
+    public TeacherModel(Gpt model, String modelId, String modelVersion) {
+        this(model, ByteTokenizer.get(), modelId, modelVersion);
+    }
 
     public TeacherModel {
         Objects.requireNonNull(model, "model");
@@ -29,11 +35,24 @@ public record TeacherModel(Gpt model, String modelId, String modelVersion) {
         if (modelVersion == null || modelVersion.isBlank()) {
             throw new IllegalArgumentException("a teacher needs a model version");
         }
-        if (model.config().vocab() != ByteTokenizer.VOCAB_SIZE) {
+        // The model may have more rows than the tokenizer has ids (Qwen2 pads its embedding), never fewer.
+        if (tokenizer.vocabSize() > model.config().vocab()) {
             throw new IllegalArgumentException(
-                    "the teacher's vocabulary (" + model.config().vocab() + ") does not match the " + ByteTokenizer.ID
-                            + " tokenizer's (" + ByteTokenizer.VOCAB_SIZE + ")");
+                    "the teacher's vocabulary (" + model.config().vocab() + ") is smaller than its tokenizer's "
+                            + tokenizer.id() + " (" + tokenizer.vocabSize() + ")");
         }
+    }
+
+    /** A document's token ids as the model was trained to see them: with BOS first when its tokenizer adds one. */
+    public int[] tokenize(String text) {
+        int[] ids = tokenizer.encode(text);
+        if (!tokenizer.addsBos() || tokenizer.bos().isEmpty()) {
+            return ids;
+        }
+        int[] withBos = new int[ids.length + 1];
+        withBos[0] = tokenizer.bos().getAsInt();
+        System.arraycopy(ids, 0, withBos, 1, ids.length);
+        return withBos;
     }
 
     public int vocabSize() {
@@ -46,7 +65,6 @@ public record TeacherModel(Gpt model, String modelId, String modelVersion) {
     }
 
     public TeacherIdentity identity() {
-        ByteTokenizer tokenizer = ByteTokenizer.get();
         return TeacherIdentity.newBuilder()
                 .setModelId(modelId)
                 .setModelVersion(modelVersion)

@@ -1,6 +1,5 @@
 package io.distill.teacher;
 
-import io.distill.lm.tokenize.ByteTokenizer;
 import io.distill.schemas.AvroDecodeException;
 import io.distill.schemas.AvroSerde;
 import io.distill.schemas.DeadLetter;
@@ -59,7 +58,6 @@ final class TeacherProcessor implements Processor<byte[], byte[], byte[], byte[]
     private final TeacherMetrics metrics;
     private final TextValueDecoder decoder = new TextValueDecoder();
     private final AvroSerde<SoftLabels> serde = DistillSerdes.softLabels();
-    private final ByteTokenizer tokenizer = ByteTokenizer.get();
 
     private ProcessorContext<byte[], byte[]> context;
     private KeyValueStore<Bytes, byte[]> pending;
@@ -119,7 +117,7 @@ final class TeacherProcessor implements Processor<byte[], byte[], byte[], byte[]
             deadLetter(record, source, Rejection.of(e.reason()), e.getMessage());
             return;
         }
-        List<int[]> windows = Windowing.cut(tokenizer.encode(sample.getText()), config.context(), config.stride());
+        List<int[]> windows = Windowing.cut(teacher.tokenize(sample.getText()), config.context(), config.stride());
         if (windows.isEmpty()) {
             deadLetter(record, source, Rejection.TOO_SHORT, "sample '" + sample.getId() + "' has a single token");
             return;
@@ -205,7 +203,7 @@ final class TeacherProcessor implements Processor<byte[], byte[], byte[], byte[]
                         window.sourcePartition(),
                         window.sourceOffset(),
                         key,
-                        tokenizer.decode(window.tokens()));
+                        teacher.tokenizer().decode(window.tokens()));
                 context.forward(
                         new Record<>(key, letter.value(), window.timestamp(), letter.headers()),
                         TeacherTopology.DEAD_LETTER_SINK);

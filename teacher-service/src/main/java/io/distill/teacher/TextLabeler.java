@@ -1,7 +1,6 @@
 package io.distill.teacher;
 
 import ai.djl.ndarray.NDManager;
-import io.distill.lm.tokenize.ByteTokenizer;
 import io.distill.schemas.SoftLabels;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -27,7 +26,7 @@ public final class TextLabeler {
 
     /** A document's records: its tokens cut into windows of at most {@code context} positions. */
     public List<SoftLabels> label(String sampleId, String text, int context) {
-        List<int[]> cut = Windowing.cut(ByteTokenizer.get().encode(text), context, context);
+        List<int[]> cut = Windowing.cut(teacher.tokenize(text), context, context);
         List<SoftLabelEncoder.Window> windows = new ArrayList<>(cut.size());
         for (int w = 0; w < cut.size(); w++) {
             windows.add(new SoftLabelEncoder.Window(sampleId, w, cut.get(w)));

@@ -126,9 +126,12 @@ public final class ByteTokenizer implements Tokenizer {
         return OptionalInt.of(EOS);
     }
 
-    /** The own models see BOS at every document start, so they can tell it from a window cut mid-document. */
+    /**
+     * No: the own models are pretrained and distilled on plain byte windows (neither {@code TextCorpus} nor the
+     * teacher service puts BOS in front of a document), so adding it now would show them something new.
+     */
     @Override
     public boolean addsBos() {
-        return true;
+        return false;
     }
 }
