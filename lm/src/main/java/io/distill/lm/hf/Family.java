@@ -14,8 +14,13 @@ import java.util.Set;
  */
 public interface Family {
 
-    /** The supported architectures, by their {@code architectures} entry in {@code config.json}. */
-    List<Family> ALL = List.of(LlamaFamily.LLAMA, LlamaFamily.QWEN2, Gpt2Family.GPT2);
+    /**
+     * The supported architectures. A method, not a constant: an interface with default methods is initialised
+     * with its implementations, before their constants exist.
+     */
+    static List<Family> all() {
+        return List.of(LlamaFamily.LLAMA, LlamaFamily.QWEN2, Gpt2Family.GPT2);
+    }
 
     /** {@code LlamaForCausalLM}, {@code Qwen2ForCausalLM}, {@code GPT2LMHeadModel}. */
     String architecture();
@@ -62,7 +67,7 @@ public interface Family {
                     HfFiles.CONFIG + ": \"architectures\" must name exactly one architecture, got " + archs);
         }
         String name = archs.get(0).asText();
-        for (Family f : ALL) {
+        for (Family f : all()) {
             if (f.architecture().equals(name)) {
                 String type = config.text("model_type", f.modelType());
                 ConfigFields.refuse(
@@ -71,6 +76,6 @@ public interface Family {
             }
         }
         throw new IllegalArgumentException(HfFiles.CONFIG + ": architecture " + name + " is not supported (supported: "
-                + ALL.stream().map(Family::architecture).toList() + ")");
+                + all().stream().map(Family::architecture).toList() + ")");
     }
 }

@@ -98,8 +98,7 @@ final class Gpt2Family implements Family {
         j.put("attn_pdrop", 0.1);
         j.put("embd_pdrop", 0.1);
         j.put("initializer_range", 0.02);
-        j.put("layer_norm_epsilon", (double)
-                Float.parseFloat(Float.toString(m.norm().eps())));
+        j.put("layer_norm_epsilon", Double.parseDouble(Float.toString(m.norm().eps()))); // 1e-5, not 9.99e-6
         j.put("model_type", modelType());
         j.put("n_ctx", m.context());
         j.put("n_embd", m.dModel());

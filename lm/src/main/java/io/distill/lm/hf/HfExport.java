@@ -114,8 +114,15 @@ public final class HfExport {
      * (so an export is never a different model under a family's name).
      */
     static ObjectNode configJson(LmConfig model, Family family, SpecialTokens tokens, Dtype dtype) {
-        ObjectNode json = family.configJson(model);
-        LmConfig back = family.config(new ConfigFields(json));
+        ObjectNode json;
+        LmConfig back;
+        try {
+            json = family.configJson(model);
+            back = family.config(new ConfigFields(json));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(
+                    "the model is not a " + family.architecture() + " (" + e.getMessage() + "): " + model, e);
+        }
         if (!back.equals(withoutDropout(model))) {
             throw new IllegalArgumentException("the model is not a " + family.architecture() + ": " + model);
         }

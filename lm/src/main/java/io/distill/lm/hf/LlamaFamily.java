@@ -155,7 +155,7 @@ final class LlamaFamily implements Family {
         j.put("num_attention_heads", m.heads());
         j.put("num_hidden_layers", m.layers());
         j.put("num_key_value_heads", m.attention().kvHeads());
-        j.put("rms_norm_eps", (double) Float.parseFloat(Float.toString(m.norm().eps()))); // 1e-6, not 9.99e-7
+        j.put("rms_norm_eps", Double.parseDouble(Float.toString(m.norm().eps()))); // 1e-6, not 9.99e-7
         RopeScaling rs = m.positions().scaling();
         if (rs == null) {
             j.putNull("rope_scaling");
