@@ -20,6 +20,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Named tensors in Hugging Face's safetensors layout: an 8-byte little-endian header length, a JSON header mapping
@@ -32,10 +33,28 @@ import java.util.Map;
  * (renaming live parameters or copying them), writes no metadata, and its reader does not check that offsets
  * match shapes or stay inside the file.
  */
-final class Safetensors {
+public final class Safetensors {
 
     /** Tensors in header order and the header's string metadata. */
     record Contents(Map<String, String> metadata, Map<String, NDArray> tensors) {}
+
+    /**
+     * One tensor to write: its stored type and shape, and its little-endian bytes produced only when written, so a
+     * writer never holds a converted copy of every tensor at once. The type may be {@link DataType#BFLOAT16}, which
+     * DJL cannot hold as an array but which is only a label here.
+     */
+    public record Tensor(String name, DataType dataType, Shape shape, Supplier<byte[]> data) {
+        long bytes() {
+            return shape.size() * dataType.getNumOfBytes();
+        }
+
+        static Tensor of(String name, NDArray a) {
+            return new Tensor(name, a.getDataType(), a.getShape(), a::toByteArray);
+        }
+    }
+
+    /** A parsed header: string metadata and the tensor entries in header order, offsets checked. */
+    record Header(Map<String, String> metadata, List<Entry> entries) {}
 
     private static final String METADATA = "__metadata__";
     /** The spec's limit; a bigger header means a corrupt length field, not a model. */
@@ -45,6 +64,17 @@ final class Safetensors {
 
     /** Writes {@code tensors} in map order, data in the same order. The arrays are only read. */
     static void write(OutputStream out, Map<String, NDArray> tensors, Map<String, String> metadata) throws IOException {
+        List<Tensor> list = new ArrayList<>();
+        tensors.forEach((name, a) -> list.add(Tensor.of(name, a)));
+        write(out, list, metadata);
+    }
+
+    /**
+     * Writes {@code tensors} in list order, data in the same order: the 8-byte little-endian header length, the
+     * compact JSON header ({@code __metadata__} first when not empty) padded with spaces to a multiple of 8, then
+     * each tensor's bytes.
+     */
+    public static void write(OutputStream out, List<Tensor> tensors, Map<String, String> metadata) throws IOException {
         requireLittleEndianHost();
         ObjectNode header = Json.MAPPER.createObjectNode();
         if (!metadata.isEmpty()) {
@@ -52,20 +82,21 @@ final class Safetensors {
             metadata.forEach(meta::put);
         }
         long offset = 0;
-        for (Map.Entry<String, NDArray> e : tensors.entrySet()) {
-            if (e.getKey().equals(METADATA)) {
+        for (Tensor t : tensors) {
+            if (t.name().equals(METADATA)) {
                 throw new IllegalArgumentException("tensor name " + METADATA + " is reserved");
             }
-            NDArray a = e.getValue();
-            long bytes = a.size() * a.getDataType().getNumOfBytes();
-            ObjectNode entry = header.putObject(e.getKey());
-            entry.put("dtype", a.getDataType().asSafetensors());
+            if (header.has(t.name())) {
+                throw new IllegalArgumentException("tensor " + t.name() + " is written twice");
+            }
+            ObjectNode entry = header.putObject(t.name());
+            entry.put("dtype", t.dataType().asSafetensors());
             ArrayNode shape = entry.putArray("shape");
-            for (long d : a.getShape().getShape()) {
+            for (long d : t.shape().getShape()) {
                 shape.add(d);
             }
-            entry.putArray("data_offsets").add(offset).add(offset + bytes);
-            offset += bytes;
+            entry.putArray("data_offsets").add(offset).add(offset + t.bytes());
+            offset += t.bytes();
         }
         byte[] json = Json.MAPPER
                 .writer()
@@ -77,8 +108,13 @@ final class Safetensors {
         out.write(length.array());
         out.write(json);
         out.write(" ".repeat(padded - json.length).getBytes(StandardCharsets.US_ASCII));
-        for (NDArray a : tensors.values()) {
-            out.write(a.toByteArray());
+        for (Tensor t : tensors) {
+            byte[] data = t.data().get();
+            if (data.length != t.bytes()) {
+                throw new IllegalStateException(
+                        "tensor " + t.name() + " produced " + data.length + " bytes, its header says " + t.bytes());
+            }
+            out.write(data);
         }
     }
 
@@ -88,16 +124,48 @@ final class Safetensors {
      */
     static Contents read(byte[] bytes, NDManager manager, String file) {
         requireLittleEndianHost();
-        ByteBuffer buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         if (bytes.length < 8) {
             throw new IllegalArgumentException(file + ": too short for a safetensors header");
         }
-        long headerLength = buf.getLong(0);
-        if (headerLength < 2 || headerLength > MAX_HEADER || headerLength > bytes.length - 8L) {
+        long headerLength =
+                ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
+        checkHeaderLength(headerLength, bytes.length, file);
+        int dataStart = 8 + (int) headerLength;
+        Header header = parseHeader(Arrays.copyOfRange(bytes, 8, dataStart), bytes.length - dataStart, file);
+        Map<String, NDArray> tensors = new LinkedHashMap<>();
+        for (Entry e : header.entries()) {
+            ByteBuffer slice = ByteBuffer.wrap(bytes, dataStart + (int) e.begin(), (int) (e.end() - e.begin()))
+                    .slice()
+                    .order(ByteOrder.LITTLE_ENDIAN);
+            tensors.put(e.name(), create(slice, e, manager));
+        }
+        return new Contents(header.metadata(), tensors);
+    }
+
+    /**
+     * An array of {@code e}'s type from its little-endian bytes, except that bf16 arrives widened to fp32: DJL 0.36
+     * cannot hold a bf16 array (creating or converting one aborts the JVM), and widening is exact.
+     */
+    static NDArray create(ByteBuffer data, Entry e, NDManager manager) {
+        if (e.dataType() != DataType.BFLOAT16) {
+            return manager.create(data, e.shape(), e.dataType());
+        }
+        ByteBuffer fp32 = ByteBuffer.allocateDirect(data.remaining() * 2).order(ByteOrder.LITTLE_ENDIAN);
+        while (data.remaining() >= 2) {
+            fp32.putInt((data.getShort() & 0xFFFF) << 16); // bf16 is the top half of an fp32
+        }
+        return manager.create(fp32.flip(), e.shape(), DataType.FLOAT32);
+    }
+
+    static void checkHeaderLength(long headerLength, long fileLength, String file) {
+        if (headerLength < 2 || headerLength > MAX_HEADER || headerLength > fileLength - 8L) {
             throw new IllegalArgumentException(file + ": bad safetensors header length " + headerLength);
         }
-        int dataStart = 8 + (int) headerLength;
-        ObjectNode header = Json.parseObject(Arrays.copyOfRange(bytes, 8, dataStart), file);
+    }
+
+    /** Parses the JSON header and checks that its entries tile the {@code dataLength} bytes after it exactly. */
+    static Header parseHeader(byte[] json, long dataLength, String file) {
+        ObjectNode header = Json.parseObject(json, file);
         Map<String, String> metadata = new LinkedHashMap<>();
         List<Entry> entries = new ArrayList<>();
         for (Map.Entry<String, JsonNode> f : header.properties()) {
@@ -109,15 +177,8 @@ final class Safetensors {
                 entries.add(Entry.parse(f.getKey(), f.getValue(), file));
             }
         }
-        checkLayout(entries, bytes.length - dataStart, file);
-        Map<String, NDArray> tensors = new LinkedHashMap<>();
-        for (Entry e : entries) {
-            ByteBuffer slice = ByteBuffer.wrap(bytes, dataStart + (int) e.begin(), (int) (e.end() - e.begin()))
-                    .slice()
-                    .order(ByteOrder.LITTLE_ENDIAN);
-            tensors.put(e.name(), manager.create(slice, e.shape(), e.dataType()));
-        }
-        return new Contents(metadata, tensors);
+        checkLayout(entries, dataLength, file);
+        return new Header(metadata, entries);
     }
 
     /** Entries must tile the data region exactly: sorted by offset, each starts where the previous ended. */
@@ -138,7 +199,8 @@ final class Safetensors {
         }
     }
 
-    private record Entry(String name, DataType dataType, Shape shape, long begin, long end) {
+    /** A tensor's place in the file: {@code begin} and {@code end} are offsets into the data after the header. */
+    record Entry(String name, DataType dataType, Shape shape, long begin, long end) {
 
         static Entry parse(String name, JsonNode node, String file) {
             String what = file + ": tensor " + name;
@@ -177,7 +239,7 @@ final class Safetensors {
     }
 
     /** Array bytes come out of DJL in host order; every platform this project runs on is little-endian. */
-    private static void requireLittleEndianHost() {
+    static void requireLittleEndianHost() {
         if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
             throw new UnsupportedOperationException("safetensors I/O assumes a little-endian host");
         }

@@ -138,7 +138,12 @@ final class TorchScriptKernels implements ComputeKernels {
         String h =
                 switch (key.activation()) {
                     case GELU -> "    h = torch.gelu(" + fc + ")\n";
-                    case GELU_TANH -> "    h = torch.gelu(" + fc + ", approximate=\"tanh\")\n";
+                    // GPT-2's gelu_new spelled out: the archive's format version (3) predates gelu's
+                    // approximate= argument, so libtorch's upgrader rejects it
+                    case GELU_TANH ->
+                        "    f = " + fc + "\n"
+                                + "    h = 0.5 * f * (1.0 + torch.tanh(0.7978845608028654 * (f + 0.044715 * torch.pow(f,"
+                                + " 3.0))))\n";
                     // fc holds gate then up: one product for both, split in halves
                     case SWIGLU ->
                         "    gate, up = torch.chunk(" + fc + ", 2, -1)\n" + "    h = torch.silu(gate) * up\n";
