@@ -2,9 +2,8 @@ package io.distill.cli;
 
 import ai.djl.ndarray.NDManager;
 import io.distill.lm.eval.BitsPerByte;
-import io.distill.lm.model.Gpt;
-import io.distill.lm.tokenize.ByteTokenizer;
 import io.distill.lm.train.TextCorpus;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
@@ -60,8 +59,10 @@ final class EvalCommand implements Callable<Integer> {
             throw new CliException(CliException.BAD_INPUT, corpus + " has fewer than 2 bytes to score");
         }
         try (NDManager manager = NDManager.newBaseManager()) {
-            Gpt gpt = model.load(manager);
-            double bits = BitsPerByte.of(gpt, manager, ByteTokenizer.get().encode(text), batch);
+            ModelFiles.Loaded loaded = model.open(manager);
+            // scored as the model reads documents: after BOS when its tokenizer adds one, so the first token counts
+            int[] ids = loaded.tokenizer().encodeDocument(new String(text, StandardCharsets.UTF_8));
+            double bits = BitsPerByte.of(loaded.model(), loaded.tokenizer(), manager, ids, batch);
             spec.commandLine()
                     .getOut()
                     .printf(

@@ -2,8 +2,7 @@ package io.distill.cli;
 
 import ai.djl.ndarray.NDManager;
 import io.distill.lm.eval.Sampler;
-import io.distill.lm.model.Gpt;
-import io.distill.lm.tokenize.ByteTokenizer;
+import io.distill.lm.tokenize.Tokenizer;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -37,14 +36,14 @@ final class GenerateCommand implements Callable<Integer> {
             names = "--tokens",
             defaultValue = "200",
             paramLabel = "N",
-            description = "Bytes to generate (default: ${DEFAULT-VALUE}).")
+            description = "Tokens to generate (bytes for the own models; default: ${DEFAULT-VALUE}).")
     int tokens;
 
     @Option(
             names = "--temperature",
             defaultValue = "0.8",
             paramLabel = "T",
-            description = "Sampling temperature, 0 for greedy (default: ${DEFAULT-VALUE}).")
+            description = "Sampling temperature, 0 for greedy (argmax; default: ${DEFAULT-VALUE}).")
     float temperature;
 
     @Option(
@@ -70,10 +69,12 @@ final class GenerateCommand implements Callable<Integer> {
             throw new CliException(CliException.BAD_INPUT, "--prompt must not be empty");
         }
         try (NDManager manager = NDManager.newBaseManager()) {
-            Gpt gpt = model.load(manager);
-            int[] ids = ByteTokenizer.get().encode(prompt);
-            int[] out = new Sampler(gpt, manager).generate(ids, tokens, temperature, topK, new SplittableRandom(seed));
-            spec.commandLine().getOut().println(prompt + ByteTokenizer.get().decodeText(out));
+            ModelFiles.Loaded loaded = model.open(manager);
+            Tokenizer tokenizer = loaded.tokenizer();
+            int[] ids = tokenizer.encodeDocument(prompt);
+            int[] out = new Sampler(loaded.model(), manager, tokenizer.eos())
+                    .generate(ids, tokens, temperature, topK, new SplittableRandom(seed));
+            spec.commandLine().getOut().println(prompt + tokenizer.decodeText(out));
         }
         return 0;
     }

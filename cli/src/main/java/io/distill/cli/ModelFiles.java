@@ -5,12 +5,17 @@ import ai.djl.ndarray.NDManager;
 import io.distill.lm.Sha256;
 import io.distill.lm.artifact.InvalidArtifactException;
 import io.distill.lm.artifact.ModelBundle;
+import io.distill.lm.hf.HfImport;
 import io.distill.lm.model.Gpt;
 import io.distill.lm.model.Precision;
 import io.distill.lm.model.PrecisionChoice;
+import io.distill.lm.tokenize.ByteTokenizer;
+import io.distill.lm.tokenize.Tokenizer;
+import io.distill.lm.tokenize.Tokenizers;
 import io.distill.teacher.TeacherModel;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -18,15 +23,37 @@ import java.nio.file.Path;
 public final class ModelFiles {
     private ModelFiles() {}
 
-    /** Loads a model bundle or checkpoint directory. */
+    /** A model and the tokenizer whose ids it reads. */
+    public record Loaded(Gpt model, Tokenizer tokenizer) {}
+
+    /** Loads a model bundle or checkpoint directory of the own byte-level models. */
     public static Gpt load(Path dir, Precision precision, NDManager manager) {
+        Loaded loaded = open(dir, precision, manager);
+        if (!(loaded.tokenizer() instanceof ByteTokenizer)) {
+            throw new CliException(
+                    CliException.BAD_INPUT,
+                    dir + " is a Hugging Face model; this command takes the"
+                            + " project's own byte-level models (distill pretrain)");
+        }
+        return loaded.model();
+    }
+
+    /**
+     * Loads any model directory: a Hugging Face one (its {@code config.json} names {@code architectures}) with its
+     * {@code tokenizer.json}, or a bundle or checkpoint of the own byte-level models.
+     */
+    public static Loaded open(Path dir, Precision precision, NDManager manager) {
         if (!Files.isDirectory(dir)) {
             throw new CliException(
                     CliException.BAD_INPUT, "no model directory at " + dir + " (make one with `distill pretrain`)");
         }
         try {
-            return ModelBundle.load(dir, precision, manager);
-        } catch (InvalidArtifactException e) {
+            if (HfImport.isHfModel(dir)) {
+                Tokenizer tokenizer = Tokenizers.forModelDir(dir);
+                return new Loaded(HfImport.load(dir, precision, manager).gpt(), tokenizer);
+            }
+            return new Loaded(ModelBundle.load(dir, precision, manager), ByteTokenizer.get());
+        } catch (InvalidArtifactException | IllegalArgumentException e) {
             throw new CliException(
                     CliException.BAD_INPUT, "cannot load the model in " + dir + ": " + e.getMessage(), e);
         } catch (IOException e) {
@@ -35,19 +62,38 @@ public final class ModelFiles {
     }
 
     /**
-     * Loads a trained model as a teacher, identified by its directory name and the hash of its manifest (which
-     * covers every file).
+     * Loads a trained model as a teacher, identified by its directory name and a hash: of the manifest (which covers
+     * every file) for the own models, of {@code config.json} and the weight files' names and sizes for a Hugging
+     * Face directory (hashing gigabytes of weights at every start would delay the service by minutes).
      */
     public static TeacherModel loadTeacher(Path dir, Precision precision, NDManager manager) {
-        Gpt gpt = load(dir, precision, manager);
+        Loaded loaded = open(dir, precision, manager);
         try {
-            String version = Sha256.hex(dir.resolve("manifest.json")).substring(0, 12);
-            return new TeacherModel(gpt, dir.toAbsolutePath().getFileName().toString(), version);
+            String version = HfImport.isHfModel(dir)
+                    ? Sha256.hex(hfFingerprint(dir)).substring(0, 12)
+                    : Sha256.hex(dir.resolve("manifest.json")).substring(0, 12);
+            return new TeacherModel(
+                    loaded.model(),
+                    loaded.tokenizer(),
+                    dir.toAbsolutePath().getFileName().toString(),
+                    version);
         } catch (IOException e) {
             throw new CliException(CliException.FAILED, "cannot read " + dir + ": " + e.getMessage(), e);
         } catch (IllegalArgumentException e) {
             throw new CliException(CliException.BAD_INPUT, "cannot use " + dir + " as a teacher: " + e.getMessage(), e);
         }
+    }
+
+    private static byte[] hfFingerprint(Path dir) throws IOException {
+        StringBuilder sb = new StringBuilder(Files.readString(dir.resolve("config.json")));
+        try (var files = Files.list(dir)) {
+            for (Path f : files.filter(p -> p.getFileName().toString().endsWith(".safetensors"))
+                    .sorted()
+                    .toList()) {
+                sb.append('\n').append(f.getFileName()).append(' ').append(Files.size(f));
+            }
+        }
+        return sb.toString().getBytes(StandardCharsets.UTF_8);
     }
 
     /** Resolves --precision for the CPU this runs on. */

@@ -43,16 +43,9 @@ public record TeacherModel(Gpt model, Tokenizer tokenizer, String modelId, Strin
         }
     }
 
-    /** A document's token ids as the model was trained to see them: with BOS first when its tokenizer adds one. */
+    /** A document's token ids as the model was trained to see them (with BOS first when its tokenizer adds it). */
     public int[] tokenize(String text) {
-        int[] ids = tokenizer.encode(text);
-        if (!tokenizer.addsBos() || tokenizer.bos().isEmpty()) {
-            return ids;
-        }
-        int[] withBos = new int[ids.length + 1];
-        withBos[0] = tokenizer.bos().getAsInt();
-        System.arraycopy(ids, 0, withBos, 1, ids.length);
-        return withBos;
+        return tokenizer.encodeDocument(text);
     }
 
     public int vocabSize() {

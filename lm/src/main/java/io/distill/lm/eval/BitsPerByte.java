@@ -9,12 +9,14 @@ import io.distill.lm.Autograd;
 import io.distill.lm.model.Gpt;
 import io.distill.lm.tokenize.ByteTokenizer;
 import io.distill.lm.tokenize.Padding;
+import io.distill.lm.tokenize.Tokenizer;
 import io.distill.lm.train.DistillationLoss;
 
 /**
- * Bits per byte of a model on a token sequence: the mean next-token cross-entropy over positions whose target is
- * a byte token, in nats, divided by ln 2. With the byte tokenizer this is directly comparable across models and
- * with compressors; special tokens (BOS, EOS, PAD) are context only and never scored.
+ * Bits per byte of a model on a token sequence: the summed next-token cross-entropy of every scored position, in
+ * bits, divided by the UTF-8 bytes those positions' tokens stand for. Special tokens (BOS, EOS) are context only and
+ * never scored. With the byte tokenizer this is the mean cross-entropy per byte token; with any other tokenizer it
+ * is the same unit, so models with different tokenizers compare.
  *
  * <p>The sequence is cut into consecutive windows of the model's context, each starting where the previous one's
  * targets ended, so every token after the first is scored exactly once (with less context at the start of each
@@ -29,8 +31,13 @@ public final class BitsPerByte {
      * @param tokens token ids, at least one byte token after the first position
      * @param batchSize windows per forward pass
      */
-    @SuppressWarnings("try") // the no-grad scope is used for its effect only
     public static double of(Gpt model, NDManager manager, int[] tokens, int batchSize) {
+        return of(model, ByteTokenizer.get(), manager, tokens, batchSize);
+    }
+
+    /** As {@link #of(Gpt, NDManager, int[], int)} for ids of {@code tokenizer}. */
+    @SuppressWarnings("try") // the no-grad scope is used for its effect only
+    public static double of(Gpt model, Tokenizer tokenizer, NDManager manager, int[] tokens, int batchSize) {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batchSize must be >= 1, got " + batchSize);
         }
@@ -51,9 +58,9 @@ public final class BitsPerByte {
                     boolean inside = i + 1 < tokens.length;
                     ids[w * l + j] = i < tokens.length ? tokens[i] : Padding.input(Padding.PAD);
                     targets[w * l + j] = inside ? tokens[i + 1] : 0; // masked below
-                    boolean isByte = inside && tokens[i + 1] < ByteTokenizer.BYTE_TOKENS;
-                    mask[w * l + j] = isByte ? 1f : 0f;
-                    scored += isByte ? 1 : 0;
+                    boolean scoredHere = inside && !tokenizer.isSpecial(tokens[i + 1]);
+                    mask[w * l + j] = scoredHere ? 1f : 0f;
+                    scored += scoredHere ? 1 : 0;
                 }
             }
             try (NDManager scope = manager.newSubManager();
@@ -68,9 +75,12 @@ public final class BitsPerByte {
                         .getDouble();
             }
         }
-        if (scored == 0) {
-            throw new IllegalArgumentException("no byte token to score among " + tokens.length + " tokens");
+        // the bytes of every token after the first, from one decode (a token's bytes can depend on its neighbours,
+        // e.g. SentencePiece's leading space)
+        long bytes = tokenizer.decode(tokens).length - tokenizer.decode(new int[] {tokens[0]}).length;
+        if (scored == 0 || bytes <= 0) {
+            throw new IllegalArgumentException("no byte to score among " + tokens.length + " tokens");
         }
-        return nats / scored / Math.log(2);
+        return nats / bytes / Math.log(2);
     }
 }

@@ -8,6 +8,7 @@ import io.distill.lm.Autograd;
 import io.distill.lm.model.Gpt;
 import io.distill.lm.tokenize.ByteTokenizer;
 import java.util.Arrays;
+import java.util.OptionalInt;
 import java.util.random.RandomGenerator;
 
 /**
@@ -20,24 +21,34 @@ public final class Sampler {
     private final Gpt model;
     private final NDManager manager;
     private final ParameterStore parameterStore;
+    private final OptionalInt eos;
 
-    /** {@code manager} is where each step's scope is opened; it must be able to see the model's parameters. */
+    /** A sampler for the own byte-level models, stopping at {@link ByteTokenizer#EOS}. */
     public Sampler(Gpt model, NDManager manager) {
-        this.model = model;
-        this.manager = manager;
-        this.parameterStore = new ParameterStore(manager, false);
+        this(model, manager, OptionalInt.of(ByteTokenizer.EOS));
     }
 
     /**
-     * Up to {@code maxNewTokens} tokens following {@code prompt}; stops early after {@link ByteTokenizer#EOS},
-     * which is then the last token returned.
+     * {@code manager} is where each step's scope is opened; it must be able to see the model's parameters. Generation
+     * stops after {@code eos}, when given.
+     */
+    public Sampler(Gpt model, NDManager manager, OptionalInt eos) {
+        this.model = model;
+        this.manager = manager;
+        this.parameterStore = new ParameterStore(manager, false);
+        this.eos = eos;
+    }
+
+    /**
+     * Up to {@code maxNewTokens} tokens following {@code prompt}; stops early after the end-of-text token, which is
+     * then the last token returned.
      *
      * @param temperature 0 for greedy decoding, otherwise logits are divided by it before sampling
      * @param topK sample among the k most likely tokens only; 0 (or at least the vocabulary size) for all
      */
     public int[] generate(int[] prompt, int maxNewTokens, float temperature, int topK, RandomGenerator random) {
         if (prompt.length == 0) {
-            throw new IllegalArgumentException("prompt must hold at least one token (e.g. ByteTokenizer.BOS)");
+            throw new IllegalArgumentException("prompt must hold at least one token");
         }
         if (maxNewTokens < 0) {
             throw new IllegalArgumentException("maxNewTokens must be >= 0, got " + maxNewTokens);
@@ -49,7 +60,7 @@ public final class Sampler {
             int start = Math.max(0, n - context);
             int next = pick(lastLogits(seq, start, n), temperature, topK, random);
             seq[n++] = next;
-            if (next == ByteTokenizer.EOS) {
+            if (eos.isPresent() && next == eos.getAsInt()) {
                 break;
             }
         }

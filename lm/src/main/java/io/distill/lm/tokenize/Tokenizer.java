@@ -43,6 +43,18 @@ public interface Tokenizer extends AutoCloseable {
         return new String(decode(ids), StandardCharsets.UTF_8);
     }
 
+    /** A whole document's ids as its model was trained to see them: {@link #bos()} first when {@link #addsBos()}. */
+    default int[] encodeDocument(String text) {
+        int[] ids = encode(text);
+        if (!addsBos() || bos().isEmpty()) {
+            return ids;
+        }
+        int[] withBos = new int[ids.length + 1];
+        withBos[0] = bos().getAsInt();
+        System.arraycopy(ids, 0, withBos, 1, ids.length);
+        return withBos;
+    }
+
     /** The begin-of-document token, if the tokenizer has one. */
     OptionalInt bos();
 
