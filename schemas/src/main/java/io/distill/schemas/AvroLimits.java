@@ -39,7 +39,7 @@ public final class AvroLimits {
      * Whether Avro enforces limits at most these (false when something used Avro before {@link AvroSerde} was
      * loaded, so Avro read the properties before they were set).
      */
-    public static boolean active() {
+    static boolean active() {
         return refuses(() -> SystemLimitException.checkMaxBytesLength(MAX_FIELD_BYTES + 1L))
                 && refuses(() -> SystemLimitException.checkMaxStringLength(MAX_FIELD_BYTES + 1L))
                 && refuses(() -> SystemLimitException.checkMaxCollectionLength(MAX_COLLECTION_ITEMS + 1L));
