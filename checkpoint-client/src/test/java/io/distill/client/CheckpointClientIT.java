@@ -9,15 +9,14 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import io.distill.kafkakit.EmbeddedKafkaBroker;
 import io.distill.kafkakit.KafkaBrokerExtension;
+import io.distill.lm.codec.TopK;
 import io.distill.lm.eval.Sampler;
 import io.distill.lm.model.Gpt;
 import io.distill.lm.model.LmConfig;
 import io.distill.lm.tokenize.ByteTokenizer;
 import io.distill.schemas.CheckpointPublished;
-import io.distill.schemas.CodecKind;
 import io.distill.schemas.DistillSerdes;
 import io.distill.schemas.SoftLabels;
-import io.distill.teacher.CodecSpec;
 import io.distill.teacher.TeacherModel;
 import io.distill.teacher.TextLabeler;
 import io.distill.trainer.StudentTrainer;
@@ -150,9 +149,7 @@ class CheckpointClientIT {
         try (NDManager manager = NDManager.newBaseManager()) {
             Engine.getInstance().setRandomSeed(5);
             TextLabeler teacher = new TextLabeler(
-                    new TeacherModel(Gpt.create(LmConfig.named("tiny"), manager), "stand-in", "1"),
-                    new CodecSpec(CodecKind.TOPK, 8),
-                    2f);
+                    new TeacherModel(Gpt.create(LmConfig.named("tiny"), manager), "stand-in", "1"), new TopK(8), 2f);
             for (int i = 0; i < 40; i++) {
                 String text = ("the student learns from the teacher, sample " + i + ". ").repeat(4);
                 labels.addAll(teacher.label("doc-" + i, text, 64));

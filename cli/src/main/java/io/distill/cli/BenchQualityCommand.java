@@ -4,12 +4,12 @@ import ai.djl.ndarray.NDManager;
 import io.distill.cli.bench.QualityArm;
 import io.distill.cli.bench.QualityBenchmark;
 import io.distill.cli.bench.QualityTable;
+import io.distill.lm.codec.Codec;
 import io.distill.lm.model.LmConfig;
 import io.distill.lm.model.PrecisionChoice;
 import io.distill.lm.train.Pretraining;
 import io.distill.lm.train.TextCorpus;
 import io.distill.lm.train.TrainStep;
-import io.distill.teacher.CodecSpec;
 import io.distill.teacher.TeacherModel;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -226,7 +226,7 @@ final class BenchQualityCommand implements Callable<Integer> {
         List<QualityArm> arms = new ArrayList<>(List.of(QualityArm.HARD, QualityArm.DENSE));
         try {
             for (String codec : codecs) {
-                arms.add(QualityArm.codec(CodecSpec.parse(codec)));
+                arms.add(QualityArm.codec(Codec.parse(codec)));
             }
             if (steps == null && tokens < 1) {
                 throw new IllegalArgumentException("--tokens must be at least 1, got " + tokens);

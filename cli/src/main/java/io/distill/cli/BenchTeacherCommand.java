@@ -1,9 +1,9 @@
 package io.distill.cli;
 
 import io.distill.kafkakit.EmbeddedKafkaBroker;
+import io.distill.lm.codec.Codec;
 import io.distill.lm.model.LmConfig;
 import io.distill.lm.model.Precision;
-import io.distill.teacher.CodecSpec;
 import io.distill.teacher.TeacherBenchmark;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -133,10 +133,10 @@ final class BenchTeacherCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CliException(CliException.BAD_INPUT, e.getMessage());
         }
-        List<CodecSpec> parsed = new ArrayList<>();
+        List<Codec> parsed = new ArrayList<>();
         for (String codec : codecs) {
             try {
-                parsed.add(CodecSpec.parse(codec));
+                parsed.add(Codec.parse(codec));
             } catch (IllegalArgumentException e) {
                 throw new CliException(CliException.BAD_INPUT, e.getMessage());
             }

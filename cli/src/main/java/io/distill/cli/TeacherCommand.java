@@ -3,12 +3,12 @@ package io.distill.cli;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import io.distill.lm.artifact.ModelBundle;
+import io.distill.lm.codec.Codec;
 import io.distill.lm.model.Gpt;
 import io.distill.lm.model.LmConfig;
 import io.distill.lm.model.PrecisionChoice;
 import io.distill.schemas.TopicSetup;
 import io.distill.schemas.Topics;
-import io.distill.teacher.CodecSpec;
 import io.distill.teacher.TeacherConfig;
 import io.distill.teacher.TeacherModel;
 import io.distill.teacher.TeacherService;
@@ -88,7 +88,7 @@ final class TeacherCommand implements Callable<Integer> {
             converter = CodecConverter.class,
             description = "How soft labels are compressed: the K most likely ids with log-probabilities, or N "
                     + "draws as ids and counts (default: ${DEFAULT-VALUE}).")
-    CodecSpec codec;
+    Codec codec;
 
     @Option(
             names = "--temperature",
@@ -339,11 +339,11 @@ final class TeacherCommand implements Callable<Integer> {
     }
 
     /** Reads topk:K or sampled:N. */
-    static final class CodecConverter implements ITypeConverter<CodecSpec> {
+    static final class CodecConverter implements ITypeConverter<Codec> {
         @Override
-        public CodecSpec convert(String value) {
+        public Codec convert(String value) {
             try {
-                return CodecSpec.parse(value);
+                return Codec.parse(value);
             } catch (IllegalArgumentException e) {
                 throw new TypeConversionException(e.getMessage());
             }

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.distill.kafkakit.EmbeddedKafkaBroker;
 import io.distill.kafkakit.KafkaBrokerExtension;
+import io.distill.lm.codec.Codec;
 import io.distill.lm.tokenize.ByteTokenizer;
 import io.distill.schemas.DistillSerdes;
-import io.distill.schemas.SoftLabelPayload;
 import io.distill.schemas.SoftLabels;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -80,7 +80,12 @@ class TeacherCommandIT {
                         labels.getCodec().getKind().name().toLowerCase() + ":"
                                 + labels.getCodec().getSize());
                 assertEquals("random-tiny", labels.getTeacher().getModelId());
-                SoftLabelPayload.unpack(labels, ByteTokenizer.VOCAB_SIZE);
+                byte[] payload = new byte[labels.getPayload().remaining()];
+                labels.getPayload().duplicate().get(payload);
+                Codec.fromWire(
+                                labels.getCodec().getKind().name(),
+                                labels.getCodec().getSize())
+                        .decode(payload, labels.getTokens().size() - 1, ByteTokenizer.VOCAB_SIZE);
             }
 
             Matcher port = Pattern.compile("http://localhost:(\\d+)/healthz").matcher(err.toString());

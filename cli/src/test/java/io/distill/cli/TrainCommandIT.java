@@ -8,12 +8,11 @@ import ai.djl.ndarray.NDManager;
 import io.distill.kafkakit.EmbeddedKafkaBroker;
 import io.distill.kafkakit.KafkaBrokerExtension;
 import io.distill.lm.artifact.ModelBundle;
+import io.distill.lm.codec.Sampled;
 import io.distill.lm.model.Gpt;
 import io.distill.lm.model.LmConfig;
-import io.distill.schemas.CodecKind;
 import io.distill.schemas.DistillSerdes;
 import io.distill.schemas.SoftLabels;
-import io.distill.teacher.CodecSpec;
 import io.distill.teacher.TeacherModel;
 import io.distill.teacher.TextLabeler;
 import java.nio.charset.StandardCharsets;
@@ -141,7 +140,7 @@ class TrainCommandIT {
             Engine.getInstance().setRandomSeed(5);
             TextLabeler teacher = new TextLabeler(
                     new TeacherModel(Gpt.create(LmConfig.named("tiny"), manager), "stand-in", "1"),
-                    new CodecSpec(CodecKind.SAMPLED, 12),
+                    new Sampled(12),
                     1f);
             for (int i = 0; i < 30; i++) {
                 String text = ("a student learns from a teacher over kafka, line " + i + ". ").repeat(4);

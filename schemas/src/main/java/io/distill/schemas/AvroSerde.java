@@ -20,10 +20,17 @@ import org.apache.kafka.common.serialization.Serializer;
  * CRC-64-AVRO fingerprint of the writer schema, then standard Avro binary. Any Avro library given the .avsc can
  * decode it. Decoding failures are {@link AvroDecodeException}s with a reason, never a null or a silent default.
  *
+ * <p>Every claimed length is bounded by {@link AvroLimits} before Avro allocates it.
+ *
  * <p>Older or newer writer schemas of the same record can be registered with {@link #withWriterSchema(Schema)}; their
  * records are then resolved to this class's schema by the usual Avro rules.
  */
 public final class AvroSerde<T extends SpecificRecord> implements Serde<T>, Serializer<T>, Deserializer<T> {
+    static {
+        // before any decoding, so that Avro reads them when it first checks a length
+        AvroLimits.install();
+    }
+
     private final Class<T> type;
     private final BinaryMessageEncoder<T> encoder;
     private final BinaryMessageDecoder<T> decoder;

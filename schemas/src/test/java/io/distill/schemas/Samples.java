@@ -34,9 +34,7 @@ final class Samples {
                         .build())
                 .setTemperature(2.0f)
                 .setCodec(Codec.newBuilder().setKind(CodecKind.TOPK).setSize(2).build())
-                .setIds(ByteBuffer.wrap(new byte[] {1, 2, 3, 4, 5, 6, 7, 8}))
-                .setValues(ByteBuffer.wrap(new byte[] {9, 10, 11, 12}))
-                .setLogSumExp(List.of(1.5f, 2.5f, 3.5f, 4.5f))
+                .setPayload(ByteBuffer.wrap(new byte[] {1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}))
                 .setCreatedAt(T0)
                 .build();
     }

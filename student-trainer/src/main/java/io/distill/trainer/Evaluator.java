@@ -8,7 +8,6 @@ import io.distill.lm.Autograd;
 import io.distill.lm.model.Gpt;
 import io.distill.lm.tokenize.Padding;
 import io.distill.lm.train.Batch;
-import io.distill.schemas.CodecKind;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -88,7 +87,7 @@ final class Evaluator {
                         nats += sum(nll.mul(mask));
                         long counted = (long) sum(mask);
                         positions += counted;
-                        if (e.getKey().kind() == CodecKind.TOPK) {
+                        if (e.getKey().codec().lossIsKl()) {
                             float t = e.getKey().temperature();
                             NDArray studentT = (t == 1f ? logits : logits.div(t)).logSoftmax(-1);
                             NDArray perPosition = batch.teacher().orElseThrow().lossPerPosition(studentT); // (B, T)
@@ -122,21 +121,10 @@ final class Evaluator {
                 if (p.tokens()[t + 1] == Padding.PAD) {
                     continue;
                 }
-                agree += studentArgmax[i * length + t] == teacherTop(p.ids()[t], p.weights()[t]) ? 1 : 0;
+                agree += studentArgmax[i * length + t] == p.soft().mostLikely(t) ? 1 : 0;
             }
         }
         return agree;
-    }
-
-    /** The teacher's most likely id of a position; ids are ascending, so ties go to the lower id. */
-    static int teacherTop(int[] ids, float[] weights) {
-        int best = 0;
-        for (int j = 1; j < ids.length; j++) {
-            if (weights[j] > weights[best]) {
-                best = j;
-            }
-        }
-        return ids[best];
     }
 
     private static OptionalDouble teacherBitsPerByte(List<TrainingWindow> windows) {

@@ -1,15 +1,15 @@
 package io.distill.trainer;
 
+import io.distill.lm.codec.Codec;
+import io.distill.lm.codec.InvalidPayloadException;
+import io.distill.lm.codec.WindowLabels;
 import io.distill.lm.tokenize.ByteTokenizer;
 import io.distill.schemas.AvroDecodeException;
 import io.distill.schemas.AvroSerde;
-import io.distill.schemas.CodecKind;
-import io.distill.schemas.DecodedSoftLabels;
 import io.distill.schemas.DistillSerdes;
-import io.distill.schemas.InvalidSoftLabelsException;
-import io.distill.schemas.SoftLabelPayload;
 import io.distill.schemas.SoftLabels;
 import io.distill.schemas.TeacherIdentity;
+import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.OptionalDouble;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -27,8 +27,8 @@ public final class SoftLabelReader {
     /** Reasons of the checks made here, beside the decoders' own ({@link AvroDecodeException.Reason}, ...). */
     static final String TOKENIZER_MISMATCH = "TOKENIZER_MISMATCH";
 
-    static final String MALFORMED_PAYLOAD = InvalidSoftLabelsException.Reason.MALFORMED_PAYLOAD.name();
-    static final String NON_FINITE = InvalidSoftLabelsException.Reason.NON_FINITE.name();
+    static final String MALFORMED_PAYLOAD = InvalidPayloadException.Reason.MALFORMED_PAYLOAD.name();
+    static final String NON_FINITE = InvalidPayloadException.Reason.NON_FINITE.name();
 
     /** What became of a record. */
     public sealed interface Outcome permits Accepted, Rejected {}
@@ -90,14 +90,21 @@ public final class SoftLabelReader {
             }
             tokens[i] = id;
         }
-        int codecSize = labels.getCodec().getSize();
-        if (codecSize < 1 || (labels.getCodec().getKind() == CodecKind.TOPK && codecSize > vocab)) {
-            return new Rejected(MALFORMED_PAYLOAD, "codec size " + codecSize + " for a vocabulary of " + vocab);
+        if (tokens.length < 2) {
+            return new Rejected(MALFORMED_PAYLOAD, "a window needs at least 2 tokens, got " + tokens.length);
         }
-        DecodedSoftLabels soft;
+        Codec codec;
         try {
-            soft = SoftLabelPayload.unpack(labels, vocab);
-        } catch (InvalidSoftLabelsException e) {
+            codec = Codec.fromWire(
+                    labels.getCodec().getKind().name(), labels.getCodec().getSize());
+            codec.checkVocabulary(vocab);
+        } catch (IllegalArgumentException e) {
+            return new Rejected(MALFORMED_PAYLOAD, e.getMessage() + " (vocabulary " + vocab + ")");
+        }
+        WindowLabels soft;
+        try {
+            soft = codec.decode(bytes(labels.getPayload()), tokens.length - 1, vocab);
+        } catch (InvalidPayloadException e) {
             return new Rejected(e.reason().name(), e.getMessage());
         }
         OptionalDouble targetNats = OptionalDouble.empty();
@@ -114,10 +121,16 @@ public final class SoftLabelReader {
                 tokens,
                 soft,
                 temperature,
-                codecSize,
+                codec,
                 targetNats,
                 new TopicPartition(record.topic(), record.partition()),
                 record.offset()));
+    }
+
+    private static byte[] bytes(ByteBuffer buffer) {
+        byte[] out = new byte[buffer.remaining()];
+        buffer.duplicate().get(out);
+        return out;
     }
 
     /** A sentence naming both sides when the teacher's tokenizer is not the student's, else null. */

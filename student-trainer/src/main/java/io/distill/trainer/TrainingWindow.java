@@ -1,7 +1,7 @@
 package io.distill.trainer;
 
-import io.distill.schemas.CodecKind;
-import io.distill.schemas.DecodedSoftLabels;
+import io.distill.lm.codec.Codec;
+import io.distill.lm.codec.WindowLabels;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -15,9 +15,9 @@ import org.apache.kafka.common.TopicPartition;
  * @param sampleId the sample the window was cut from
  * @param window the window's index within the sample
  * @param tokens L + 1 token ids: inputs {@code tokens[0..L)}, hard targets {@code tokens[1..L]}
- * @param soft the teacher's signal for the L positions, unpacked and checked
+ * @param soft the teacher's signal for the L positions, decoded and checked by the codec
  * @param temperature the temperature the teacher's signal was made at
- * @param codecSize K of a top-k codec, N of a sampled one
+ * @param codec the codec the signal came in
  * @param targetNats the teacher's own cross-entropy on the window at T = 1, when the record carries it
  * @param source where the record was read
  * @param offset its offset there
@@ -26,32 +26,30 @@ public record TrainingWindow(
         String sampleId,
         int window,
         int[] tokens,
-        DecodedSoftLabels soft,
+        WindowLabels soft,
         float temperature,
-        int codecSize,
+        Codec codec,
         OptionalDouble targetNats,
         TopicPartition source,
         long offset) {
 
     /** A window can share a batch with another when their teacher signals have the same shape and temperature. */
-    public record BatchKey(CodecKind kind, int codecSize, float temperature) {}
+    public record BatchKey(Codec codec, float temperature) {}
 
     /**
      * A run of at most {@code context} consecutive positions of a window, what one batch row holds.
      *
      * @param tokens positions + 1 token ids
-     * @param ids per position, the teacher's token ids
-     * @param weights per position, exp(log-prob) for top-k, count / N for sampled
-     * @param logProbs per position, the teacher's log-probabilities (top-k only, else null)
+     * @param soft the teacher's signal for those positions
      */
-    public record Piece(int[] tokens, int[][] ids, float[][] weights, float[][] logProbs) {
+    public record Piece(int[] tokens, WindowLabels soft) {
         public int positions() {
             return tokens.length - 1;
         }
     }
 
     public BatchKey batchKey() {
-        return new BatchKey(soft.kind(), codecSize, temperature);
+        return new BatchKey(codec, temperature);
     }
 
     /** Positions L of the window. */
@@ -69,11 +67,7 @@ public record TrainingWindow(
         int l = positions();
         for (int start = 0; start < l; start += context) {
             int end = Math.min(l, start + context);
-            out.add(new Piece(
-                    Arrays.copyOfRange(tokens, start, end + 1),
-                    Arrays.copyOfRange(soft.ids(), start, end),
-                    Arrays.copyOfRange(soft.weights(), start, end),
-                    soft.logProbs() == null ? null : Arrays.copyOfRange(soft.logProbs(), start, end)));
+            out.add(new Piece(Arrays.copyOfRange(tokens, start, end + 1), soft.slice(start, end)));
         }
         return out;
     }

@@ -7,10 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.distill.lm.codec.Codec;
+import io.distill.lm.codec.Sampled;
+import io.distill.lm.codec.SampledTargets;
+import io.distill.lm.codec.TopK;
+import io.distill.lm.codec.TopKTargets;
+import io.distill.lm.codec.WindowLabels;
 import io.distill.lm.train.Batch;
-import io.distill.lm.train.SoftTargets;
-import io.distill.schemas.CodecKind;
-import io.distill.schemas.DecodedSoftLabels;
 import java.util.List;
 import java.util.OptionalDouble;
 import org.apache.kafka.common.TopicPartition;
@@ -30,7 +33,7 @@ class BatchAssemblerTest {
             assertArrayEquals(new long[] {1, 2, 3, 11, 12, 0}, batch.tokens().toLongArray());
             assertArrayEquals(new long[] {2, 3, 4, 12, 0, 0}, batch.targets().toLongArray());
             assertArrayEquals(new float[] {1, 1, 1, 1, 0, 0}, batch.mask().toFloatArray());
-            SoftTargets.TopK soft = (SoftTargets.TopK) batch.teacher().orElseThrow();
+            TopKTargets soft = (TopKTargets) batch.teacher().orElseThrow();
             assertEquals(new Shape(2, 3, 2), soft.ids().getShape());
             assertEquals(new Shape(2, 3, 2), soft.logProbs().getShape());
             assertEquals(2f, soft.temperature());
@@ -40,7 +43,7 @@ class BatchAssemblerTest {
             float[] lp = soft.logProbs().toFloatArray();
             assertEquals((float) Math.log(0.5), lp[0], 1e-6);
             for (int i = 8; i < 12; i++) {
-                assertEquals(BatchAssembler.PAD_LOG_PROB, lp[i], "padding slot");
+                assertEquals(TopKTargets.PAD_LOG_PROB, lp[i], "padding slot");
                 assertEquals(0f, (float) Math.exp(lp[i]), "zero weight");
             }
             for (float v : lp) {
@@ -56,7 +59,7 @@ class BatchAssemblerTest {
                 sampled(new int[] {1, 2, 3}, new int[][] {{4}, {5, 6, 7}}, new float[][] {{1f}, {0.5f, 0.25f, 0.25f}});
         try (NDManager m = NDManager.newBaseManager();
                 Batch batch = BatchAssembler.assemble(m, a.pieces(64), a.batchKey())) {
-            SoftTargets.Sampled soft = (SoftTargets.Sampled) batch.teacher().orElseThrow();
+            SampledTargets soft = (SampledTargets) batch.teacher().orElseThrow();
             assertEquals(new Shape(1, 2, 3), soft.ids().getShape());
             assertArrayEquals(new long[] {4, 0, 0, 5, 6, 7}, soft.ids().toLongArray());
             assertArrayEquals(
@@ -73,14 +76,14 @@ class BatchAssemblerTest {
         assertArrayEquals(new int[] {1, 2, 3}, pieces.get(0).tokens());
         assertArrayEquals(new int[] {3, 4, 5}, pieces.get(1).tokens());
         assertArrayEquals(new int[] {5, 6}, pieces.get(2).tokens());
-        assertArrayEquals(new int[] {18, 19}, pieces.get(2).ids()[0]);
+        assertArrayEquals(new int[] {18, 19}, pieces.get(2).soft().ids()[0]);
         assertEquals(5, BatchAssembler.realPositions(pieces), "every position once");
     }
 
     @Test
     void aTopKPieceWithTheWrongNumberOfIdsIsRefused() {
         TrainingWindow a = topK(new int[] {1, 2}, new int[][] {{5, 6}});
-        TrainingWindow.BatchKey wider = new TrainingWindow.BatchKey(CodecKind.TOPK, 3, 2f);
+        TrainingWindow.BatchKey wider = new TrainingWindow.BatchKey(new TopK(3), 2f);
         try (NDManager m = NDManager.newBaseManager()) {
             assertThrows(IllegalArgumentException.class, () -> BatchAssembler.assemble(m, a.pieces(64), wider));
         }
@@ -99,15 +102,20 @@ class BatchAssemblerTest {
         }
         weights[0][0] = 0.5f;
         logProbs[0][0] = (float) Math.log(0.5);
-        return window(tokens, new DecodedSoftLabels(CodecKind.TOPK, ids, weights, logProbs), ids[0].length);
+        return window(tokens, new WindowLabels(ids, weights, logProbs, tails(ids.length)), new TopK(ids[0].length));
     }
 
     static TrainingWindow sampled(int[] tokens, int[][] ids, float[][] weights) {
-        return window(tokens, new DecodedSoftLabels(CodecKind.SAMPLED, ids, weights, null), 4);
+        return window(tokens, new WindowLabels(ids, weights, null, tails(ids.length)), new Sampled(4));
     }
 
-    private static TrainingWindow window(int[] tokens, DecodedSoftLabels soft, int size) {
+    private static TrainingWindow window(int[] tokens, WindowLabels soft, Codec codec) {
         return new TrainingWindow(
-                "s", 0, tokens, soft, 2f, size, OptionalDouble.empty(), new TopicPartition("t", 0), 0);
+                "s", 0, tokens, soft, 2f, codec, OptionalDouble.empty(), new TopicPartition("t", 0), 0);
+    }
+
+    /** Tail masses are not what these tests look at. */
+    private static float[] tails(int positions) {
+        return new float[positions];
     }
 }

@@ -5,12 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
+import io.distill.lm.codec.TopK;
 import io.distill.lm.model.Gpt;
 import io.distill.lm.model.LmConfig;
 import io.distill.lm.tokenize.ByteTokenizer;
-import io.distill.schemas.CodecKind;
 import io.distill.schemas.SoftLabels;
-import io.distill.teacher.CodecSpec;
 import io.distill.teacher.TeacherModel;
 import io.distill.teacher.TextLabeler;
 import java.util.ArrayList;
@@ -27,8 +26,7 @@ class EvaluatorTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             Engine.getInstance().setRandomSeed(3);
             Gpt model = Gpt.create(LmConfig.named("tiny"), manager);
-            TextLabeler teacher =
-                    new TextLabeler(new TeacherModel(model, "self", "1"), new CodecSpec(CodecKind.TOPK, 16), 1f);
+            TextLabeler teacher = new TextLabeler(new TeacherModel(model, "self", "1"), new TopK(16), 1f);
             SoftLabelReader reader = new SoftLabelReader(
                     ByteTokenizer.get(), ByteTokenizer.VOCAB_SIZE, TrainerConfig.OnTokenizerMismatch.FAIL);
             List<TrainingWindow> windows = new ArrayList<>();

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.distill.schemas.CodecKind;
-import io.distill.schemas.DecodedSoftLabels;
+import io.distill.lm.codec.TopK;
+import io.distill.lm.codec.WindowLabels;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -73,9 +73,9 @@ class PendingBatchTest {
                 "s",
                 (int) offset,
                 tokens,
-                new DecodedSoftLabels(CodecKind.TOPK, ids, weights, logProbs),
+                new WindowLabels(ids, weights, logProbs, new float[positions]),
                 temperature,
-                1,
+                new TopK(1),
                 OptionalDouble.empty(),
                 source,
                 offset);

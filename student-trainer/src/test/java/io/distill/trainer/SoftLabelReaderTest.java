@@ -8,16 +8,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
+import io.distill.lm.codec.Codec;
+import io.distill.lm.codec.Sampled;
+import io.distill.lm.codec.TopK;
 import io.distill.lm.model.Gpt;
 import io.distill.lm.model.LmConfig;
 import io.distill.lm.tokenize.ByteTokenizer;
 import io.distill.schemas.AvroSerde;
-import io.distill.schemas.CodecKind;
 import io.distill.schemas.DistillSerdes;
-import io.distill.schemas.Fp16;
 import io.distill.schemas.SoftLabels;
 import io.distill.schemas.TeacherIdentity;
-import io.distill.teacher.CodecSpec;
 import io.distill.teacher.SoftLabelEncoder;
 import io.distill.teacher.TeacherModel;
 import io.distill.teacher.TextLabeler;
@@ -53,7 +53,7 @@ class SoftLabelReaderTest {
 
     @Test
     void aGoodTopKRecordBecomesAWindow() {
-        SoftLabels labels = label(CodecKind.TOPK, 8);
+        SoftLabels labels = label(new TopK(8));
         TrainingWindow w = accepted(failing.read(record(SERDE.encode(labels))));
         assertEquals("doc-1", w.sampleId());
         assertEquals(
@@ -62,12 +62,12 @@ class SoftLabelReaderTest {
         assertEquals(w.positions(), w.soft().positions());
         assertEquals(8, w.soft().ids()[0].length);
         assertTrue(w.targetNats().isPresent());
-        assertEquals(new TrainingWindow.BatchKey(CodecKind.TOPK, 8, 2f), w.batchKey());
+        assertEquals(new TrainingWindow.BatchKey(new TopK(8), 2f), w.batchKey());
     }
 
     @Test
     void aSampledRecordBecomesAWindow() {
-        TrainingWindow w = accepted(failing.read(record(SERDE.encode(label(CodecKind.SAMPLED, 12)))));
+        TrainingWindow w = accepted(failing.read(record(SERDE.encode(label(new Sampled(12))))));
         float sum = 0;
         for (float x : w.soft().weights()[0]) {
             sum += x;
@@ -77,7 +77,7 @@ class SoftLabelReaderTest {
 
     @Test
     void anotherTokenizerFailsFastNamingBothSides() {
-        SoftLabels labels = label(CodecKind.TOPK, 4);
+        SoftLabels labels = label(new TopK(4));
         labels.setTeacher(TeacherIdentity.newBuilder(labels.getTeacher())
                 .setTokenizerId("gpt2-bpe")
                 .setTokenizerChecksum("feedfacecafe0000")
@@ -94,7 +94,7 @@ class SoftLabelReaderTest {
 
     @Test
     void aDifferentChecksumAloneIsAMismatch() {
-        SoftLabels labels = label(CodecKind.TOPK, 4);
+        SoftLabels labels = label(new TopK(4));
         labels.setTeacher(TeacherIdentity.newBuilder(labels.getTeacher())
                 .setTokenizerChecksum("0".repeat(64))
                 .build());
@@ -106,7 +106,7 @@ class SoftLabelReaderTest {
         assertEquals(
                 "NOT_AVRO",
                 rejected(failing.read(record("plain text".getBytes()))).reason());
-        byte[] good = SERDE.encode(label(CodecKind.TOPK, 4));
+        byte[] good = SERDE.encode(label(new TopK(4)));
         byte[] unknown = good.clone();
         unknown[5] ^= 0x55; // inside the fingerprint
         assertEquals(
@@ -119,38 +119,81 @@ class SoftLabelReaderTest {
 
     @Test
     void nanValuesAreRejectedAsNonFinite() {
-        SoftLabels labels = label(CodecKind.TOPK, 4);
-        ByteBuffer values = ByteBuffer.allocate(labels.getValues().remaining())
-                .put(labels.getValues().duplicate())
-                .flip();
-        values.order(java.nio.ByteOrder.LITTLE_ENDIAN).putShort(6, Fp16.fromFloat(Float.NaN));
-        labels.setValues(values);
+        SoftLabels labels = label(new TopK(4));
+        labels.setPayload(withNanTail(labels.getPayload(), 4));
         assertEquals(
                 "NON_FINITE",
                 rejected(failing.read(record(SERDE.encode(labels)))).reason());
 
-        SoftLabels hot = label(CodecKind.TOPK, 4);
+        SoftLabels hot = label(new TopK(4));
         hot.setTemperature(Float.POSITIVE_INFINITY);
         assertEquals(
                 "NON_FINITE", rejected(failing.read(record(SERDE.encode(hot)))).reason());
 
-        SoftLabels nats = label(CodecKind.TOPK, 4);
+        SoftLabels nats = label(new TopK(4));
         nats.setTargetNats(Float.NaN);
         assertEquals(
                 "NON_FINITE", rejected(failing.read(record(SERDE.encode(nats)))).reason());
     }
 
+    /**
+     * The payload with the last position's ln(tail mass) set to fp16 NaN: in the top-k layout a position's values
+     * are that fp16 and K bytes, and the last position's come last (docs/wire-format.md).
+     */
+    static ByteBuffer withNanTail(ByteBuffer payload, int k) {
+        byte[] bytes = new byte[payload.remaining()];
+        payload.duplicate().get(bytes);
+        bytes[bytes.length - k - 2] = 0x00;
+        bytes[bytes.length - k - 1] = 0x7E;
+        return ByteBuffer.wrap(bytes);
+    }
+
+    @Test
+    void aTinyRecordClaimingBillionsOfDrawsIsDeadLetteredNotAllocated() {
+        // issue 11: ~20 bytes claiming sampled:2^31-1 and 2^31-2 distinct ids at a position
+        SoftLabels huge = label(new TopK(4));
+        huge.setTokens(List.of(65, 66));
+        huge.setCodec(io.distill.schemas.Codec.newBuilder()
+                .setKind(io.distill.schemas.CodecKind.SAMPLED)
+                .setSize(Integer.MAX_VALUE)
+                .build());
+        byte[] claim = {1, 0, (byte) 0xFE, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 0x07};
+        huge.setPayload(ByteBuffer.wrap(claim));
+        assertEquals(
+                "MALFORMED_PAYLOAD",
+                rejected(failing.read(record(SERDE.encode(huge)))).reason());
+        // the same claim under a legal codec
+        huge.setCodec(io.distill.schemas.Codec.newBuilder()
+                .setKind(io.distill.schemas.CodecKind.SAMPLED)
+                .setSize(255)
+                .build());
+        SoftLabelReader.Rejected r = rejected(failing.read(record(SERDE.encode(huge))));
+        assertEquals("MALFORMED_PAYLOAD", r.reason(), r.detail());
+    }
+
+    @Test
+    void aPayloadOfAnUnknownLayoutIsDeadLetteredAsSuch() {
+        SoftLabels labels = label(new TopK(4));
+        byte[] bytes = new byte[labels.getPayload().remaining()];
+        labels.getPayload().duplicate().get(bytes);
+        bytes[0] = 9;
+        labels.setPayload(ByteBuffer.wrap(bytes));
+        SoftLabelReader.Rejected r = rejected(failing.read(record(SERDE.encode(labels))));
+        assertEquals("UNKNOWN_LAYOUT", r.reason());
+        assertTrue(r.detail().contains("layout 9"), r.detail());
+    }
+
     @Test
     void malformedPayloadsAndOutOfVocabularyTokensAreRejected() {
-        SoftLabels cut = label(CodecKind.TOPK, 4);
-        ByteBuffer ids = cut.getIds().duplicate();
-        ids.limit(ids.limit() - 3);
-        cut.setIds(ids);
+        SoftLabels cut = label(new TopK(4));
+        ByteBuffer payload = cut.getPayload().duplicate();
+        payload.limit(payload.limit() - 3);
+        cut.setPayload(payload);
         assertEquals(
                 "MALFORMED_PAYLOAD",
                 rejected(failing.read(record(SERDE.encode(cut)))).reason());
 
-        SoftLabels token = label(CodecKind.TOPK, 4);
+        SoftLabels token = label(new TopK(4));
         List<Integer> tokens = new java.util.ArrayList<>(token.getTokens());
         tokens.set(2, 999);
         token.setTokens(tokens);
@@ -161,7 +204,7 @@ class SoftLabelReaderTest {
 
     @Test
     void theDecodedTopKMatchesWhatWasPacked() {
-        SoftLabels labels = label(CodecKind.TOPK, 3);
+        SoftLabels labels = label(new TopK(3));
         TrainingWindow w = accepted(failing.read(record(SERDE.encode(labels))));
         for (int t = 0; t < w.positions(); t++) {
             int[] ids = w.soft().ids()[t];
@@ -170,8 +213,8 @@ class SoftLabelReaderTest {
         }
     }
 
-    static SoftLabels label(CodecKind kind, int size) {
-        return new TextLabeler(teacher, new CodecSpec(kind, size), 2f)
+    static SoftLabels label(Codec codec) {
+        return new TextLabeler(teacher, codec, 2f)
                 .label(List.of(new SoftLabelEncoder.Window(
                         "doc-1", 0, ByteTokenizer.get().encode("Hello, world!"))))
                 .get(0);

@@ -2,17 +2,16 @@ package io.distill.trainer;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
+import io.distill.lm.codec.Codec;
 import io.distill.lm.model.Gpt;
 import io.distill.lm.model.LmConfig;
 import io.distill.lm.tokenize.ByteTokenizer;
 import io.distill.lm.train.Batch;
 import io.distill.lm.train.TrainStep;
 import io.distill.schemas.AvroSerde;
-import io.distill.schemas.CodecKind;
 import io.distill.schemas.DistillSerdes;
 import io.distill.schemas.SoftLabels;
 import io.distill.schemas.TopicSetup;
-import io.distill.teacher.CodecSpec;
 import io.distill.teacher.TeacherModel;
 import io.distill.teacher.TextLabeler;
 import java.nio.charset.StandardCharsets;
@@ -63,9 +62,8 @@ final class SoftLabelStream {
      * Labels the documents with a tiny teacher trained briefly on text like theirs, through the teacher service's
      * own labelling code.
      */
-    static synchronized List<SoftLabels> label(
-            List<String[]> docs, int length, CodecKind kind, int size, float temperature) {
-        TextLabeler labeler = new TextLabeler(teacher(), new CodecSpec(kind, size), temperature);
+    static synchronized List<SoftLabels> label(List<String[]> docs, int length, Codec codec, float temperature) {
+        TextLabeler labeler = new TextLabeler(teacher(), codec, temperature);
         List<SoftLabels> out = new ArrayList<>();
         for (String[] doc : docs) {
             out.addAll(labeler.label(doc[0], doc[1], length));

@@ -6,17 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.distill.kafkakit.EmbeddedKafkaBroker;
 import io.distill.kafkakit.KafkaBrokerExtension;
+import io.distill.lm.codec.Sampled;
+import io.distill.lm.codec.TopK;
 import io.distill.lm.model.LmConfig;
 import io.distill.lm.tokenize.ByteTokenizer;
 import io.distill.schemas.CheckpointPublished;
-import io.distill.schemas.CodecKind;
 import io.distill.schemas.DeadLetter;
 import io.distill.schemas.DistillSerdes;
-import io.distill.schemas.Fp16;
 import io.distill.schemas.SoftLabels;
 import io.distill.schemas.TeacherIdentity;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,14 +46,10 @@ class StudentTrainerIT {
     void badRecordsGoToTheDeadLetterTopicWithTheirReasonAndTrainingGoesOn(@TempDir Path dir) throws Exception {
         String topic = "dlq-labels";
         SoftLabelStream.createTopic(broker.bootstrapServers(), topic, 1);
-        List<SoftLabels> good = SoftLabelStream.label(SoftLabelStream.documents(6, 120, 1), 60, CodecKind.TOPK, 8, 2f);
+        List<SoftLabels> good = SoftLabelStream.label(SoftLabelStream.documents(6, 120, 1), 60, new TopK(8), 2f);
         SoftLabels nan =
                 SoftLabels.newBuilder(good.get(0)).setSampleId("poison").build();
-        ByteBuffer values = ByteBuffer.allocate(nan.getValues().remaining())
-                .put(nan.getValues().duplicate())
-                .flip();
-        values.order(ByteOrder.LITTLE_ENDIAN).putShort(0, Fp16.fromFloat(Float.NaN));
-        nan.setValues(values);
+        nan.setPayload(SoftLabelReaderTest.withNanTail(nan.getPayload(), 8));
         byte[] nanBytes = SoftLabelStream.SERDE.encode(nan);
         byte[] garbage = "not avro at all".getBytes(StandardCharsets.UTF_8);
         List<ProducerRecord<byte[], byte[]>> raw = new ArrayList<>();
@@ -97,7 +91,7 @@ class StudentTrainerIT {
         String topic = "mismatch-labels";
         SoftLabelStream.createTopic(broker.bootstrapServers(), topic, 1);
         List<SoftLabels> records =
-                new ArrayList<>(SoftLabelStream.label(SoftLabelStream.documents(2, 60, 2), 60, CodecKind.TOPK, 4, 1f));
+                new ArrayList<>(SoftLabelStream.label(SoftLabelStream.documents(2, 60, 2), 60, new TopK(4), 1f));
         SoftLabels foreign = SoftLabels.newBuilder(records.get(0))
                 .setSampleId("foreign")
                 .setTeacher(TeacherIdentity.newBuilder(records.get(0).getTeacher())
@@ -125,10 +119,10 @@ class StudentTrainerIT {
         String topic = "holdout-labels";
         SoftLabelStream.createTopic(broker.bootstrapServers(), topic, 3);
         List<SoftLabels> records =
-                SoftLabelStream.label(SoftLabelStream.documents(60, 150, 3), 60, CodecKind.SAMPLED, 12, 1.5f);
+                SoftLabelStream.label(SoftLabelStream.documents(60, 150, 3), 60, new Sampled(12), 1.5f);
         SoftLabelStream.produce(broker.bootstrapServers(), topic, records.subList(0, 100));
         List<SoftLabels> aborted =
-                SoftLabelStream.label(SoftLabelStream.documents(3, 100, 99), 60, CodecKind.SAMPLED, 12, 1.5f);
+                SoftLabelStream.label(SoftLabelStream.documents(3, 100, 99), 60, new Sampled(12), 1.5f);
         aborted.forEach(s -> s.setSampleId("aborted-" + s.getSampleId()));
         SoftLabelStream.produce(broker.bootstrapServers(), topic, List.of());
         SoftLabelStream.produceRaw(
@@ -185,8 +179,7 @@ class StudentTrainerIT {
     void twoStudentsOfDifferentSizesLearnFromOneStream(@TempDir Path dir) throws Exception {
         String topic = "shared-labels";
         SoftLabelStream.createTopic(broker.bootstrapServers(), topic, 2);
-        List<SoftLabels> records =
-                SoftLabelStream.label(SoftLabelStream.documents(240, 200, 4), 64, CodecKind.TOPK, 16, 2f);
+        List<SoftLabels> records = SoftLabelStream.label(SoftLabelStream.documents(240, 200, 4), 64, new TopK(16), 2f);
         SoftLabelStream.produce(broker.bootstrapServers(), topic, records);
         LmConfig larger = LmConfig.gpt(2, 4, 64, 64, ByteTokenizer.VOCAB_SIZE, 0f);
         try (RunningTrainer small = RunningTrainer.start(

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.distill.kafkakit.EmbeddedKafkaBroker;
 import io.distill.kafkakit.KafkaBrokerExtension;
-import io.distill.schemas.CodecKind;
+import io.distill.lm.codec.TopK;
 import io.distill.schemas.SoftLabels;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -61,8 +61,7 @@ class TrainerCrashIT {
     private void killAndRestart(Path dir) throws Exception {
         String topic = "crash-labels";
         SoftLabelStream.createTopic(broker.bootstrapServers(), topic, 2);
-        List<SoftLabels> records =
-                SoftLabelStream.label(SoftLabelStream.documents(150, 200, 8), 60, CodecKind.TOPK, 8, 2f);
+        List<SoftLabels> records = SoftLabelStream.label(SoftLabelStream.documents(150, 200, 8), 60, new TopK(8), 2f);
         SoftLabelStream.produce(broker.bootstrapServers(), topic, records);
         Holdout holdout = new Holdout(TrainerChild.HOLDOUT_PERCENT);
         Map<String, Integer> expected = new HashMap<>();

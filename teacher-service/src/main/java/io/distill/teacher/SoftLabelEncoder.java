@@ -1,32 +1,26 @@
 package io.distill.teacher;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.distill.lm.codec.BatchEncoder;
+import io.distill.lm.codec.Codec;
 import io.distill.lm.tokenize.Padding;
-import io.distill.schemas.Codec;
+import io.distill.lm.train.SoftTargets;
 import io.distill.schemas.CodecKind;
-import io.distill.schemas.SoftLabelPayload;
 import io.distill.schemas.SoftLabels;
 import io.distill.schemas.TeacherIdentity;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.SplittableRandom;
 
 /**
  * Turns the teacher's logits for a batch of windows into {@link SoftLabels} records: each window's next-token
- * distributions at temperature T, encoded with the codec.
- *
- * <ul>
- *   <li>{@code topk:K}: the K largest z/T per position, as log p_T = z/T - logsumexp(z/T), plus that log-sum-exp,
- *       so the kept probabilities are exact and the tail mass is known.
- *   <li>{@code sampled:N}: N draws from p_T = softmax(z/T) per position, as distinct ids and counts. The draws are
- *       seeded from (sample id, window), so a replay of the same window draws the same ids.
- * </ul>
+ * distributions at temperature T, encoded by the {@link Codec} (which owns what goes in the payload). Codecs that
+ * draw at random are seeded from (sample id, window), so a replay of the same window draws the same ids.
  *
  * Every record also carries the teacher's own cross-entropy at T = 1 on the window ({@code targetNats}).
  *
@@ -60,22 +54,23 @@ public final class SoftLabelEncoder {
     /** The teacher produced a NaN or infinite logit at {@code position} of the window. */
     public record NonFinite(int position) implements Result {}
 
-    private final CodecSpec codec;
+    private final Codec codec;
     private final float temperature;
     private final TeacherIdentity identity;
-    private final Codec avroCodec;
+    private final io.distill.schemas.Codec wireCodec;
 
-    public SoftLabelEncoder(TeacherIdentity identity, CodecSpec codec, float temperature) {
-        if (!(temperature > 0f) || Float.isInfinite(temperature)) {
-            throw new IllegalArgumentException("temperature must be positive and finite, got " + temperature);
-        }
+    public SoftLabelEncoder(TeacherIdentity identity, Codec codec, float temperature) {
+        SoftTargets.checkTemperature(temperature);
         this.identity = identity;
         this.codec = codec;
         this.temperature = temperature;
-        this.avroCodec = codec.toAvro();
+        this.wireCodec = io.distill.schemas.Codec.newBuilder()
+                .setKind(CodecKind.valueOf(codec.wireKind()))
+                .setSize(codec.size())
+                .build();
     }
 
-    public CodecSpec codec() {
+    public Codec codec() {
         return codec;
     }
 
@@ -115,7 +110,7 @@ public final class SoftLabelEncoder {
         // whole row of V logits in one number
         NDArray lse = logSumExp(scaled);
         float[] logSumExp = lse.toFloatArray(); // (B, T)
-        Encoder encoder = codec.kind() == CodecKind.TOPK ? topK(scaled, lse, logSumExp, t) : sampled(scaled, t);
+        BatchEncoder encoder = codec.encoder(scaled, lse);
         // The teacher's own cross-entropy at T = 1 on each position, logsumexp(z) - z[target], so students can
         // report it beside theirs; at T = 1 the log-sum-exp above is that one.
         NDArray lseAtOne = temperature == 1f ? lse : logSumExp(logits);
@@ -133,7 +128,7 @@ public final class SoftLabelEncoder {
                             ? new NonFinite(bad)
                             : new Labelled(record(
                                     window,
-                                    encoder.encode(i, window),
+                                    encoder.encode(i, window.positions(), drawSeed(window.sampleId(), window.index())),
                                     sum(targetNats, i * t, window.positions()),
                                     createdAt)));
         }
@@ -144,116 +139,6 @@ public final class SoftLabelEncoder {
     private static NDArray logSumExp(NDArray z) {
         NDArray max = z.max(new int[] {-1}, true);
         return z.sub(max).exp().sum(new int[] {-1}, true).log().add(max);
-    }
-
-    /** Packs the payload of batch row {@code row}, whose real positions are the window's. */
-    private interface Encoder {
-        /** The first of the row's positions whose payload would not be finite, or -1. */
-        int firstNonFinite(int row, int positions);
-
-        SoftLabelPayload.Packed encode(int row, Window window);
-    }
-
-    private Encoder topK(NDArray scaled, NDArray lse, float[] logSumExp, int t) {
-        int k = codec.size();
-        NDList top = scaled.topK(k, -1); // values (B, T, k), ids (B, T, k) int64
-        float[] logProbs = top.get(0).sub(lse).toFloatArray(); // (B, T, k) log p_T
-        long[] ids = top.get(1).toLongArray();
-        return new Encoder() {
-            /** A -inf logit is harmless (probability 0) unless fewer than K are finite and it makes the top K. */
-            @Override
-            public int firstNonFinite(int row, int positions) {
-                for (int j = 0; j < positions; j++) {
-                    int base = (row * t + j) * k;
-                    for (int m = 0; m < k; m++) {
-                        if (!Float.isFinite(logProbs[base + m])) {
-                            return j;
-                        }
-                    }
-                }
-                return -1;
-            }
-
-            @Override
-            public SoftLabelPayload.Packed encode(int row, Window window) {
-                int positions = window.positions();
-                int[][] positionIds = new int[positions][k];
-                float[][] positionLogProbs = new float[positions][k];
-                float[] positionLse = new float[positions];
-                for (int j = 0; j < positions; j++) {
-                    int base = (row * t + j) * k;
-                    for (int m = 0; m < k; m++) {
-                        positionIds[j][m] = (int) ids[base + m];
-                        positionLogProbs[j][m] = logProbs[base + m];
-                    }
-                    positionLse[j] = logSumExp[row * t + j];
-                }
-                return SoftLabelPayload.packTopK(positionIds, positionLogProbs, positionLse);
-            }
-        };
-    }
-
-    private Encoder sampled(NDArray scaled, int t) {
-        int v = (int) scaled.getShape().get(2);
-        int n = codec.size();
-        float[] probs = scaled.softmax(-1).toFloatArray(); // (B, T, V) p_T
-        return new Encoder() {
-            /** A finite log-sum-exp (checked by the caller) makes every probability finite. */
-            @Override
-            public int firstNonFinite(int row, int positions) {
-                return -1;
-            }
-
-            @Override
-            public SoftLabelPayload.Packed encode(int row, Window window) {
-                int positions = window.positions();
-                int[][] ids = new int[positions][];
-                int[][] counts = new int[positions][];
-                double[] cdf = new double[v];
-                int[] drawn = new int[v];
-                SplittableRandom random = new SplittableRandom(drawSeed(window.sampleId(), window.index()));
-                for (int j = 0; j < positions; j++) {
-                    int base = (row * t + j) * v;
-                    double total = 0;
-                    for (int id = 0; id < v; id++) {
-                        total += probs[base + id];
-                        cdf[id] = total;
-                    }
-                    Arrays.fill(drawn, 0);
-                    int distinct = 0;
-                    for (int draw = 0; draw < n; draw++) {
-                        int id = search(cdf, random.nextDouble() * total);
-                        if (drawn[id]++ == 0) {
-                            distinct++;
-                        }
-                    }
-                    ids[j] = new int[distinct];
-                    counts[j] = new int[distinct];
-                    for (int id = 0, m = 0; m < distinct; id++) {
-                        if (drawn[id] > 0) {
-                            ids[j][m] = id;
-                            counts[j][m++] = drawn[id];
-                        }
-                    }
-                }
-                return SoftLabelPayload.packSampled(ids, counts);
-            }
-        };
-    }
-
-    /** The first id whose cumulative probability exceeds {@code u}; ids of zero probability are never chosen. */
-    private static int search(double[] cdf, double u) {
-        int lo = 0;
-        int hi = cdf.length - 1;
-        while (lo < hi) {
-            int mid = (lo + hi) >>> 1;
-            if (cdf[mid] > u) {
-                hi = mid;
-            } else {
-                lo = mid + 1;
-            }
-        }
-        return lo;
     }
 
     /** A 64-bit seed from the sample id (FNV-1a of its UTF-8 bytes) and the window index. */
@@ -282,7 +167,7 @@ public final class SoftLabelEncoder {
         return (float) total;
     }
 
-    private SoftLabels record(Window window, SoftLabelPayload.Packed payload, float targetNats, Instant createdAt) {
+    private SoftLabels record(Window window, byte[] payload, float targetNats, Instant createdAt) {
         List<Integer> tokens = new ArrayList<>(window.tokens().length);
         for (int token : window.tokens()) {
             tokens.add(token);
@@ -293,10 +178,8 @@ public final class SoftLabelEncoder {
                 .setTokens(tokens)
                 .setTeacher(identity)
                 .setTemperature(temperature)
-                .setCodec(avroCodec)
-                .setIds(payload.ids())
-                .setValues(payload.values())
-                .setLogSumExp(payload.logSumExp())
+                .setCodec(wireCodec)
+                .setPayload(ByteBuffer.wrap(payload))
                 .setCreatedAt(createdAt)
                 .setTargetNats(targetNats)
                 .build();

@@ -2,6 +2,7 @@ package io.distill.teacher;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import io.distill.lm.codec.Codec;
 import io.distill.schemas.SoftLabels;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -32,7 +33,7 @@ final class SoftLabeler implements AutoCloseable {
     private final SoftLabelEncoder encoder;
     private final NDManager manager;
 
-    SoftLabeler(TeacherModel teacher, CodecSpec codec, float temperature) {
+    SoftLabeler(TeacherModel teacher, Codec codec, float temperature) {
         this.teacher = teacher;
         this.encoder = new SoftLabelEncoder(teacher.identity(), codec, temperature);
         this.manager = NDManager.newBaseManager();

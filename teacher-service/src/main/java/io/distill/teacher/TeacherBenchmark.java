@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import io.distill.lm.Autograd;
+import io.distill.lm.codec.Codec;
 import io.distill.lm.model.Gpt;
 import io.distill.lm.model.LmConfig;
 import io.distill.lm.model.Precision;
@@ -77,7 +78,7 @@ public final class TeacherBenchmark {
             int batches,
             int warmupBatches,
             float temperature,
-            List<CodecSpec> codecs,
+            List<Codec> codecs,
             int rounds,
             byte[] corpus,
             Duration pretrain) {}
@@ -92,7 +93,7 @@ public final class TeacherBenchmark {
      * @param labelShare of the same time, the share spent labelling (forward pass and codec)
      */
     public record CodecRun(
-            CodecSpec codec,
+            Codec codec,
             double tokensPerSecond,
             double ratioToBare,
             double wireBytesPerToken,
@@ -154,9 +155,9 @@ public final class TeacherBenchmark {
             double bare = bareLoop(gpt, windows, o, o.batches(), manager);
             log.printf("bench: bare forward loop %.0f tokens/s%n", bare);
             List<Double> bares = new ArrayList<>(List.of(bare));
-            Map<CodecSpec, List<CodecRun>> runs = new LinkedHashMap<>();
+            Map<Codec, List<CodecRun>> runs = new LinkedHashMap<>();
             for (int round = 0; round < o.rounds(); round++) {
-                for (CodecSpec codec : o.codecs()) {
+                for (Codec codec : o.codecs()) {
                     CodecRun run = service(teacher, codec, docs, windows.size(), o, kafka, log);
                     double next = bareLoop(gpt, windows, o, o.batches(), manager);
                     double reference = (bare + next) / 2;
@@ -292,7 +293,7 @@ public final class TeacherBenchmark {
 
     private static CodecRun service(
             TeacherModel teacher,
-            CodecSpec codec,
+            Codec codec,
             List<String> docs,
             int windows,
             Options o,

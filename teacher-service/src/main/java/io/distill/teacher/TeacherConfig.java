@@ -1,6 +1,7 @@
 package io.distill.teacher;
 
-import io.distill.schemas.CodecKind;
+import io.distill.lm.codec.Codec;
+import io.distill.lm.train.SoftTargets;
 import io.distill.schemas.Topics;
 import java.time.Duration;
 import java.util.Objects;
@@ -21,7 +22,7 @@ public record TeacherConfig(
         String inputTopic,
         String outputTopic,
         String deadLetterTopic,
-        CodecSpec codec,
+        Codec codec,
         float temperature,
         int context,
         int stride,
@@ -41,9 +42,7 @@ public record TeacherConfig(
         requireTopic("output", outputTopic);
         requireTopic("dead-letter", deadLetterTopic);
         Objects.requireNonNull(codec, "codec");
-        if (!(temperature > 0f) || Float.isInfinite(temperature)) {
-            throw new IllegalArgumentException("temperature must be positive and finite, got " + temperature);
-        }
+        SoftTargets.checkTemperature(temperature);
         if (context < 1) {
             throw new IllegalArgumentException("context must be at least 1 position, got " + context);
         }
@@ -73,10 +72,7 @@ public record TeacherConfig(
             throw new IllegalArgumentException(
                     "context " + context + " is longer than the model's context of " + teacher.context());
         }
-        if (codec.kind() == CodecKind.TOPK && codec.size() > teacher.vocabSize()) {
-            throw new IllegalArgumentException(
-                    "codec " + codec + " asks for more ids than the vocabulary of " + teacher.vocabSize() + " has");
-        }
+        codec.checkVocabulary(teacher.vocabSize());
     }
 
     public static Builder builder() {
@@ -94,7 +90,7 @@ public record TeacherConfig(
         private String inputTopic = Topics.TEXT;
         private String outputTopic = Topics.SOFT_LABELS;
         private String deadLetterTopic = Topics.DEAD_LETTERS;
-        private CodecSpec codec = CodecSpec.DEFAULT;
+        private Codec codec = Codec.DEFAULT;
         private float temperature = DEFAULT_TEMPERATURE;
         private int context = DEFAULT_CONTEXT;
         private Integer stride;
@@ -119,7 +115,7 @@ public record TeacherConfig(
             return this;
         }
 
-        public Builder codec(CodecSpec codec) {
+        public Builder codec(Codec codec) {
             this.codec = codec;
             return this;
         }

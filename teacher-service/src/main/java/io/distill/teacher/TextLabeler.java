@@ -1,6 +1,7 @@
 package io.distill.teacher;
 
 import ai.djl.ndarray.NDManager;
+import io.distill.lm.codec.Codec;
 import io.distill.schemas.SoftLabels;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -19,7 +20,7 @@ public final class TextLabeler {
     private final TeacherModel teacher;
     private final SoftLabelEncoder encoder;
 
-    public TextLabeler(TeacherModel teacher, CodecSpec codec, float temperature) {
+    public TextLabeler(TeacherModel teacher, Codec codec, float temperature) {
         this.teacher = teacher;
         this.encoder = new SoftLabelEncoder(teacher.identity(), codec, temperature);
     }

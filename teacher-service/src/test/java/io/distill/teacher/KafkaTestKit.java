@@ -3,7 +3,6 @@ package io.distill.teacher;
 import io.distill.lm.tokenize.ByteTokenizer;
 import io.distill.schemas.AvroSerde;
 import io.distill.schemas.DistillSerdes;
-import io.distill.schemas.SoftLabelPayload;
 import io.distill.schemas.SoftLabels;
 import io.distill.schemas.TextSample;
 import java.nio.charset.StandardCharsets;
@@ -137,7 +136,7 @@ final class KafkaTestKit {
                     if (!labels.getSampleId().equals(new String(r.key(), StandardCharsets.UTF_8))) {
                         throw new AssertionError("key is not the sample id: " + labels.getSampleId());
                     }
-                    SoftLabelPayload.unpack(labels, ByteTokenizer.VOCAB_SIZE);
+                    DecodedLabels.of(labels, ByteTokenizer.VOCAB_SIZE);
                     seen.merge(labels.getSampleId() + "/" + labels.getWindow(), 1, Integer::sum);
                     total++;
                 }

@@ -1,6 +1,6 @@
 package io.distill.cli.bench;
 
-import io.distill.teacher.CodecSpec;
+import io.distill.lm.codec.Codec;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -10,7 +10,7 @@ import java.util.Optional;
  *
  * @param codec the codec of a {@link Kind#CODEC} arm
  */
-public record QualityArm(Kind kind, Optional<CodecSpec> codec) {
+public record QualityArm(Kind kind, Optional<Codec> codec) {
 
     public enum Kind {
         /** Cross-entropy on the next token only (alpha 0). */
@@ -30,7 +30,7 @@ public record QualityArm(Kind kind, Optional<CodecSpec> codec) {
         }
     }
 
-    public static QualityArm codec(CodecSpec codec) {
+    public static QualityArm codec(Codec codec) {
         return new QualityArm(Kind.CODEC, Optional.of(codec));
     }
 
@@ -39,7 +39,7 @@ public record QualityArm(Kind kind, Optional<CodecSpec> codec) {
         return switch (text.trim().toLowerCase(Locale.ROOT)) {
             case "hard" -> HARD;
             case "dense" -> DENSE;
-            default -> codec(CodecSpec.parse(text));
+            default -> codec(Codec.parse(text));
         };
     }
 

@@ -7,6 +7,7 @@ import io.distill.lm.model.LmConfig;
 import io.distill.lm.model.Precision;
 import io.distill.lm.train.AdamW;
 import io.distill.lm.train.LearningRateSchedule;
+import io.distill.lm.train.SoftTargets;
 import io.distill.lm.train.TextCorpus;
 import io.distill.lm.train.TrainStep;
 import io.distill.teacher.TeacherModel;
@@ -64,9 +65,7 @@ public final class QualityBenchmark {
             if (!(alpha >= 0f && alpha <= 1f)) {
                 throw new IllegalArgumentException("alpha must be in [0, 1], got " + alpha);
             }
-            if (!(temperature > 0f) || Float.isInfinite(temperature)) {
-                throw new IllegalArgumentException("temperature must be positive, got " + temperature);
-            }
+            SoftTargets.checkTemperature(temperature);
         }
 
         /** Tokens every arm trains on per step (every window is full: no padding). */

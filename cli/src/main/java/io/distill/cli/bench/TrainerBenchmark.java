@@ -2,6 +2,7 @@ package io.distill.cli.bench;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
+import io.distill.lm.codec.Codec;
 import io.distill.lm.model.Gpt;
 import io.distill.lm.model.LmConfig;
 import io.distill.lm.model.Precision;
@@ -14,7 +15,6 @@ import io.distill.schemas.AvroSerde;
 import io.distill.schemas.DistillSerdes;
 import io.distill.schemas.SoftLabels;
 import io.distill.schemas.TopicSetup;
-import io.distill.teacher.CodecSpec;
 import io.distill.teacher.SoftLabelEncoder;
 import io.distill.teacher.TeacherModel;
 import io.distill.teacher.TextLabeler;
@@ -236,7 +236,7 @@ public final class TrainerBenchmark {
                 }
                 toLabel.add(new SoftLabelEncoder.Window("bench-" + i, 0, window));
             }
-            return new TextLabeler(teacher, CodecSpec.DEFAULT, 2f).label(toLabel);
+            return new TextLabeler(teacher, Codec.DEFAULT, 2f).label(toLabel);
         }
     }
 

@@ -4,12 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
+import io.distill.lm.codec.Codec;
 import io.distill.lm.model.LmConfig;
 import io.distill.lm.model.Precision;
 import io.distill.lm.train.Pretraining;
 import io.distill.lm.train.TextCorpus;
 import io.distill.lm.train.TrainStep;
-import io.distill.teacher.CodecSpec;
 import io.distill.teacher.TeacherModel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 class QualityBenchmarkTest {
     private static final int STEPS = 4;
     private static final int BATCH = 4;
-    private static final QualityArm TOPK_ALL = QualityArm.codec(CodecSpec.parse("topk:259"));
+    private static final QualityArm TOPK_ALL = QualityArm.codec(Codec.parse("topk:259"));
     private static final List<QualityArm> ARMS = List.of(
             QualityArm.HARD, QualityArm.DENSE, QualityArm.parse("topk:32"), QualityArm.parse("sampled:12"), TOPK_ALL);
 

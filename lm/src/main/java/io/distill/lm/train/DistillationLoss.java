@@ -19,8 +19,8 @@ public final class DistillationLoss {
      * The parts of {@link #mixed}, kept apart so each can be logged.
      *
      * @param total what to differentiate: {@code alpha * T^2 * kd + (1 - alpha) * ce}
-     * @param kd the distillation term at temperature T, without the T^2 factor (a KL, or for {@link
-     *     SoftTargets.Sampled} a cross-entropy)
+     * @param kd the distillation term at temperature T, without the T^2 factor (a KL, or for sampled
+     *     targets a cross-entropy)
      * @param ce the hard-label cross-entropy at temperature 1, in nats per token
      */
     public record Parts(NDArray total, NDArray kd, NDArray ce) {}

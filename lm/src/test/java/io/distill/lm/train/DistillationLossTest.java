@@ -11,6 +11,8 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import io.distill.lm.codec.SampledTargets;
+import io.distill.lm.codec.TopKTargets;
 import java.util.SplittableRandom;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
@@ -84,13 +86,13 @@ class DistillationLossTest {
 
     @Test
     void topKWithTailBucketByHand() {
-        SoftTargets top1 = new SoftTargets.TopK(ids(0), logits(logOf(0.5f)), 1f);
+        SoftTargets top1 = new TopKTargets(ids(0), logits(logOf(0.5f)), 1f);
         assertEquals(
                 0.5 * Math.log(4.0 / 3),
                 DistillationLoss.distillation(logits(STUDENT), top1, ones(1)).getFloat(),
                 1e-6);
         // Top-2 {0, 1}: head 1/2 ln 2 - 1/4 ln 2, tails 1/4 and 1/4 cancel.
-        SoftTargets top2 = new SoftTargets.TopK(ids(0, 1), logits(logOf(0.5f, 0.25f)), 1f);
+        SoftTargets top2 = new TopKTargets(ids(0, 1), logits(logOf(0.5f, 0.25f)), 1f);
         assertEquals(
                 LN2 / 4,
                 DistillationLoss.distillation(logits(STUDENT), top2, ones(1)).getFloat(),
@@ -100,26 +102,26 @@ class DistillationLossTest {
     @Test
     void topKFromLogitsAndLogSumExp() {
         // Raw teacher logits at T = 2: z = 2 ln(2, 1, 1), lse(z / 2) = ln 4, so log p = ln 2 - ln 4 = ln 1/2.
-        SoftTargets.TopK t = SoftTargets.TopK.fromLogits(
+        TopKTargets t = TopKTargets.fromLogits(
                 ids(0), logits(scale(logOf(2), 2)), m.create(new float[] {(float) Math.log(4)}, new Shape(1, 1)), 2f);
         assertEquals(Math.log(0.5), t.logProbs().getFloat(), 1e-6);
     }
 
     @Test
     void sampledIsTheCrossEntropyFormByHand() {
-        SoftTargets s = new SoftTargets.Sampled(ids(0, 1, 2), logits(2, 1, 1), 1f);
+        SoftTargets s = new SampledTargets(ids(0, 1, 2), logits(2, 1, 1), 1f);
         assertEquals(
                 1.75 * LN2,
                 DistillationLoss.distillation(logits(STUDENT), s, ones(1)).getFloat(),
                 1e-6);
         // Frequencies count / N give the same loss as raw counts.
-        SoftTargets freq = new SoftTargets.Sampled(ids(0, 1, 2), logits(0.5f, 0.25f, 0.25f), 1f);
+        SoftTargets freq = new SampledTargets(ids(0, 1, 2), logits(0.5f, 0.25f, 0.25f), 1f);
         assertEquals(
                 1.75 * LN2,
                 DistillationLoss.distillation(logits(STUDENT), freq, ones(1)).getFloat(),
                 1e-6);
         // Empty slots (count 0) contribute nothing.
-        SoftTargets padded = new SoftTargets.Sampled(ids(0, 1, 2, 0), logits(2, 1, 1, 0), 1f);
+        SoftTargets padded = new SampledTargets(ids(0, 1, 2, 0), logits(2, 1, 1, 0), 1f);
         assertEquals(
                 1.75 * LN2,
                 DistillationLoss.distillation(logits(STUDENT), padded, ones(1)).getFloat(),
@@ -167,8 +169,8 @@ class DistillationLossTest {
         NDArray mask = m.zeros(new Shape(1, 1));
         SoftTargets[] teachers = {
             new SoftTargets.Dense(logits(TEACHER), 2f),
-            new SoftTargets.TopK(ids(0, 0), logits(0f, 0f), 1f), // padding payload: p sums to 2, tail clamps to 0
-            new SoftTargets.Sampled(ids(0), logits(0f), 1f), // no draws at all
+            new TopKTargets(ids(0, 0), logits(0f, 0f), 1f), // padding payload: p sums to 2, tail clamps to 0
+            new SampledTargets(ids(0), logits(0f), 1f), // no draws at all
         };
         for (SoftTargets teacher : teachers) {
             float[] grad = gradient(logits(STUDENT), z -> {
@@ -191,7 +193,7 @@ class DistillationLossTest {
         NDList top = teacherLogits.topK(v, -1); // values, indices: (B, T, V) each
         NDArray lse =
                 teacherLogits.div(t).sub(teacherLogits.div(t).logSoftmax(-1)).get(":, :, 0"); // (B, T)
-        SoftTargets topK = SoftTargets.TopK.fromLogits(top.get(1), top.get(0), lse, t);
+        SoftTargets topK = TopKTargets.fromLogits(top.get(1), top.get(0), lse, t);
         NDArray mask = m.ones(new Shape(2, 3));
         Function<SoftTargets, Function<NDArray, NDArray>> loss =
                 teacher -> z -> DistillationLoss.distillation(z, teacher, mask);
@@ -218,7 +220,7 @@ class DistillationLossTest {
         for (int k = 1; k < v; k++) {
             NDList top = teacherLogits.topK(k, -1);
             NDArray lp = teacherLogits.logSoftmax(-1).gather(top.get(1), -1);
-            float sparse = DistillationLoss.distillation(student, new SoftTargets.TopK(top.get(1), lp, 1f), mask)
+            float sparse = DistillationLoss.distillation(student, new TopKTargets(top.get(1), lp, 1f), mask)
                     .getFloat();
             assertTrue(sparse >= -1e-6 && sparse <= dense + 1e-5, "k=" + k + " " + sparse + " vs " + dense);
         }
@@ -247,7 +249,7 @@ class DistillationLossTest {
             for (int d = 0; d < draws[i]; d++) {
                 counts[draw(p, random.nextDouble())]++;
             }
-            SoftTargets sampled = new SoftTargets.Sampled(ids(0, 1, 2, 3, 4), logits(counts), 1f);
+            SoftTargets sampled = new SampledTargets(ids(0, 1, 2, 3, 4), logits(counts), 1f);
             double value = DistillationLoss.distillation(logits(student), sampled, mask)
                     .getFloat();
             float[] grad = gradient(logits(student), z -> DistillationLoss.distillation(z, sampled, mask));
@@ -263,9 +265,8 @@ class DistillationLossTest {
     @Test
     void shapesAndTypesAreChecked() {
         assertThrows(IllegalArgumentException.class, () -> new SoftTargets.Dense(logits(TEACHER), 0f));
-        assertThrows(IllegalArgumentException.class, () -> new SoftTargets.TopK(ids(0, 1), logits(logOf(0.5f)), 1f));
-        assertThrows(
-                IllegalArgumentException.class, () -> new SoftTargets.TopK(logits(0f), logits(0f), 1f)); // float ids
+        assertThrows(IllegalArgumentException.class, () -> new TopKTargets(ids(0, 1), logits(logOf(0.5f)), 1f));
+        assertThrows(IllegalArgumentException.class, () -> new TopKTargets(logits(0f), logits(0f), 1f)); // float ids
         assertThrows(
                 IllegalArgumentException.class,
                 () -> DistillationLoss.crossEntropy(logits(STUDENT), targets(1), m.ones(new Shape(1, 2))));

@@ -11,6 +11,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.distill.lm.RepeatedText;
+import io.distill.lm.codec.SampledTargets;
+import io.distill.lm.codec.TopKTargets;
 import io.distill.lm.model.Gpt;
 import io.distill.lm.model.LmConfig;
 import org.junit.jupiter.api.AfterEach;
@@ -93,10 +95,10 @@ class TrainStepTest {
                     if (codec == 0) {
                         NDList top = teacher.topK(8, -1);
                         NDArray lp = teacher.div(2f).logSoftmax(-1).gather(top.get(1), -1);
-                        targets = new SoftTargets.TopK(top.get(1), lp, 2f);
+                        targets = new TopKTargets(top.get(1), lp, 2f);
                     } else {
                         NDArray ids = s.randomInteger(0, c.vocab(), new Shape(2, 16, 4), DataType.INT64);
-                        targets = new SoftTargets.Sampled(ids, s.ones(new Shape(2, 16, 4)), 2f);
+                        targets = new SampledTargets(ids, s.ones(new Shape(2, 16, 4)), 2f);
                     }
                     TrainStep.Result r = trainer.step(plain.withTeacher(targets));
                     assertFalse(r.skipped());

@@ -1,13 +1,13 @@
-package io.distill.schemas;
+package io.distill.lm.codec;
 
 /**
  * IEEE 754 half precision, which Java 17 lacks (Float.floatToFloat16 came in Java 20). Rounds to nearest even;
  * overflow gives infinity, so a caller can refuse it; NaN stays NaN.
  */
-public final class Fp16 {
+final class Fp16 {
     private Fp16() {}
 
-    public static short fromFloat(float value) {
+    static short fromFloat(float value) {
         int bits = Float.floatToRawIntBits(value);
         int sign = (bits >>> 16) & 0x8000;
         int exponent = (bits >>> 23) & 0xFF;
@@ -41,7 +41,7 @@ public final class Fp16 {
         return (short) (sign | half);
     }
 
-    public static float toFloat(short half) {
+    static float toFloat(short half) {
         int h = half & 0xFFFF;
         int sign = (h & 0x8000) << 16;
         int exponent = (h >>> 10) & 0x1F;

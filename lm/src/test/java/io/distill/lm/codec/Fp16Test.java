@@ -1,4 +1,4 @@
-package io.distill.schemas;
+package io.distill.lm.codec;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

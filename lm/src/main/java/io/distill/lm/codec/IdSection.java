@@ -1,0 +1,122 @@
+package io.distill.lm.codec;
+
+import java.io.ByteArrayOutputStream;
+import java.util.Arrays;
+
+/**
+ * The token ids of a window's positions, each position's ids distinct and ascending, in whichever of two encodings
+ * is smaller for this window (the first byte says which):
+ *
+ * <ul>
+ *   <li>{@code 0} gaps: per position, each id as the gap to the previous one ({@code id - previous - 1}, the first
+ *       from -1) in LEB128. Best when ids rarely repeat across positions (the worst case: ids spread uniformly).
+ *   <li>{@code 1} dictionary: the window's distinct ids once, as gaps, then per position the gaps between indices
+ *       into that list. Real text repeats ids across positions, so at 50k-262k vocabularies an index costs one byte
+ *       where an id costs two or three.
+ * </ul>
+ *
+ * When positions carry different numbers of ids (sampled), each position's count comes first, in LEB128.
+ */
+final class IdSection {
+    private static final int GAPS = 0;
+    private static final int DICTIONARY = 1;
+
+    private IdSection() {}
+
+    /** @param ids per position, distinct ascending ids */
+    static void write(ByteArrayOutputStream out, int[][] ids, boolean writeCounts) {
+        ByteArrayOutputStream gaps = new ByteArrayOutputStream();
+        for (int[] position : ids) {
+            writePosition(gaps, position, writeCounts);
+        }
+        int[] dictionary = Arrays.stream(ids)
+                .flatMapToInt(Arrays::stream)
+                .sorted()
+                .distinct()
+                .toArray();
+        ByteArrayOutputStream indexed = new ByteArrayOutputStream();
+        writePosition(indexed, dictionary, true);
+        for (int[] position : ids) {
+            int[] indices = new int[position.length];
+            for (int j = 0; j < position.length; j++) {
+                indices[j] = Arrays.binarySearch(dictionary, position[j]);
+            }
+            writePosition(indexed, indices, writeCounts);
+        }
+        boolean useDictionary = indexed.size() < gaps.size();
+        out.write(useDictionary ? DICTIONARY : GAPS);
+        out.writeBytes((useDictionary ? indexed : gaps).toByteArray());
+    }
+
+    /**
+     * Reads the ids of {@code positions} positions. Every count is checked against the bytes left (each id takes at
+     * least one) and the vocabulary before anything of that size is allocated.
+     *
+     * @param fixedCount the number of ids every position has (top-k), or 0 when each position's count was written
+     * @param maxCount the most ids a position may have
+     */
+    static int[][] read(PayloadReader in, int positions, int fixedCount, int maxCount, int vocab) {
+        int mode = in.u8();
+        int[] dictionary = null;
+        int universe = vocab;
+        if (mode == DICTIONARY) {
+            int size = in.varint();
+            if (size < 1 || size > vocab) {
+                throw InvalidPayloadException.malformed(
+                        "an id dictionary of " + size + " for a vocabulary of " + vocab);
+            }
+            in.requireAtLeast(size, 1, "dictionary ids");
+            dictionary = readAscending(in, size, vocab);
+            universe = size;
+        } else if (mode != GAPS) {
+            throw InvalidPayloadException.malformed("unknown id encoding " + mode);
+        }
+        in.requireAtLeast((long) positions * Math.max(1, fixedCount), 1, "ids of " + positions + " positions");
+        int[][] ids = new int[positions][];
+        for (int t = 0; t < positions; t++) {
+            int count = fixedCount > 0 ? fixedCount : in.varint();
+            if (count < 1 || count > maxCount || count > universe) {
+                throw InvalidPayloadException.malformed(
+                        count + " ids at position " + t + ", at most " + Math.min(maxCount, universe) + " possible");
+            }
+            in.requireAtLeast(count, 1, "ids at position " + t);
+            int[] local = readAscending(in, count, universe);
+            if (dictionary != null) {
+                for (int j = 0; j < count; j++) {
+                    local[j] = dictionary[local[j]];
+                }
+            }
+            ids[t] = local;
+        }
+        return ids;
+    }
+
+    private static void writePosition(ByteArrayOutputStream out, int[] ascending, boolean writeCount) {
+        if (writeCount) {
+            Varint.write(out, ascending.length);
+        }
+        int previous = -1;
+        for (int id : ascending) {
+            if (id <= previous) {
+                throw new IllegalArgumentException("token ids of a position must be distinct and >= 0");
+            }
+            Varint.write(out, id - previous - 1);
+            previous = id;
+        }
+    }
+
+    /** {@code count} ascending values below {@code bound}; the caller has checked that {@code count} bytes are left. */
+    private static int[] readAscending(PayloadReader in, int count, int bound) {
+        int[] values = new int[count];
+        long previous = -1;
+        for (int j = 0; j < count; j++) {
+            long value = previous + 1 + in.varint();
+            if (value >= bound) {
+                throw InvalidPayloadException.malformed("token id or index " + value + " outside 0.." + (bound - 1));
+            }
+            values[j] = (int) value;
+            previous = value;
+        }
+        return values;
+    }
+}

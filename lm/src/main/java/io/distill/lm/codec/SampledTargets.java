@@ -1,0 +1,31 @@
+package io.distill.lm.codec;
+
+import ai.djl.ndarray.NDArray;
+import io.distill.lm.train.SoftTargets;
+
+/**
+ * Random-sampling KD: N draws per position from p_T, as distinct {@code ids} (B, T, m) int64 and how often each was
+ * drawn, {@code counts} (B, T, m); only ratios matter, so frequencies count/N do as well. Unused slots count 0.
+ *
+ * <p>Loss per position: {@code -sum_j (count_j / N) log q_T(id_j)}, the cross-entropy form. count/N is an unbiased
+ * estimate of p_T, so this is an unbiased estimate of the cross-entropy H(p_T, q_T) = KL(p_T || q_T) + H(p_T).
+ * H(p_T) does not depend on the student, so the gradient is an unbiased estimate of the KL's gradient. Chosen over
+ * the KL form (mean of log p_T(id) - log q_T(id)) because the wire carries ids and counts only, not the teacher's
+ * log-probabilities. The logged value is therefore a cross-entropy: it does not go to 0 when the student matches
+ * the teacher (it goes to the teacher's entropy).
+ */
+public record SampledTargets(NDArray ids, NDArray counts, float temperature) implements SoftTargets {
+    public SampledTargets {
+        SoftTargets.checkTemperature(temperature);
+        TargetShapes.checkIds(ids);
+        TargetShapes.checkSameShape(ids, counts, "sampled ids and counts");
+    }
+
+    @Override
+    public NDArray lossPerPosition(NDArray studentLogProbs) {
+        NDArray lq = studentLogProbs.gather(ids, -1); // (B, T, m)
+        // (B, T, 1) N; the floor keeps all-zero padding finite (0 / floor = 0)
+        NDArray draws = counts.sum(new int[] {-1}, true).maximum(Float.MIN_NORMAL);
+        return counts.div(draws).mul(lq).sum(new int[] {-1}).neg(); // (B, T)
+    }
+}
