@@ -82,7 +82,9 @@ class TeacherCommandIT {
                 assertEquals("random-tiny", labels.getTeacher().getModelId());
                 byte[] payload = new byte[labels.getPayload().remaining()];
                 labels.getPayload().duplicate().get(payload);
-                Codec.fromWire(labels.getCodec().getKind().name(), labels.getCodec().getSize())
+                Codec.fromWire(
+                                labels.getCodec().getKind().name(),
+                                labels.getCodec().getSize())
                         .decode(payload, labels.getTokens().size() - 1, ByteTokenizer.VOCAB_SIZE);
             }
 
