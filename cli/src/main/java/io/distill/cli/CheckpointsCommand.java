@@ -96,6 +96,24 @@ final class CheckpointsCommand implements Runnable {
                 description = "Where to unpack (default: ${DEFAULT-VALUE}).")
         Path out;
 
+        @Option(
+                names = "--format",
+                defaultValue = "bundle",
+                paramLabel = "FORMAT",
+                description = "bundle, or hf to also write a student of a Hugging Face teacher as a Hugging Face "
+                        + "directory at OUT/STUDENT/VERSION-hf (default: ${DEFAULT-VALUE}).")
+        String format;
+
+        /** Checks --format before anything is downloaded. */
+        boolean huggingFace() {
+            return switch (format) {
+                case "bundle" -> false;
+                case "hf" -> true;
+                default ->
+                    throw new CliException(CliException.BAD_INPUT, "--format must be bundle or hf, got " + format);
+            };
+        }
+
         CheckpointClient connect() {
             return common.connect(out);
         }

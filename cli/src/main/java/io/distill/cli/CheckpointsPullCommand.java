@@ -1,7 +1,9 @@
 package io.distill.cli;
 
 import io.distill.client.CheckpointClient;
+import io.distill.lm.hf.HfExport;
 import io.distill.schemas.CheckpointPublished;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -22,13 +24,20 @@ final class CheckpointsPullCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        boolean huggingFace = options.huggingFace();
         CheckpointClient client = options.connect();
         Map<String, CheckpointPublished> latest = options.common.latest(client);
         if (latest.isEmpty()) {
             throw new CliException(CliException.FAILED, options.common.nothingAnnounced());
         }
         for (CheckpointPublished a : latest.values()) {
-            CheckpointsCommand.pull(client, a, options.out, spec.commandLine().getOut());
+            Path dir = CheckpointsCommand.pull(
+                    client, a, options.out, spec.commandLine().getOut());
+            if (huggingFace) {
+                Path hf = dir.resolveSibling(dir.getFileName() + "-hf");
+                ExportCommand.toHuggingFace(dir, hf, HfExport.Dtype.F32);
+                spec.commandLine().getOut().println("wrote the Hugging Face model to " + hf);
+            }
         }
         return 0;
     }

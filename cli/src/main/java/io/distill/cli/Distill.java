@@ -34,6 +34,7 @@ import picocli.CommandLine.ScopeType;
             GenerateCommand.class,
             TrainCommand.class,
             CheckpointsCommand.class,
+            ExportCommand.class,
             DemoCommand.class,
             BenchCommand.class,
             CommandLine.HelpCommand.class

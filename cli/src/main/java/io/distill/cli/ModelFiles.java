@@ -7,6 +7,7 @@ import io.distill.lm.artifact.InvalidArtifactException;
 import io.distill.lm.artifact.ModelBundle;
 import io.distill.lm.hf.HfImport;
 import io.distill.lm.model.Gpt;
+import io.distill.lm.model.LmConfig;
 import io.distill.lm.model.Precision;
 import io.distill.lm.model.PrecisionChoice;
 import io.distill.lm.tokenize.ByteTokenizer;
@@ -36,6 +37,11 @@ public final class ModelFiles {
                             + " project's own byte-level models (distill pretrain)");
         }
         return loaded.model();
+    }
+
+    /** The shape of the model in any model directory (Hugging Face or own), without loading its weights. */
+    public static LmConfig readConfig(Path dir) throws IOException {
+        return HfImport.isHfModel(dir) ? HfImport.readConfig(dir).model() : ModelBundle.readConfig(dir);
     }
 
     /**

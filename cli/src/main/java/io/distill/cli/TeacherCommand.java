@@ -2,7 +2,6 @@ package io.distill.cli;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
-import io.distill.lm.artifact.ModelBundle;
 import io.distill.lm.codec.Codec;
 import io.distill.lm.model.Gpt;
 import io.distill.lm.model.LmConfig;
@@ -268,7 +267,7 @@ final class TeacherCommand implements Callable<Integer> {
         }
         if (model != null) {
             try {
-                return ModelBundle.readConfig(model);
+                return ModelFiles.readConfig(model);
             } catch (IOException e) {
                 throw new CliException(CliException.BAD_INPUT, "--model " + model + ": " + e.getMessage(), e);
             }

@@ -37,11 +37,15 @@ import picocli.CommandLine.Spec;
             "Examples:",
             "  distill train --student small --size student-1m",
             "  distill train --student tiny --size tiny --checkpoint-every-steps 100 --http-port 8082",
+            "  distill train --student small-llama --init-from-teacher models/llama --layers 0,2,4",
             ""
         })
 final class TrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
+
+    @Mixin
+    StudentModelOptions studentModel;
 
     @Mixin
     KafkaOptions kafka;
@@ -245,7 +249,8 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     TrainerConfig config() {
-        LmConfig model = PretrainCommand.named(size);
+        StudentModelOptions.Student chosen = studentModel.resolve(size);
+        LmConfig model = chosen.model();
         PrecisionChoice choice = ModelFiles.precision(precision);
         WeightFormat format;
         TrainerConfig.OnTokenizerMismatch mismatch;
@@ -277,6 +282,7 @@ final class TrainCommand implements Callable<Integer> {
                     .onTokenizerMismatch(mismatch)
                     .progressEvery(progressEvery)
                     .trainedLog(trainedLog)
+                    .origin(chosen.origin())
                     .build();
         } catch (IllegalArgumentException e) {
             throw new CliException(CliException.BAD_INPUT, e.getMessage(), e);

@@ -80,6 +80,9 @@ final class Checkpointer {
                     store.root(),
                     config.student(),
                     config.softLabelsTopic());
+            if (config.origin().initializer().isPresent()) {
+                config.origin().initializer().get().initialize(model);
+            }
         } else {
             TrainingState state;
             try (Autograd.NoGrad noGrad = Autograd.noGrad()) {
@@ -125,7 +128,8 @@ final class Checkpointer {
                 new TrainingState(step.steps(), batches.tokensSeen(), scaler.scale(), scaler.cleanSteps(), saved);
         Path dir;
         try (Autograd.NoGrad noGrad = Autograd.noGrad()) {
-            dir = store.save(model, step.optimizer(), state).dir();
+            dir = store.save(model, config.origin().companions(), step.optimizer(), state)
+                    .dir();
         }
         lastSavedStep = state.step();
         lastSavedOffsets = saved;

@@ -6,9 +6,12 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.training.ParameterStore;
 import io.distill.lm.Autograd;
 import io.distill.lm.model.Gpt;
+import io.distill.lm.tokenize.ByteTokenizer;
 import io.distill.lm.tokenize.Padding;
+import io.distill.lm.tokenize.Tokenizer;
 import io.distill.lm.train.Batch;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,13 +27,13 @@ final class Evaluator {
     /**
      * @param windows held-out windows evaluated
      * @param positions positions scored
-     * @param bitsPerByte the student's cross-entropy on the hard targets at T = 1, in bits per token (the byte
-     *     tokenizer's tokens are bytes)
+     * @param bitsPerByte the student's cross-entropy on the hard targets at T = 1, in bits per UTF-8 byte of the
+     *     targets' text (for the byte tokenizer, per byte token), so students of different tokenizers compare
      * @param klToTeacher mean KL(teacher_T || student_T) per position on top-k windows, with the tail bucket; empty
      *     when no window is top-k (a sampled codec carries no teacher probabilities to compute a KL from)
      * @param top1Agreement share of positions where the student's most likely token is the teacher's (top-k: the
      *     highest probability; sampled: the most drawn, ties to the lower id)
-     * @param teacherBitsPerByte the teacher's own cross-entropy on the windows that carry it, in bits per token
+     * @param teacherBitsPerByte the teacher's own cross-entropy on the windows that carry it, in the same unit
      */
     record Metrics(
             int windows,
@@ -55,9 +58,15 @@ final class Evaluator {
 
     private Evaluator() {}
 
+    /** For the own byte-level models. */
+    static Optional<Metrics> evaluate(Gpt model, NDManager manager, List<TrainingWindow> windows, int batchSize) {
+        return evaluate(model, ByteTokenizer.get(), manager, windows, batchSize);
+    }
+
     /** Empty when there is nothing to evaluate on. */
     @SuppressWarnings("try") // the no-grad scope is used for its effect only
-    static Optional<Metrics> evaluate(Gpt model, NDManager manager, List<TrainingWindow> windows, int batchSize) {
+    static Optional<Metrics> evaluate(
+            Gpt model, Tokenizer tokenizer, NDManager manager, List<TrainingWindow> windows, int batchSize) {
         if (windows.isEmpty()) {
             return Optional.empty();
         }
@@ -103,13 +112,17 @@ final class Evaluator {
             return Optional.empty();
         }
         double ln2 = Math.log(2);
+        long bytes = 0;
+        for (TrainingWindow w : windows) {
+            bytes += targetBytes(w, tokenizer);
+        }
         return Optional.of(new Metrics(
                 windows.size(),
                 positions,
-                nats / positions / ln2,
+                nats / Math.max(1, bytes) / ln2,
                 klPositions == 0 ? OptionalDouble.empty() : OptionalDouble.of(kl / klPositions),
                 (double) agree / positions,
-                teacherBitsPerByte(windows)));
+                teacherBitsPerByte(windows, tokenizer)));
     }
 
     /** Positions where the student's argmax equals the teacher's most likely id. */
@@ -127,18 +140,32 @@ final class Evaluator {
         return agree;
     }
 
-    private static OptionalDouble teacherBitsPerByte(List<TrainingWindow> windows) {
+    private static OptionalDouble teacherBitsPerByte(List<TrainingWindow> windows, Tokenizer tokenizer) {
         double nats = 0;
-        long positions = 0;
+        long bytes = 0;
         for (TrainingWindow w : windows) {
             if (w.targetNats().isPresent()) {
                 nats += w.targetNats().getAsDouble();
-                for (int j = 1; j < w.tokens().length; j++) {
-                    positions += w.tokens()[j] == Padding.PAD ? 0 : 1;
-                }
+                bytes += targetBytes(w, tokenizer);
             }
         }
-        return positions == 0 ? OptionalDouble.empty() : OptionalDouble.of(nats / positions / Math.log(2));
+        return bytes == 0 ? OptionalDouble.empty() : OptionalDouble.of(nats / bytes / Math.log(2));
+    }
+
+    /**
+     * The UTF-8 bytes a window's targets stand for: the decoded bytes of its tokens after the first (a tokenizer
+     * that drops a leading space at the start of a text undercounts by that one byte per window).
+     */
+    private static long targetBytes(TrainingWindow w, Tokenizer tokenizer) {
+        int[] tokens = w.tokens();
+        int n = 0;
+        int[] targets = new int[Math.max(0, tokens.length - 1)];
+        for (int j = 1; j < tokens.length; j++) {
+            if (tokens[j] != Padding.PAD) {
+                targets[n++] = tokens[j];
+            }
+        }
+        return tokenizer.decode(Arrays.copyOf(targets, n)).length;
     }
 
     private static double sum(NDArray a) {

@@ -57,8 +57,8 @@ final class GatedPublisher {
 
     @SuppressWarnings("try") // the no-grad scope is used for its effect only
     private void publish(TrainingState state) throws IOException, InterruptedException {
-        Optional<Evaluator.Metrics> figures =
-                Evaluator.evaluate(model, manager, holdoutSet.snapshot(), config.batchSize());
+        Optional<Evaluator.Metrics> figures = Evaluator.evaluate(
+                model, config.origin().tokenizer(), manager, holdoutSet.snapshot(), config.batchSize());
         Map<String, Double> map = figures.map(Evaluator.Metrics::asMap).orElse(Map.of());
         OptionalDouble bpb =
                 figures.map(f -> OptionalDouble.of(f.bitsPerByte())).orElse(OptionalDouble.empty());

@@ -87,7 +87,7 @@ final class Publisher {
         Path zipTmp = dir.resolve(".tmp-" + step + SUFFIX);
         Path zip = dir.resolve(step + SUFFIX);
         try {
-            ModelBundle.export(model, bundle, config.publishFormat());
+            ModelBundle.export(model, config.origin().companions(), bundle, config.publishFormat());
             zipDirectory(bundle, zipTmp);
             Files.move(zipTmp, zip, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {

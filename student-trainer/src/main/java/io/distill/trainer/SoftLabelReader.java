@@ -3,7 +3,7 @@ package io.distill.trainer;
 import io.distill.lm.codec.Codec;
 import io.distill.lm.codec.InvalidPayloadException;
 import io.distill.lm.codec.WindowLabels;
-import io.distill.lm.tokenize.ByteTokenizer;
+import io.distill.lm.tokenize.Tokenizer;
 import io.distill.schemas.AvroDecodeException;
 import io.distill.schemas.AvroSerde;
 import io.distill.schemas.DistillSerdes;
@@ -39,12 +39,12 @@ public final class SoftLabelReader {
     public record Rejected(String reason, String detail) implements Outcome {}
 
     private final AvroSerde<SoftLabels> serde = DistillSerdes.softLabels();
-    private final ByteTokenizer tokenizer;
+    private final Tokenizer tokenizer;
     private final int vocab;
     private final TrainerConfig.OnTokenizerMismatch onMismatch;
 
     /** @param vocab the student's vocabulary size */
-    public SoftLabelReader(ByteTokenizer tokenizer, int vocab, TrainerConfig.OnTokenizerMismatch onMismatch) {
+    public SoftLabelReader(Tokenizer tokenizer, int vocab, TrainerConfig.OnTokenizerMismatch onMismatch) {
         this.tokenizer = tokenizer;
         this.vocab = vocab;
         this.onMismatch = onMismatch;

@@ -3,7 +3,6 @@ package io.distill.trainer;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import io.distill.lm.model.Gpt;
-import io.distill.lm.tokenize.ByteTokenizer;
 import io.distill.lm.train.AdamW;
 import io.distill.lm.train.LearningRateSchedule;
 import io.distill.lm.train.TrainStep;
@@ -42,10 +41,6 @@ public final class StudentTrainer {
     public StudentTrainer(TrainerConfig config) {
         this.config = config;
         this.metrics = new TrainerMetrics(config.student());
-        if (config.model().vocab() != ByteTokenizer.VOCAB_SIZE) {
-            throw new IllegalArgumentException("the student's vocabulary ("
-                    + config.model().vocab() + ") must be the byte tokenizer's (" + ByteTokenizer.VOCAB_SIZE + ")");
-        }
     }
 
     public TrainerMetrics metrics() {

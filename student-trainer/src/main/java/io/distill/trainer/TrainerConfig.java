@@ -45,6 +45,7 @@ import java.util.regex.Pattern;
  * @param tokenizerMismatch what to do with a record made with another tokenizer
  * @param progressEvery at most one progress line this often
  * @param trainedLog test support: when present, every trained (step, sample id, window) is appended to this file
+ * @param origin the student's tokenizer, the files its checkpoints carry, and how a fresh student starts
  */
 public record TrainerConfig(
         String student,
@@ -73,7 +74,8 @@ public record TrainerConfig(
         int holdoutWindows,
         OnTokenizerMismatch tokenizerMismatch,
         Duration progressEvery,
-        Optional<Path> trainedLog) {
+        Optional<Path> trainedLog,
+        StudentOrigin origin) {
 
     /** Names that are safe as a path segment and in a URL. */
     public static final Pattern SAFE_NAME = Pattern.compile("[A-Za-z0-9._-]+");
@@ -93,6 +95,12 @@ public record TrainerConfig(
         Objects.requireNonNull(checkpointDir, "checkpointDir");
         Objects.requireNonNull(publishFormat, "publishFormat");
         Objects.requireNonNull(tokenizerMismatch, "tokenizerMismatch");
+        Objects.requireNonNull(origin, "origin");
+        if (origin.tokenizer().vocabSize() > model.vocab()) {
+            throw new IllegalArgumentException("the student's vocabulary (" + model.vocab()
+                    + ") is smaller than its tokenizer's " + origin.tokenizer().id() + " ("
+                    + origin.tokenizer().vocabSize() + ")");
+        }
         requireSafeName("student", student);
         if (groupId == null || groupId.isBlank()) {
             throw new IllegalArgumentException("the consumer group must not be empty");
@@ -182,6 +190,7 @@ public record TrainerConfig(
         private OnTokenizerMismatch tokenizerMismatch = OnTokenizerMismatch.FAIL;
         private Duration progressEvery = Duration.ofSeconds(5);
         private Optional<Path> trainedLog = Optional.empty();
+        private StudentOrigin origin = StudentOrigin.BYTE_LEVEL;
 
         private Builder(String student, LmConfig model, Properties kafka, Path checkpointDir) {
             this.student = student;
@@ -269,6 +278,12 @@ public record TrainerConfig(
             return this;
         }
 
+        /** A student of a Hugging Face teacher; the own byte-level models by default. */
+        public Builder origin(StudentOrigin value) {
+            origin = value;
+            return this;
+        }
+
         public TrainerConfig build() {
             return new TrainerConfig(
                     student,
@@ -297,7 +312,8 @@ public record TrainerConfig(
                     holdoutWindows,
                     tokenizerMismatch,
                     progressEvery,
-                    trainedLog);
+                    trainedLog,
+                    origin);
         }
     }
 }

@@ -1,6 +1,5 @@
 package io.distill.trainer;
 
-import io.distill.lm.tokenize.ByteTokenizer;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
@@ -37,7 +36,8 @@ final class TrainingLoop {
             ProgressReporter progress,
             TrainerMetrics metrics) {
         this.consumer = consumer;
-        this.reader = new SoftLabelReader(ByteTokenizer.get(), config.model().vocab(), config.tokenizerMismatch());
+        this.reader =
+                new SoftLabelReader(config.origin().tokenizer(), config.model().vocab(), config.tokenizerMismatch());
         this.holdout = new Holdout(config.holdoutPercent());
         this.holdoutSet = holdoutSet;
         this.deadLetters = deadLetters;

@@ -91,6 +91,12 @@ final class ArtifactWriter implements AutoCloseable {
         write(name, out -> out.write(content));
     }
 
+    void writeAll(Map<String, byte[]> named) throws IOException {
+        for (Map.Entry<String, byte[]> e : named.entrySet()) {
+            writeBytes(e.getKey(), e.getValue());
+        }
+    }
+
     /** Writes the manifest, then moves the directory into place; returns what was published. */
     Artifact commit(String kind, WeightFormat weightFormat) throws IOException {
         byte[] manifest = new Manifest(kind, weightFormat, files).toJson();

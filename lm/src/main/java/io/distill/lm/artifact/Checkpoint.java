@@ -38,10 +38,18 @@ public final class Checkpoint {
      * between steps on the training thread: the arrays are read as they are.
      */
     public static Artifact write(Path dir, Gpt model, AdamW optimizer, TrainingState state) throws IOException {
+        return write(dir, model, CompanionFiles.BYTE_LEVEL, optimizer, state);
+    }
+
+    /** As {@link #write(Path, Gpt, AdamW, TrainingState)}, for a model reading the tokenizer {@code companions} name. */
+    public static Artifact write(Path dir, Gpt model, CompanionFiles companions, AdamW optimizer, TrainingState state)
+            throws IOException {
         try (ArtifactWriter w = ArtifactWriter.create(dir);
                 NDManager scope = scopeFor(model)) {
             w.writeBytes(
-                    ModelDescription.FILE, ModelDescription.of(model.config()).toJson());
+                    ModelDescription.FILE,
+                    ModelDescription.of(model.config(), companions).toJson());
+            w.writeAll(companions.files());
             Map<String, NDArray> weights = WeightCodec.encode(model, WeightFormat.FP32, scope);
             w.write(WEIGHTS, out -> Safetensors.write(out, weights, Map.of("distill.weightFormat", "fp32")));
             Map<String, NDArray> moments = new LinkedHashMap<>();

@@ -58,6 +58,11 @@ public final class CheckpointStore {
         return String.format("step-%012d", step);
     }
 
+    /** As {@link #save(Gpt, CompanionFiles, AdamW, TrainingState)} for the own byte-level models. */
+    public Artifact save(Gpt model, AdamW optimizer, TrainingState state) throws IOException {
+        return save(model, CompanionFiles.BYTE_LEVEL, optimizer, state);
+    }
+
     /**
      * Writes a checkpoint named after {@code state.step()} (replacing one of the same step, e.g. a shutdown save
      * after a periodic one whose offsets have moved since), then deletes all but the newest {@code keep}.
@@ -67,9 +72,10 @@ public final class CheckpointStore {
      * keeping them would make {@link #latest} jump back onto that history, or make retention delete the
      * checkpoint just written.
      */
-    public Artifact save(Gpt model, AdamW optimizer, TrainingState state) throws IOException {
+    public Artifact save(Gpt model, CompanionFiles companions, AdamW optimizer, TrainingState state)
+            throws IOException {
         String name = directoryName(state.step());
-        Artifact saved = Checkpoint.write(root.resolve(name), model, optimizer, state);
+        Artifact saved = Checkpoint.write(root.resolve(name), model, companions, optimizer, state);
         List<Path> kept = new ArrayList<>();
         for (Path dir : checkpoints()) {
             if (dir.getFileName().toString().compareTo(name) > 0) {

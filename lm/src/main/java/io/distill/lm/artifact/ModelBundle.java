@@ -5,6 +5,9 @@ import ai.djl.ndarray.NDManager;
 import io.distill.lm.model.Gpt;
 import io.distill.lm.model.LmConfig;
 import io.distill.lm.model.Precision;
+import io.distill.lm.tokenize.ByteTokenizer;
+import io.distill.lm.tokenize.Tokenizer;
+import io.distill.lm.tokenize.Tokenizers;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
@@ -31,11 +34,19 @@ public final class ModelBundle {
      * @throws IllegalStateException when a weight is not finite, or too large for fp16
      */
     public static Artifact export(Gpt model, Path dir, WeightFormat format) throws IOException {
+        return export(model, CompanionFiles.BYTE_LEVEL, dir, format);
+    }
+
+    /** As {@link #export(Gpt, Path, WeightFormat)}, with the tokenizer and files {@code companions} name. */
+    public static Artifact export(Gpt model, CompanionFiles companions, Path dir, WeightFormat format)
+            throws IOException {
         try (ArtifactWriter w = ArtifactWriter.create(dir);
                 NDManager scope = Checkpoint.scopeFor(model)) {
             Map<String, NDArray> tensors = WeightCodec.encode(model, format, scope);
             w.writeBytes(
-                    ModelDescription.FILE, ModelDescription.of(model.config()).toJson());
+                    ModelDescription.FILE,
+                    ModelDescription.of(model.config(), companions).toJson());
+            w.writeAll(companions.files());
             w.write(
                     Checkpoint.WEIGHTS,
                     out -> Safetensors.write(out, tensors, Map.of("distill.weightFormat", format.id())));
@@ -87,6 +98,33 @@ public final class ModelBundle {
     public static LmConfig readConfig(Path dir) throws IOException {
         return ModelDescription.read(ArtifactReader.open(dir, null, ModelDescription.FILE))
                 .model();
+    }
+
+    /**
+     * The tokenizer a bundle or checkpoint reads: the byte tokenizer, or the Hugging Face tokenizer it carries,
+     * checked against the checksum its {@code config.json} names. Close it when done (it may hold native memory).
+     */
+    public static Tokenizer tokenizer(Path dir) throws IOException {
+        ArtifactReader r = ArtifactReader.open(dir, null, ModelDescription.FILE);
+        ModelDescription description = ModelDescription.read(r);
+        if (description.tokenizerId().equals(ByteTokenizer.ID)) {
+            return ByteTokenizer.get();
+        }
+        r.read(ModelDescription.TOKENIZER_FILE); // verified against the manifest before the native parser sees it
+        Tokenizer tokenizer;
+        try {
+            tokenizer = Tokenizers.forModelDir(dir);
+        } catch (IllegalArgumentException e) {
+            throw r.invalid(ModelDescription.TOKENIZER_FILE, e);
+        }
+        if (!tokenizer.checksum().equals(description.tokenizerChecksum())) {
+            tokenizer.close();
+            throw new InvalidArtifactException(
+                    dir,
+                    ModelDescription.TOKENIZER_FILE + " has checksum " + tokenizer.checksum() + ", config.json names "
+                            + description.tokenizerChecksum());
+        }
+        return tokenizer;
     }
 
     /** The weight format a bundle or checkpoint declares in its manifest. */

@@ -19,11 +19,17 @@ import java.nio.charset.StandardCharsets;
 record ModelDescription(LmConfig model, String tokenizerId, String tokenizerChecksum) {
 
     static final String FILE = "config.json";
+    /** A Hugging Face tokenizer's file, carried as a companion by models that read one. */
+    static final String TOKENIZER_FILE = "tokenizer.json";
 
-    /** A model that reads the project's byte tokenizer, the only one this build has. */
+    /** A model that reads the project's byte tokenizer. */
     static ModelDescription of(LmConfig model) {
-        ByteTokenizer t = ByteTokenizer.get();
-        return new ModelDescription(model, t.id(), t.checksum());
+        return of(model, CompanionFiles.BYTE_LEVEL);
+    }
+
+    /** A model that reads the tokenizer its companion files name. */
+    static ModelDescription of(LmConfig model, CompanionFiles companions) {
+        return new ModelDescription(model, companions.tokenizerId(), companions.tokenizerChecksum());
     }
 
     byte[] toJson() {
@@ -46,12 +52,21 @@ record ModelDescription(LmConfig model, String tokenizerId, String tokenizerChec
         return new ModelDescription(model, Json.text(tokenizer, "id", FILE), Json.text(tokenizer, "checksum", FILE));
     }
 
-    /** Reads and verifies {@code config.json} of an artifact and checks that this build's tokenizer fits. */
+    /**
+     * Reads and verifies {@code config.json} of an artifact and checks that its tokenizer can be had: the byte
+     * tokenizer of this build, or a Hugging Face tokenizer whose {@code tokenizer.json} the artifact carries (its
+     * checksum is compared when the tokenizer is loaded).
+     */
     static ModelDescription read(ArtifactReader r) throws InvalidArtifactException {
         byte[] bytes = r.read(FILE);
         try {
             ModelDescription d = fromJson(bytes);
-            d.requireByteTokenizer();
+            if (d.tokenizerId.equals(ByteTokenizer.ID)) {
+                d.requireByteTokenizer();
+            } else if (!r.manifest().files().containsKey(TOKENIZER_FILE)) {
+                throw new IllegalArgumentException(
+                        FILE + ": tokenizer " + d.tokenizerId + " but no " + TOKENIZER_FILE + " in the artifact");
+            }
             return d;
         } catch (IllegalArgumentException e) {
             throw r.invalid(FILE, e);

@@ -53,10 +53,20 @@ public final class HfImport {
 
     /** Reads {@code config.json} and {@code generation_config.json} (when present). */
     public static HfConfig readConfig(Path dir) throws IOException {
-        Path file = dir.resolve(HfFiles.CONFIG);
+        return readConfig(dir, HfFiles.CONFIG);
+    }
+
+    /** A {@code config.json} written by hand, e.g. a smaller student of a family, read as {@link #readConfig}. */
+    public static HfConfig readConfigFile(Path file) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        return readConfig(dir, file.getFileName().toString());
+    }
+
+    /** As {@link #readConfig(Path)}, with the family's config under another name (a student artifact's). */
+    static HfConfig readConfig(Path dir, String configName) throws IOException {
+        Path file = dir.resolve(configName);
         if (!Files.isRegularFile(file)) {
-            throw new InvalidArtifactException(
-                    dir, HfFiles.CONFIG + " is missing (not a Hugging Face model directory)");
+            throw new InvalidArtifactException(dir, configName + " is missing (not a Hugging Face model directory)");
         }
         try {
             ObjectNode json = Json.parseObject(Files.readAllBytes(file), HfFiles.CONFIG);
