@@ -80,6 +80,13 @@ class TrainCommandTest {
             {"train", "--size", "huge"},
             {"train", "--on-tokenizer-mismatch", "ignore"},
             {"train", "--holdout-percent", "120"},
+            {"train", "--layers", "0,2"},
+            {"train", "--init-from-teacher", "/no/such/dir"},
+            {"train", "--init-from-teacher", ".", "--student-config", "config.json"},
+            {"train", "--student-config", "/no/such/config.json"},
+            {"export", "--model", "/no/such/dir", "--out", "x"},
+            {"export", "--model", ".", "--format", "gguf", "--out", "x"},
+            {"checkpoints", "pull", "--format", "gguf"},
         }) {
             CliRun run = CliRun.of(args);
             assertEquals(CliException.BAD_INPUT, run.exitCode(), String.join(" ", args) + ": " + run.err());
