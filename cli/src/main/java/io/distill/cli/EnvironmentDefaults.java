@@ -30,6 +30,16 @@ final class EnvironmentDefaults implements IDefaultValueProvider {
         if (!(argument instanceof OptionSpec option) || option.usageHelp() || option.versionHelp()) {
             return null;
         }
-        return environment.get(variableFor(option.longestName()));
+        return environment.get(variableFor(option));
+    }
+
+    /** The variable of an option: from its first long name, so that aliases ({@code --bootstrap-server}) share it. */
+    static String variableFor(OptionSpec option) {
+        for (String name : option.names()) {
+            if (name.startsWith("--")) {
+                return variableFor(name);
+            }
+        }
+        return variableFor(option.longestName());
     }
 }

@@ -3,22 +3,45 @@ package io.distill.cli;
 import io.distill.schemas.KafkaClientSettings;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.Spec;
 
-/** The options every command that talks to Kafka shares. */
+/**
+ * The options every command that talks to Kafka shares. Where the bootstrap servers come from, first found wins: the
+ * {@code --bootstrap} flag (or {@code -b}, {@code --bootstrap-server}), a {@code -X bootstrap.servers=} flag, {@code
+ * DISTILL_BOOTSTRAP}, {@code KAFKA_BOOTSTRAP_SERVERS}, the {@code --kafka-config} file, {@code localhost:9092}. Other
+ * client properties: {@code -X} flags over {@code KAFKA_*} variables over the file.
+ */
 final class KafkaOptions {
+    static final String DEFAULT_BOOTSTRAP = "localhost:9092";
+    private static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
+
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
+
     @Option(
-            names = "--bootstrap",
-            defaultValue = "localhost:9092",
+            names = {"--bootstrap", "-b", "--bootstrap-server"},
             paramLabel = "HOST:PORT",
-            description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}).")
+            description = "Kafka bootstrap servers; also DISTILL_BOOTSTRAP or KAFKA_BOOTSTRAP_SERVERS " + "(default: "
+                    + DEFAULT_BOOTSTRAP + ").")
     String bootstrap;
+
+    @Option(
+            names = "-X",
+            paramLabel = "KEY=VALUE",
+            description = "A Kafka client property, e.g. -X security.protocol=SASL_SSL; repeatable. Wins over "
+                    + "KAFKA_* variables and --kafka-config.")
+    Map<String, String> clientOverrides = new LinkedHashMap<>();
 
     @Option(
             names = "--kafka-config",
@@ -35,13 +58,34 @@ final class KafkaOptions {
             description = "How long to wait for the broker before giving up, e.g. 15s, 2m (default: ${DEFAULT-VALUE}).")
     Duration timeout;
 
-    /** Client settings: the file, then KAFKA_* variables, then --bootstrap. */
+    /** Client settings: the file, then KAFKA_* variables, then -X flags; the bootstrap servers as the class says. */
     Properties clientProperties() {
+        return clientProperties(System.getenv());
+    }
+
+    Properties clientProperties(Map<String, String> environment) {
+        Properties props;
         try {
-            return KafkaClientSettings.load(bootstrap, kafkaConfig, System.getenv());
+            props = KafkaClientSettings.load(null, kafkaConfig, environment);
         } catch (IllegalArgumentException e) {
             throw new CliException(CliException.BAD_INPUT, e.getMessage(), e);
         }
+        boolean flag = bootstrapFlagGiven();
+        if (bootstrap != null && !flag) {
+            props.put(BOOTSTRAP_SERVERS, bootstrap); // from DISTILL_BOOTSTRAP: over KAFKA_BOOTSTRAP_SERVERS
+        }
+        props.putAll(clientOverrides);
+        if (bootstrap != null && flag) {
+            props.put(BOOTSTRAP_SERVERS, bootstrap);
+        }
+        props.putIfAbsent(BOOTSTRAP_SERVERS, DEFAULT_BOOTSTRAP);
+        return props;
+    }
+
+    /** Whether --bootstrap was on the command line, rather than its value coming from DISTILL_BOOTSTRAP. */
+    private boolean bootstrapFlagGiven() {
+        ParseResult parsed = command == null ? null : command.commandLine().getParseResult();
+        return parsed != null && parsed.hasMatchedOption("--bootstrap");
     }
 
     /**
@@ -50,6 +94,7 @@ final class KafkaOptions {
      */
     Admin connectAdmin() {
         Properties props = clientProperties();
+        String servers = props.getProperty(BOOTSTRAP_SERVERS);
         int timeoutMs = (int) timeout.toMillis();
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, timeoutMs);
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeoutMs);
@@ -61,7 +106,7 @@ final class KafkaOptions {
             admin.close(Duration.ZERO);
             throw new CliException(
                     CliException.UNREACHABLE,
-                    "cannot reach Kafka at " + bootstrap + " within " + DurationConverter.format(timeout)
+                    "cannot reach Kafka at " + servers + " within " + DurationConverter.format(timeout)
                             + "; is a broker running? (start one with `distill broker`)",
                     e);
         } catch (InterruptedException e) {

@@ -200,6 +200,13 @@ final class TrainCommand implements Callable<Integer> {
     String httpHost;
 
     @Option(
+            names = "--advertised-url",
+            paramLabel = "URL",
+            description = "Base URL announced for artifacts instead of http://HTTP-HOST:PORT, one that consumers "
+                    + "can reach, e.g. http://student-trainer:8081 in a compose network.")
+    String advertisedUrl;
+
+    @Option(
             names = "--holdout-percent",
             defaultValue = "1",
             paramLabel = "P",
@@ -278,6 +285,7 @@ final class TrainCommand implements Callable<Integer> {
                                     ? OptionalDouble.empty()
                                     : OptionalDouble.of(publishMaxRegressionPercent))
                     .http(httpPort, httpHost)
+                    .advertisedUrl(advertisedUrl)
                     .holdout(holdoutPercent, holdoutWindows)
                     .onTokenizerMismatch(mismatch)
                     .progressEvery(progressEvery)

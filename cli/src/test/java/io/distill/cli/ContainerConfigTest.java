@@ -118,7 +118,7 @@ class ContainerConfigTest {
         CommandLine sub = root.getSubcommands().get(command);
         Set<String> variables = new HashSet<>();
         for (OptionSpec option : sub.getCommandSpec().options()) {
-            variables.add(EnvironmentDefaults.variableFor(option.longestName()));
+            variables.add(EnvironmentDefaults.variableFor(option));
         }
         return variables;
     }

@@ -30,7 +30,7 @@ public final class KafkaClientSettings {
     private KafkaClientSettings() {}
 
     /**
-     * @param bootstrap the bootstrap servers, always set
+     * @param bootstrap the bootstrap servers, which win over the file and the environment; or null to keep theirs
      * @param configFile a properties file, or null
      * @param environment usually {@code System.getenv()}
      * @throws IllegalArgumentException when the file cannot be read, with a one-line message
@@ -41,7 +41,9 @@ public final class KafkaClientSettings {
             props.putAll(readFile(configFile));
         }
         props.putAll(fromEnvironment(environment));
-        props.put("bootstrap.servers", bootstrap);
+        if (bootstrap != null) {
+            props.put("bootstrap.servers", bootstrap);
+        }
         return props;
     }
 

@@ -66,9 +66,9 @@ final class Publisher {
         }
     }
 
-    /** Announce {@code http://host:port/checkpoints/...} URLs from now on, instead of {@code file://} ones. */
-    void serveAt(String host, int port) {
-        httpBase = "http://" + host + ":" + port + "/checkpoints/";
+    /** Announce {@code BASE/checkpoints/...} URLs from now on, instead of {@code file://} ones. */
+    void serveAt(String baseUrl) {
+        httpBase = baseUrl + "/checkpoints/";
     }
 
     /** The newest published version on disk, or -1. */

@@ -150,11 +150,12 @@ public final class StudentTrainer {
                     e);
         }
         httpPort = server.port();
-        publisher.serveAt(config.httpHost(), server.port());
+        String base = config.advertisedBase(server.port());
+        publisher.serveAt(base);
         LOG.info(
-                "serving checkpoints, /healthz, /metrics and /status at http://{}:{}/",
-                config.httpHost(),
-                server.port());
+                "serving checkpoints, /healthz, /metrics and /status on port {}, announced as {}/",
+                server.port(),
+                base);
         return server;
     }
 }

@@ -40,6 +40,8 @@ import java.util.regex.Pattern;
  *     published one by more than this percentage is not published
  * @param httpPort port of the artifact, health and metrics server; 0 for any free port, -1 for none
  * @param httpHost the host name announced in artifact URLs
+ * @param advertisedUrl the base URL announced for artifacts instead of {@code http://httpHost:port}, e.g. {@code
+ *     http://student-trainer:8081}: what other containers and hosts can reach; null for the default
  * @param holdoutPercent share of sample ids (by hash) held out of training, 0..100
  * @param holdoutWindows size of the rolling evaluation set
  * @param tokenizerMismatch what to do with a record made with another tokenizer
@@ -70,6 +72,7 @@ public record TrainerConfig(
         OptionalDouble publishMaxRegressionPercent,
         int httpPort,
         String httpHost,
+        String advertisedUrl,
         double holdoutPercent,
         int holdoutWindows,
         OnTokenizerMismatch tokenizerMismatch,
@@ -128,6 +131,16 @@ public record TrainerConfig(
         if (httpPort < -1 || httpPort > 65535) {
             throw new IllegalArgumentException("the HTTP port must be -1 (off), 0 (any) or 1..65535, got " + httpPort);
         }
+        if (advertisedUrl != null && !advertisedUrl.matches("https?://[^/?#\\s]+/?")) {
+            throw new IllegalArgumentException(
+                    "the advertised URL must be http(s)://HOST[:PORT], e.g. http://student-trainer:8081; got "
+                            + advertisedUrl);
+        }
+    }
+
+    /** The base URL announced for artifacts of a server on {@code port}, without a trailing slash. */
+    public String advertisedBase(int port) {
+        return advertisedUrl != null ? advertisedUrl.replaceFirst("/$", "") : "http://" + httpHost + ":" + port;
     }
 
     /** The conventional group of a student: {@code distill-student-<name>}. */
@@ -185,6 +198,7 @@ public record TrainerConfig(
         private OptionalDouble publishMaxRegressionPercent = OptionalDouble.empty();
         private int httpPort = -1;
         private String httpHost = "localhost";
+        private String advertisedUrl;
         private double holdoutPercent = 1.0;
         private int holdoutWindows = 256;
         private OnTokenizerMismatch tokenizerMismatch = OnTokenizerMismatch.FAIL;
@@ -257,6 +271,12 @@ public record TrainerConfig(
             return this;
         }
 
+        /** Announce artifacts under this base URL instead of {@code http://HOST:PORT}; null for that default. */
+        public Builder advertisedUrl(String url) {
+            advertisedUrl = url;
+            return this;
+        }
+
         public Builder holdout(double percent, int windows) {
             holdoutPercent = percent;
             holdoutWindows = windows;
@@ -308,6 +328,7 @@ public record TrainerConfig(
                     publishMaxRegressionPercent,
                     httpPort,
                     httpHost,
+                    advertisedUrl,
                     holdoutPercent,
                     holdoutWindows,
                     tokenizerMismatch,
