@@ -82,7 +82,7 @@ public final class HfExport {
         Path tmp = Files.createTempDirectory(parent, out.getFileName() + ".tmp");
         boolean done = false;
         try {
-            Files.write(tmp.resolve(HfFiles.CONFIG), HfJson.bytes(config));
+            Files.write(tmp.resolve(HfFiles.CONFIG), TransformersJson.bytes(config));
             try (OutputStream o =
                     new BufferedOutputStream(Files.newOutputStream(tmp.resolve(HfFiles.WEIGHTS)), 1 << 20)) {
                 Safetensors.write(o, tensors(model, family, dtype), Map.of("format", "pt"));
@@ -91,7 +91,7 @@ public final class HfExport {
             if (gen != null && Files.isRegularFile(gen)) {
                 Files.copy(gen, tmp.resolve(HfFiles.GENERATION_CONFIG));
             } else {
-                Files.write(tmp.resolve(HfFiles.GENERATION_CONFIG), HfJson.bytes(generationConfig(tokens)));
+                Files.write(tmp.resolve(HfFiles.GENERATION_CONFIG), TransformersJson.bytes(generationConfig(tokens)));
             }
             if (teacherDir != null) {
                 for (String name : HfFiles.TOKENIZER) {

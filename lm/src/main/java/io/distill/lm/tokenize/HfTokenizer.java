@@ -16,7 +16,7 @@ import java.util.OptionalInt;
 
 /**
  * A Hugging Face {@code tokenizer.json} (BPE: byte-level as in GPT-2, Llama 3 and Qwen; SentencePiece-style with byte
- * fallback as in Llama 2 and Mistral), with BOS/EOS from the directory's configs ({@link SpecialTokens}).
+ * fallback as in Llama 2 and Mistral), with BOS/EOS from the directory's configs ({@link TokenizerSpecials}).
  *
  * <p>Encoding runs in the Rust {@code tokenizers} library through DJL, with the file's own normalizer, pre-tokenizer
  * and model, and without special tokens, truncation or padding, so the ids are those of the reference tokenizer.
@@ -45,10 +45,10 @@ public final class HfTokenizer implements Tokenizer {
     private final HuggingFaceTokenizer rust;
     private final HfVocabulary vocab;
     private final TokenBytes bytes;
-    private final SpecialTokens specials;
+    private final TokenizerSpecials specials;
     private final String checksum;
 
-    private HfTokenizer(HuggingFaceTokenizer rust, HfVocabulary vocab, TokenBytes bytes, SpecialTokens specials) {
+    private HfTokenizer(HuggingFaceTokenizer rust, HfVocabulary vocab, TokenBytes bytes, TokenizerSpecials specials) {
         this.rust = rust;
         this.vocab = vocab;
         this.bytes = bytes;
@@ -76,7 +76,7 @@ public final class HfTokenizer implements Tokenizer {
         JsonNode root = HfJson.parse(file, json);
         HfVocabulary vocab = HfVocabulary.of(root, file);
         TokenBytes bytes = TokenBytes.of(root.path("decoder"), vocab, file);
-        SpecialTokens specials = SpecialTokens.read(dir, root, vocab);
+        TokenizerSpecials specials = TokenizerSpecials.read(dir, root, vocab);
         HuggingFaceTokenizer rust;
         try {
             rust = HuggingFaceTokenizer.newInstance(

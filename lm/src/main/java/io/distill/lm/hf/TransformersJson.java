@@ -18,7 +18,7 @@ import java.util.List;
  * indent=2, sort_keys=True)} plus a newline), so an exported {@code config.json} reads like one saved by {@code
  * save_pretrained}.
  */
-final class HfJson {
+final class TransformersJson {
 
     private static final DefaultPrettyPrinter PYTHON_STYLE = new DefaultPrettyPrinter()
             .withObjectIndenter(new DefaultIndenter("  ", "\n"))
@@ -26,7 +26,7 @@ final class HfJson {
             .withSeparators(Separators.createDefaultInstance()
                     .withObjectFieldValueSpacing(Separators.Spacing.AFTER)); // "key": value
 
-    private HfJson() {}
+    private TransformersJson() {}
 
     static byte[] bytes(ObjectNode json) {
         try {

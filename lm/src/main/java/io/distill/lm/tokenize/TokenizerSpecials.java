@@ -16,9 +16,9 @@ import java.util.stream.Stream;
  * if {@code tokenizer.json}'s post-processor puts a special token first (Llama 3's {@code TemplateProcessing}), as
  * transformers' fast tokenizers do.
  */
-record SpecialTokens(OptionalInt bos, OptionalInt eos, boolean addsBos) {
+record TokenizerSpecials(OptionalInt bos, OptionalInt eos, boolean addsBos) {
 
-    static SpecialTokens read(Path dir, JsonNode tokenizerJson, HfVocabulary vocab) {
+    static TokenizerSpecials read(Path dir, JsonNode tokenizerJson, HfVocabulary vocab) {
         Optional<JsonNode> tokenizerConfig = HfJson.readIfPresent(dir.resolve("tokenizer_config.json"));
         List<JsonNode> idConfigs = Stream.of("config.json", "generation_config.json")
                 .flatMap(name -> HfJson.readIfPresent(dir.resolve(name)).stream())
@@ -35,7 +35,7 @@ record SpecialTokens(OptionalInt bos, OptionalInt eos, boolean addsBos) {
         if (addsBos && bos.isEmpty()) {
             throw new IllegalArgumentException("tokenizer in " + dir + " adds BOS but names no BOS token");
         }
-        return new SpecialTokens(bos, eos, addsBos);
+        return new TokenizerSpecials(bos, eos, addsBos);
     }
 
     private static OptionalInt resolve(
