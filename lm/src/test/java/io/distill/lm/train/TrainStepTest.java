@@ -15,9 +15,12 @@ import io.distill.lm.codec.SampledTargets;
 import io.distill.lm.codec.TopKTargets;
 import io.distill.lm.model.Gpt;
 import io.distill.lm.model.LmConfig;
+import io.distill.lm.model.Precision;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class TrainStepTest {
 
@@ -58,6 +61,40 @@ class TrainStepTest {
             assertTrue(last < 0.5 * first, "loss " + first + " -> " + last);
             assertEquals(50, trainer.steps());
             assertEquals(50, trainer.optimizer().updates());
+        }
+    }
+
+    /** A Llama-like student (RMSNorm, rotary positions, grouped heads, SwiGLU, untied head) learns in bf16 too. */
+    @ParameterizedTest
+    @EnumSource(
+            value = Precision.class,
+            names = {"FP32", "BF16"})
+    void aLlamaShapedStudentLearnsAtFp32AndBf16(Precision precision) {
+        LmConfig llama = new LmConfig(
+                2,
+                32,
+                64,
+                259,
+                new LmConfig.Attention(4, 2, 8, false, false),
+                new LmConfig.Mlp(LmConfig.Mlp.Activation.SWIGLU, 64, false),
+                new LmConfig.Norm(LmConfig.Norm.Kind.RMS_NORM, 1e-6f),
+                LmConfig.Positions.rope(10000, null),
+                false,
+                0f);
+        Gpt gpt = Gpt.create(llama, precision, m);
+        RepeatedText data = new RepeatedText(TEXT, 7);
+        try (TrainStep trainer = new TrainStep(gpt, m, TrainStep.Options.defaults(1e-2f, 5))) {
+            float first = Float.NaN;
+            float last = Float.NaN;
+            for (int i = 0; i < 40; i++) {
+                try (Batch batch = Batch.fromWindows(m, data.windows(8, 32))) {
+                    TrainStep.Result r = trainer.step(batch);
+                    assertFalse(r.skipped());
+                    first = i == 0 ? r.loss() : first;
+                    last = r.loss();
+                }
+            }
+            assertTrue(last < 0.5 * first, precision + " loss " + first + " -> " + last);
         }
     }
 
