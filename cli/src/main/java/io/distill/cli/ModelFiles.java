@@ -58,7 +58,8 @@ public final class ModelFiles {
                 Tokenizer tokenizer = Tokenizers.forModelDir(dir);
                 return new Loaded(HfImport.load(dir, precision, manager).gpt(), tokenizer);
             }
-            return new Loaded(ModelBundle.load(dir, precision, manager), ByteTokenizer.get());
+            // a bundle of a Hugging Face family's student carries its tokenizer
+            return new Loaded(ModelBundle.load(dir, precision, manager), ModelBundle.tokenizer(dir));
         } catch (InvalidArtifactException | IllegalArgumentException e) {
             throw new CliException(
                     CliException.BAD_INPUT, "cannot load the model in " + dir + ": " + e.getMessage(), e);

@@ -209,6 +209,23 @@ class HfDistillationIT {
             }
             assertTrue(maxDiff <= 1e-4f, "distill vs the PyTorch reference on the exported student: " + maxDiff);
         }
+        // the pulled bundle runs as it is too, with the tokenizer it carries: greedy ids as the reference's
+        String prompt = "The log";
+        try (Tokenizer tokenizer = Tokenizers.forModelDir(hf)) {
+            int[] expected = HfFixtures.greedy(hf, tokenizer.encodeDocument(prompt), 5);
+            CliRun generate = CliRun.of(
+                    "generate",
+                    "--model",
+                    bundle.toString(),
+                    "--prompt",
+                    prompt,
+                    "--temperature",
+                    "0",
+                    "--tokens",
+                    "5");
+            assertEquals(0, generate.exitCode(), generate.err());
+            assertEquals(prompt + tokenizer.decodeText(expected), generate.out().strip());
+        }
         assertEquals(0, teacherExit.get(), teacherErr.toString());
     }
 
