@@ -65,6 +65,9 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T>, Seri
                     "null value where a " + type.getSimpleName() + " was expected",
                     null);
         }
+        if (hasConfluentFraming(bytes)) {
+            throw confluentFraming(bytes, type.getSimpleName());
+        }
         try {
             return decoder.decode(bytes);
         } catch (MissingSchemaException e) {
@@ -91,6 +94,26 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T>, Seri
     /** True when the bytes start with the single-object marker, i.e. the writer meant them as Avro. */
     public static boolean looksLikeAvro(byte[] bytes) {
         return bytes != null && bytes.length >= 2 && bytes[0] == (byte) 0xC3 && bytes[1] == (byte) 0x01;
+    }
+
+    /**
+     * True when the bytes start like Confluent Schema Registry's wire format: magic byte 0x00, a 4-byte big-endian
+     * schema id, then the Avro body. No distill value starts with a NUL byte, and neither does any real text.
+     */
+    public static boolean hasConfluentFraming(byte[] bytes) {
+        return bytes != null && bytes.length >= 5 && bytes[0] == 0;
+    }
+
+    /** The error for a {@link #hasConfluentFraming} value, saying what it is and what distill reads instead. */
+    static AvroDecodeException confluentFraming(byte[] bytes, String expected) {
+        int schemaId = ByteBuffer.wrap(bytes, 1, 4).getInt();
+        return new AvroDecodeException(
+                AvroDecodeException.Reason.CONFLUENT_FRAMING,
+                "value is in Confluent Schema Registry framing (magic byte 0x00, schema id " + schemaId
+                        + "), which distill does not read; where a " + expected
+                        + " was expected, send Avro single-object encoding (C3 01 + schema fingerprint)"
+                        + " or plain UTF-8 text",
+                null);
     }
 
     @Override

@@ -61,6 +61,16 @@ class AvroSerdeTest {
     }
 
     @Test
+    void confluentFramedSoftLabelsAreATypedErrorNamingTheFraming() throws Exception {
+        byte[] framed = Samples.confluentFramed(Samples.softLabels(), 7);
+
+        var e = assertThrows(
+                AvroDecodeException.class, () -> DistillSerdes.softLabels().decode(framed));
+        assertEquals(AvroDecodeException.Reason.CONFLUENT_FRAMING, e.reason());
+        assertTrue(e.getMessage().contains("schema id 7"), e.getMessage());
+    }
+
+    @Test
     void everyTruncationIsATypedError() {
         byte[] bytes = DistillSerdes.softLabels().encode(Samples.softLabels());
         AvroSerde<SoftLabels> serde = DistillSerdes.softLabels();

@@ -11,6 +11,21 @@ final class Samples {
 
     private Samples() {}
 
+    /**
+     * A record as a Confluent Schema Registry serializer writes it: magic byte 0x00, the 4-byte big-endian schema
+     * id, then plain Avro binary (no fingerprint).
+     */
+    static <T extends org.apache.avro.specific.SpecificRecord> byte[] confluentFramed(T record, int schemaId)
+            throws java.io.IOException {
+        var out = new java.io.ByteArrayOutputStream();
+        out.write(0);
+        out.write(ByteBuffer.allocate(4).putInt(schemaId).array());
+        var encoder = org.apache.avro.io.EncoderFactory.get().binaryEncoder(out, null);
+        new org.apache.avro.specific.SpecificDatumWriter<T>(record.getSchema()).write(record, encoder);
+        encoder.flush();
+        return out.toByteArray();
+    }
+
     static TextSample text() {
         return TextSample.newBuilder()
                 .setId("doc-1")

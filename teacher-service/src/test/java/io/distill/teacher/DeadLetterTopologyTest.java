@@ -86,6 +86,16 @@ class DeadLetterTopologyTest {
         assertRejected(TeacherDriver.utf8("k"), other, Rejection.UNKNOWN_FINGERPRINT);
     }
 
+    /** Magic byte 0x00, schema id 1, then Avro binary of a short ASCII sample: valid UTF-8 throughout. */
+    @Test
+    void confluentSchemaRegistryFraming() {
+        byte[] avroBody = Arrays.copyOfRange(sample("hello"), 10, sample("hello").length);
+        byte[] framed = new byte[5 + avroBody.length];
+        framed[4] = 1;
+        System.arraycopy(avroBody, 0, framed, 5, avroBody.length);
+        assertRejected(TeacherDriver.utf8("k"), framed, Rejection.CONFLUENT_FRAMING);
+    }
+
     @Test
     void aSingleByteHasNothingToPredict() {
         assertRejected(TeacherDriver.utf8("k"), TeacherDriver.utf8("x"), Rejection.TOO_SHORT);
