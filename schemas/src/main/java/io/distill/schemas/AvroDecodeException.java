@@ -22,7 +22,7 @@ public final class AvroDecodeException extends SerializationException {
         UNKNOWN_FINGERPRINT,
         /** The header is fine but the body is cut short or does not match the schema. */
         MALFORMED_BODY,
-        /** A plain-text value that is not valid UTF-8. */
+        /** A plain-text value, or a string inside an Avro record, that is not valid UTF-8. */
         INVALID_UTF8,
         /** A value with no text in it. */
         EMPTY

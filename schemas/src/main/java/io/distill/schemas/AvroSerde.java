@@ -20,6 +20,9 @@ import org.apache.kafka.common.serialization.Serializer;
  * CRC-64-AVRO fingerprint of the writer schema, then standard Avro binary. Any Avro library given the .avsc can
  * decode it. Decoding failures are {@link AvroDecodeException}s with a reason, never a null or a silent default.
  *
+ * <p>Strings are decoded strictly: invalid UTF-8 anywhere in the body is {@link AvroDecodeException.Reason#INVALID_UTF8},
+ * never replacement characters.
+ *
  * <p>Every claimed length is bounded by {@link AvroLimits} before Avro allocates it.
  *
  * <p>Older or newer writer schemas of the same record can be registered with {@link #withWriterSchema(Schema)}; their
@@ -40,7 +43,7 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T>, Seri
         Schema schema = SpecificData.get().getSchema(type);
         SpecificData model = SpecificData.getForClass(type);
         this.encoder = new BinaryMessageEncoder<>(model, schema);
-        this.decoder = new BinaryMessageDecoder<>(model, schema);
+        this.decoder = new BinaryMessageDecoder<>(StrictUtf8Data.of(model, type.getClassLoader()), schema);
     }
 
     /** Also accept records written with {@code writerSchema}, an evolved version of this record. */
@@ -80,6 +83,9 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T>, Seri
                     AvroDecodeException.Reason.NOT_AVRO,
                     type.getSimpleName() + ": not Avro single-object encoding (" + e.getMessage() + ")",
                     e);
+        } catch (StrictUtf8Data.InvalidUtf8 e) {
+            throw new AvroDecodeException(
+                    AvroDecodeException.Reason.INVALID_UTF8, type.getSimpleName() + ": " + e.getMessage(), e);
         } catch (IOException | RuntimeException e) {
             // Avro reports a truncated or garbled body through many exception types (EOFException,
             // AvroRuntimeException, UnsupportedOperationException for absurd lengths, ...); decoding touches

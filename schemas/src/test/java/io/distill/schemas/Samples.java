@@ -26,6 +26,26 @@ final class Samples {
         return out.toByteArray();
     }
 
+    /**
+     * Encodes {@code sample} and replaces the first occurrence of the ASCII {@code marker} string in the bytes with
+     * {@code replacement} of the same length, e.g. to put invalid UTF-8 inside a string field.
+     */
+    static byte[] patched(byte[] encoded, String marker, byte[] replacement) {
+        byte[] needle = marker.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        outer:
+        for (int i = 0; i + needle.length <= encoded.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (encoded[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            byte[] copy = encoded.clone();
+            System.arraycopy(replacement, 0, copy, i, needle.length);
+            return copy;
+        }
+        throw new IllegalArgumentException("marker not found: " + marker);
+    }
+
     static TextSample text() {
         return TextSample.newBuilder()
                 .setId("doc-1")

@@ -44,6 +44,23 @@ class TextValueDecoderTest {
         assertEquals(AvroDecodeException.Reason.INVALID_UTF8, e.reason());
     }
 
+    /** Avro decodes strings leniently into U+FFFD; a TextSample's text must be valid UTF-8 like a plain value. */
+    @Test
+    void invalidUtf8InsideAnAvroTextSampleIsRejected() {
+        TextSample sample = TextSample.newBuilder()
+                .setId("doc-1")
+                .setText("cafX and more")
+                .setSource(null)
+                .setCreatedAt(Samples.T0)
+                .build();
+        byte[] value = Samples.patched(
+                DistillSerdes.textSample().encode(sample), "cafX", new byte[] {'c', 'a', 'f', (byte) 0xE9});
+
+        var e = assertThrows(AvroDecodeException.class, () -> decoder.decode(null, value, "id", 0));
+        assertEquals(AvroDecodeException.Reason.INVALID_UTF8, e.reason());
+        assertTrue(e.getMessage().contains("not valid UTF-8"), e.getMessage());
+    }
+
     @Test
     void emptyOrBlankTextIsRejected() {
         assertEquals(
