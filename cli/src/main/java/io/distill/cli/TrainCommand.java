@@ -226,6 +226,12 @@ final class TrainCommand implements Callable<Integer> {
             description = "At most one progress line this often (default: ${DEFAULT-VALUE}).")
     Duration progressEvery;
 
+    @Option(
+            names = "--start-fresh",
+            description = "When checkpoints exist but none verifies, move them to quarantine/ and train from step 0 "
+                    + "(without it the trainer refuses to start).")
+    boolean startFresh;
+
     @Option(names = "--trained-log", hidden = true, paramLabel = "FILE", description = "Test support.")
     Path trainedLog;
 
@@ -277,6 +283,7 @@ final class TrainCommand implements Callable<Integer> {
                     .onTokenizerMismatch(mismatch)
                     .progressEvery(progressEvery)
                     .trainedLog(trainedLog)
+                    .startFresh(startFresh)
                     .build();
         } catch (IllegalArgumentException e) {
             throw new CliException(CliException.BAD_INPUT, e.getMessage(), e);

@@ -45,6 +45,8 @@ import java.util.regex.Pattern;
  * @param tokenizerMismatch what to do with a record made with another tokenizer
  * @param progressEvery at most one progress line this often
  * @param trainedLog test support: when present, every trained (step, sample id, window) is appended to this file
+ * @param startFresh when checkpoint directories exist but none verifies, move them to {@code quarantine/} and
+ *     train from step 0 instead of refusing to start
  */
 public record TrainerConfig(
         String student,
@@ -73,7 +75,8 @@ public record TrainerConfig(
         int holdoutWindows,
         OnTokenizerMismatch tokenizerMismatch,
         Duration progressEvery,
-        Optional<Path> trainedLog) {
+        Optional<Path> trainedLog,
+        boolean startFresh) {
 
     /** Names that are safe as a path segment and in a URL. */
     public static final Pattern SAFE_NAME = Pattern.compile("[A-Za-z0-9._-]+");
@@ -182,6 +185,7 @@ public record TrainerConfig(
         private OnTokenizerMismatch tokenizerMismatch = OnTokenizerMismatch.FAIL;
         private Duration progressEvery = Duration.ofSeconds(5);
         private Optional<Path> trainedLog = Optional.empty();
+        private boolean startFresh;
 
         private Builder(String student, LmConfig model, Properties kafka, Path checkpointDir) {
             this.student = student;
@@ -269,6 +273,11 @@ public record TrainerConfig(
             return this;
         }
 
+        public Builder startFresh(boolean value) {
+            startFresh = value;
+            return this;
+        }
+
         public TrainerConfig build() {
             return new TrainerConfig(
                     student,
@@ -297,7 +306,8 @@ public record TrainerConfig(
                     holdoutWindows,
                     tokenizerMismatch,
                     progressEvery,
-                    trainedLog);
+                    trainedLog,
+                    startFresh);
         }
     }
 }
