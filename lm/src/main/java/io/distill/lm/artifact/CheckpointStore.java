@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * into a fresh model and optimizer. Newer ones that do not verify are moved into {@code quarantine/}, never deleted;
  * when checkpoint directories exist but none verifies, {@link #resumable} refuses to start fresh unless told to.
  *
- * <p>One writer per root: the store deletes temporary directories left by a crash when it is opened.
+ * <p>One writer per root: when it is opened, the store recovers a checkpoint whose replace a crash interrupted and
+ * deletes what is left of incomplete writes.
  */
 public final class CheckpointStore {
 
@@ -47,7 +48,54 @@ public final class CheckpointStore {
         this.root = root;
         this.keep = keep;
         Files.createDirectories(root);
+        recoverInterruptedWrites();
+    }
+
+    /**
+     * Puts back what a crash in the middle of {@link ArtifactWriter#commit} left: a replace renames the existing
+     * checkpoint to {@code .old-<name>-<id>}, then the complete temporary directory {@code .tmp-<name>-<id>} to
+     * {@code <name>}. A crash between the two leaves no {@code <name>}, and possibly the only checkpoint in those
+     * two directories. The complete temporary directory (its manifest is written and fsynced last, so it verifies)
+     * is renamed into place; failing that the set-aside one goes back. Only then are leftovers removed: temporary
+     * directories that never completed, and set-aside ones whose replacement is in place.
+     */
+    private void recoverInterruptedWrites() throws IOException {
+        List<Path> temps = leftovers(ArtifactWriter.TEMP_PREFIX);
+        for (Path temp : temps) {
+            Path target = root.resolve(targetName(temp, ArtifactWriter.TEMP_PREFIX));
+            if (!Files.exists(target) && problem(temp).isEmpty()) {
+                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+                LOG.warn("recovered checkpoint {} from {}, written completely before a crash", target, temp);
+            }
+        }
+        for (Path old : leftovers(ArtifactWriter.OLD_PREFIX)) {
+            Path target = root.resolve(targetName(old, ArtifactWriter.OLD_PREFIX));
+            if (!Files.exists(target)) {
+                Files.move(old, target, StandardCopyOption.ATOMIC_MOVE);
+                LOG.warn("restored checkpoint {} from {}: its replacement never completed", target, old);
+            }
+        }
         ArtifactWriter.deleteLeftovers(root);
+    }
+
+    /** Leftover directories of {@code prefix} whose name is a checkpoint's, {@code <prefix><name>-<8 chars>}. */
+    private List<Path> leftovers(String prefix) throws IOException {
+        try (Stream<Path> children = Files.list(root)) {
+            return children.filter(Files::isDirectory)
+                    .filter(p -> {
+                        String name = p.getFileName().toString();
+                        return name.startsWith(prefix)
+                                && name.length() > prefix.length() + 9
+                                && NAME.matcher(targetName(p, prefix)).matches();
+                    })
+                    .sorted()
+                    .toList();
+        }
+    }
+
+    private static String targetName(Path leftover, String prefix) {
+        String name = leftover.getFileName().toString();
+        return name.substring(prefix.length(), name.length() - 9); // "-" and an 8-character id
     }
 
     public Path root() {

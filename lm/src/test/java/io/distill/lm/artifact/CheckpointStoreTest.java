@@ -151,6 +151,56 @@ class CheckpointStoreTest {
         }
     }
 
+    /**
+     * Issue 11 item 8: a replace renames the existing checkpoint aside, then the new one in. A crash between the
+     * two renames leaves the only checkpoint of that step in two dot-directories; opening the store recovers the
+     * complete new one instead of deleting it.
+     */
+    @Test
+    void aCrashBetweenTheTwoRenamesOfAReplaceRecoversTheCompleteNewCheckpoint() throws IOException {
+        CheckpointStore store = new CheckpointStore(root, 2);
+        store.save(gpt, adamW, state(7));
+        Path other = root.resolve("elsewhere");
+        new CheckpointStore(other, 1).save(gpt, adamW, new TrainingState(7, 0, 1f, 0, Map.of("p-0", 99L)));
+        // the state right after the first rename: the old one aside, the new one complete but not yet in place
+        Files.move(dir(7), root.resolve(".old-step-000000000007-0a1b2c3d"));
+        Files.move(other.resolve(dir(7).getFileName()), root.resolve(".tmp-step-000000000007-4e5f6a7b"));
+        deleteTree(other);
+
+        CheckpointStore reopened = new CheckpointStore(root, 2);
+
+        assertEquals(Optional.of(dir(7)), reopened.resumable(false));
+        assertEquals(99L, Checkpoint.readState(dir(7)).offsets().get("p-0"), "the new one, complete");
+        try (var children = Files.list(root)) {
+            assertEquals(List.of(dir(7)), children.toList(), "the set-aside one is removed once replaced");
+        }
+    }
+
+    @Test
+    void whenTheNewCheckpointIsIncompleteTheSetAsideOneIsPutBack() throws IOException {
+        CheckpointStore store = new CheckpointStore(root, 2);
+        store.save(gpt, adamW, state(7));
+        Files.move(dir(7), root.resolve(".old-step-000000000007-0a1b2c3d"));
+        Path temp = Files.createDirectories(root.resolve(".tmp-step-000000000007-4e5f6a7b"));
+        Files.writeString(temp.resolve("config.json"), "{}"); // cut off before its manifest
+
+        CheckpointStore reopened = new CheckpointStore(root, 2);
+
+        assertEquals(Optional.of(dir(7)), reopened.resumable(false));
+        assertEquals(7L, Checkpoint.readState(dir(7)).offsets().get("distill.soft-labels-0"));
+        try (var children = Files.list(root)) {
+            assertEquals(List.of(dir(7)), children.toList());
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (var walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
     private Path dir(long step) {
         return root.resolve(CheckpointStore.directoryName(step));
     }
