@@ -30,14 +30,14 @@ ENV LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2 \
 USER distill
 
 FROM runtime AS teacher-service
-ENV DISTILL_HTTP_PORT=8080
+ENV DISTILL_HTTP_PORT=8080 DISTILL_HTTP_HOST=0.0.0.0
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=120s --retries=3 \
   CMD curl -fsS "http://127.0.0.1:${DISTILL_HTTP_PORT}/healthz" || exit 1
 ENTRYPOINT ["java", "-jar", "/app/distill.jar", "teacher"]
 
 FROM runtime AS student-trainer
-ENV DISTILL_HTTP_PORT=8081
+ENV DISTILL_HTTP_PORT=8081 DISTILL_HTTP_HOST=0.0.0.0
 EXPOSE 8081
 HEALTHCHECK --interval=10s --timeout=3s --start-period=120s --retries=3 \
   CMD curl -fsS "http://127.0.0.1:${DISTILL_HTTP_PORT}/healthz" || exit 1

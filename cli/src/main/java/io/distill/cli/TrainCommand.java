@@ -190,10 +190,18 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(
             names = "--http-host",
-            defaultValue = "localhost",
-            paramLabel = "HOST",
-            description = "Host name put in announced artifact URLs (default: ${DEFAULT-VALUE}).")
+            defaultValue = TrainerConfig.LOOPBACK,
+            paramLabel = "ADDRESS",
+            description = "Address the HTTP server binds: this machine only by default, 0.0.0.0 for every "
+                    + "interface (default: ${DEFAULT-VALUE}).")
     String httpHost;
+
+    @Option(
+            names = "--advertised-host",
+            paramLabel = "HOST",
+            description = "Host name put in announced artifact URLs (default: --http-host, or localhost when that is "
+                    + "a loopback or wildcard address).")
+    String advertisedHost;
 
     @Option(
             names = "--holdout-percent",
@@ -250,6 +258,16 @@ final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The host announced in artifact URLs: named, or the bind address unless that means "this machine" or "any". */
+    private String advertisedHost() {
+        if (advertisedHost != null) {
+            return advertisedHost;
+        }
+        boolean local = java.util.Set.of("127.0.0.1", "0.0.0.0", "::", "::1", "[::]", "[::1]", "localhost")
+                .contains(httpHost.trim());
+        return local ? "localhost" : httpHost.trim();
+    }
+
     TrainerConfig config() {
         LmConfig model = PretrainCommand.named(size);
         PrecisionChoice choice = ModelFiles.precision(precision);
@@ -278,7 +296,8 @@ final class TrainCommand implements Callable<Integer> {
                             publishMaxRegressionPercent == null
                                     ? OptionalDouble.empty()
                                     : OptionalDouble.of(publishMaxRegressionPercent))
-                    .http(httpPort, httpHost)
+                    .http(httpPort, advertisedHost())
+                    .httpBind(httpHost)
                     .holdout(holdoutPercent, holdoutWindows)
                     .onTokenizerMismatch(mismatch)
                     .progressEvery(progressEvery)

@@ -45,6 +45,8 @@ import java.util.regex.Pattern;
  * @param tokenizerMismatch what to do with a record made with another tokenizer
  * @param progressEvery at most one progress line this often
  * @param trainedLog test support: when present, every trained (step, sample id, window) is appended to this file
+ * @param httpBind the address the HTTP server binds: {@link #LOOPBACK} by default, {@code 0.0.0.0} for every
+ *     interface
  * @param startFresh when checkpoint directories exist but none verifies, move them to {@code quarantine/} and
  *     train from step 0 instead of refusing to start
  */
@@ -76,7 +78,11 @@ public record TrainerConfig(
         OnTokenizerMismatch tokenizerMismatch,
         Duration progressEvery,
         Optional<Path> trainedLog,
-        boolean startFresh) {
+        boolean startFresh,
+        String httpBind) {
+
+    /** Where the HTTP server listens by default: this machine only. */
+    public static final String LOOPBACK = "127.0.0.1";
 
     /** Names that are safe as a path segment and in a URL. */
     public static final Pattern SAFE_NAME = Pattern.compile("[A-Za-z0-9._-]+");
@@ -96,6 +102,9 @@ public record TrainerConfig(
         Objects.requireNonNull(checkpointDir, "checkpointDir");
         Objects.requireNonNull(publishFormat, "publishFormat");
         Objects.requireNonNull(tokenizerMismatch, "tokenizerMismatch");
+        if (httpBind == null || httpBind.isBlank()) {
+            throw new IllegalArgumentException("the HTTP bind address must not be empty");
+        }
         requireSafeName("student", student);
         if (groupId == null || groupId.isBlank()) {
             throw new IllegalArgumentException("the consumer group must not be empty");
@@ -186,6 +195,7 @@ public record TrainerConfig(
         private Duration progressEvery = Duration.ofSeconds(5);
         private Optional<Path> trainedLog = Optional.empty();
         private boolean startFresh;
+        private String httpBind = LOOPBACK;
 
         private Builder(String student, LmConfig model, Properties kafka, Path checkpointDir) {
             this.student = student;
@@ -273,6 +283,11 @@ public record TrainerConfig(
             return this;
         }
 
+        public Builder httpBind(String address) {
+            httpBind = address;
+            return this;
+        }
+
         public Builder startFresh(boolean value) {
             startFresh = value;
             return this;
@@ -307,7 +322,8 @@ public record TrainerConfig(
                     tokenizerMismatch,
                     progressEvery,
                     trainedLog,
-                    startFresh);
+                    startFresh,
+                    httpBind);
         }
     }
 }
