@@ -56,13 +56,13 @@ ENV LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2 \
 USER distill
 
 FROM runtime AS teacher-service
-ENV DISTILL_HTTP_PORT=8080
+ENV DISTILL_HTTP_PORT=8080 DISTILL_HTTP_HOST=0.0.0.0
 EXPOSE 8080
 HEALTHCHECK --interval=5s --timeout=3s --start-period=120s --retries=3 CMD ["/app/healthcheck"]
 ENTRYPOINT ["java", "-jar", "/app/distill.jar", "teacher"]
 
 FROM runtime AS student-trainer
-ENV DISTILL_HTTP_PORT=8081
+ENV DISTILL_HTTP_PORT=8081 DISTILL_HTTP_HOST=0.0.0.0
 EXPOSE 8081
 HEALTHCHECK --interval=5s --timeout=3s --start-period=120s --retries=3 CMD ["/app/healthcheck"]
 ENTRYPOINT ["java", "-jar", "/app/distill.jar", "train"]

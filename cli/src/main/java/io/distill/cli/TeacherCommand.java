@@ -177,6 +177,14 @@ final class TeacherCommand implements Callable<Integer> {
     int httpPort;
 
     @Option(
+            names = "--http-host",
+            defaultValue = TeacherService.Options.LOOPBACK,
+            paramLabel = "ADDRESS",
+            description = "Address /healthz and /metrics bind: this machine only by default, 0.0.0.0 for every "
+                    + "interface (default: ${DEFAULT-VALUE}).")
+    String httpHost;
+
+    @Option(
             names = "--precision",
             defaultValue = "auto",
             paramLabel = "fp32|bf16|auto",
@@ -197,7 +205,7 @@ final class TeacherCommand implements Callable<Integer> {
         }
         TeacherService.Options options;
         try {
-            options = new TeacherService.Options(applicationId, config, kafka.clientProperties(), httpPort);
+            options = new TeacherService.Options(applicationId, config, kafka.clientProperties(), httpPort, httpHost);
         } catch (IllegalArgumentException e) {
             throw new CliException(CliException.BAD_INPUT, e.getMessage(), e);
         }

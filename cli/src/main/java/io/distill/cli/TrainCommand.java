@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.OptionalDouble;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -194,16 +195,18 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(
             names = "--http-host",
-            defaultValue = "localhost",
-            paramLabel = "HOST",
-            description = "Host name put in announced artifact URLs (default: ${DEFAULT-VALUE}).")
+            defaultValue = TrainerConfig.LOOPBACK,
+            paramLabel = "ADDRESS",
+            description = "Address the HTTP server binds: this machine only by default, 0.0.0.0 for every "
+                    + "interface (default: ${DEFAULT-VALUE}).")
     String httpHost;
 
     @Option(
             names = "--advertised-url",
             paramLabel = "URL",
-            description = "Base URL announced for artifacts instead of http://HTTP-HOST:PORT, one that consumers "
-                    + "can reach, e.g. http://student-trainer:8081 in a compose network.")
+            description = "Base URL announced for artifacts, one that consumers can reach, e.g. "
+                    + "http://student-trainer:8081 in a compose network (default: http://HOST:PORT with --http-host, "
+                    + "or localhost when that is a loopback or wildcard address).")
     String advertisedUrl;
 
     @Option(
@@ -237,6 +240,12 @@ final class TrainCommand implements Callable<Integer> {
             description = "At most one progress line this often (default: ${DEFAULT-VALUE}).")
     Duration progressEvery;
 
+    @Option(
+            names = "--start-fresh",
+            description = "When checkpoints exist but none verifies, move them to quarantine/ and train from step 0 "
+                    + "(without it the trainer refuses to start).")
+    boolean startFresh;
+
     @Option(names = "--trained-log", hidden = true, paramLabel = "FILE", description = "Test support.")
     Path trainedLog;
 
@@ -253,6 +262,14 @@ final class TrainCommand implements Callable<Integer> {
             throw new CliException(CliException.FAILED, e.getMessage(), e);
         }
         return 0;
+    }
+
+    /** The host announced in artifact URLs: named, or the bind address unless that means "this machine" or "any". */
+    /** The host of announced URLs without --advertised-url: a bind address consumers on this machine can use. */
+    private String advertisedHost() {
+        boolean local = Set.of("127.0.0.1", "0.0.0.0", "::", "::1", "[::]", "[::1]", "localhost")
+                .contains(httpHost.trim());
+        return local ? "localhost" : httpHost.trim();
     }
 
     TrainerConfig config() {
@@ -284,13 +301,15 @@ final class TrainCommand implements Callable<Integer> {
                             publishMaxRegressionPercent == null
                                     ? OptionalDouble.empty()
                                     : OptionalDouble.of(publishMaxRegressionPercent))
-                    .http(httpPort, httpHost)
+                    .http(httpPort, advertisedHost())
+                    .httpBind(httpHost)
                     .advertisedUrl(advertisedUrl)
                     .holdout(holdoutPercent, holdoutWindows)
                     .onTokenizerMismatch(mismatch)
                     .progressEvery(progressEvery)
                     .trainedLog(trainedLog)
                     .origin(chosen.origin())
+                    .startFresh(startFresh)
                     .build();
         } catch (IllegalArgumentException e) {
             throw new CliException(CliException.BAD_INPUT, e.getMessage(), e);

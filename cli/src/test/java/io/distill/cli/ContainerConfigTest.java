@@ -88,7 +88,7 @@ class ContainerConfigTest {
                 found++;
             }
         }
-        assertEquals(2, found, "each service image sets its HTTP port");
+        assertEquals(4, found, "each service image sets its HTTP port and host");
     }
 
     @Test

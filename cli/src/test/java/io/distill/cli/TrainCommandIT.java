@@ -39,6 +39,48 @@ class TrainCommandIT {
         this.broker = broker;
     }
 
+    /**
+     * Issue 11 item 7: a checkpoint directory that does not verify is never silently replaced by a fresh start.
+     * The trainer exits non-zero with one line naming it, and leaves it where it is.
+     */
+    @Test
+    void refusesToStartFreshOverCheckpointsThatDoNotVerify(@TempDir Path dir) throws Exception {
+        Path checkpoints = dir.resolve("checkpoints");
+        Path broken = checkpoints.resolve("training").resolve("kept-student").resolve("step-000000000040");
+        Files.createDirectories(broken);
+        Files.writeString(broken.resolve("manifest.json"), "{\"truncated");
+        Files.write(broken.resolve("weights.safetensors"), new byte[1000]);
+
+        CliRun run = CliRun.of(
+                "train",
+                "--student",
+                "kept-student",
+                "--size",
+                "tiny",
+                "--precision",
+                "fp32",
+                "--bootstrap",
+                broker.bootstrapServers(),
+                "--soft-labels-topic",
+                "cli-refuse-labels",
+                "--checkpoints-topic",
+                "cli.refuse.checkpoints",
+                "--checkpoint-dir",
+                checkpoints.toString(),
+                "--http-port",
+                "-1");
+
+        assertEquals(CliException.FAILED, run.exitCode(), run.err());
+        List<String> refusal = Stream.of(run.errLines())
+                .filter(line -> line.contains("refusing to start fresh"))
+                .toList();
+        assertEquals(1, refusal.size(), run.err());
+        String message = refusal.get(0);
+        assertTrue(message.contains("step-000000000040"), message);
+        assertTrue(message.contains("--start-fresh"), message);
+        assertEquals(1000, Files.size(broken.resolve("weights.safetensors")), "left in place");
+    }
+
     @Test
     void trainPublishesOnSigtermAndCheckpointsListAndPullFindIt(@TempDir Path dir) throws Exception {
         String topic = "cli-train-labels";

@@ -48,6 +48,21 @@ class TrainCommandTest {
         assertEquals("localhost:9092", c.kafka().get("bootstrap.servers"));
     }
 
+    /** Issue 11 item 12: the server binds loopback unless widened; URLs name a host clients can reach. */
+    @Test
+    void httpBindsLoopbackByDefaultAndAnnouncesAReachableHost() {
+        TrainerConfig defaults = parse(Map.of());
+        assertEquals("127.0.0.1", defaults.httpBind());
+        assertEquals("localhost", defaults.httpHost());
+        TrainerConfig wide = parse(Map.of("DISTILL_HTTP_HOST", "0.0.0.0"));
+        assertEquals("0.0.0.0", wide.httpBind());
+        assertEquals("localhost", wide.httpHost());
+        TrainerConfig named =
+                parse(Map.of(), "--http-host", "0.0.0.0", "--advertised-url", "http://trainer.example:8081");
+        assertEquals("http://trainer.example:8081", named.advertisedBase(8081));
+        assertEquals("10.1.2.3", parse(Map.of(), "--http-host", "10.1.2.3").httpHost());
+    }
+
     @Test
     void trainOptionsComeFromDistillVariablesAndFlagsWin() {
         TrainerConfig c = parse(

@@ -20,6 +20,9 @@ import org.apache.kafka.common.serialization.Serializer;
  * CRC-64-AVRO fingerprint of the writer schema, then standard Avro binary. Any Avro library given the .avsc can
  * decode it. Decoding failures are {@link AvroDecodeException}s with a reason, never a null or a silent default.
  *
+ * <p>Strings are decoded strictly: invalid UTF-8 anywhere in the body is {@link AvroDecodeException.Reason#INVALID_UTF8},
+ * never replacement characters.
+ *
  * <p>Every claimed length is bounded by {@link AvroLimits} before Avro allocates it.
  *
  * <p>Older or newer writer schemas of the same record can be registered with {@link #withWriterSchema(Schema)}; their
@@ -40,7 +43,7 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T>, Seri
         Schema schema = SpecificData.get().getSchema(type);
         SpecificData model = SpecificData.getForClass(type);
         this.encoder = new BinaryMessageEncoder<>(model, schema);
-        this.decoder = new BinaryMessageDecoder<>(model, schema);
+        this.decoder = new BinaryMessageDecoder<>(StrictUtf8Data.of(model, type.getClassLoader()), schema);
     }
 
     /** Also accept records written with {@code writerSchema}, an evolved version of this record. */
@@ -65,6 +68,9 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T>, Seri
                     "null value where a " + type.getSimpleName() + " was expected",
                     null);
         }
+        if (hasConfluentFraming(bytes)) {
+            throw confluentFraming(bytes, type.getSimpleName());
+        }
         try {
             return decoder.decode(bytes);
         } catch (MissingSchemaException e) {
@@ -77,6 +83,9 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T>, Seri
                     AvroDecodeException.Reason.NOT_AVRO,
                     type.getSimpleName() + ": not Avro single-object encoding (" + e.getMessage() + ")",
                     e);
+        } catch (StrictUtf8Data.InvalidUtf8 e) {
+            throw new AvroDecodeException(
+                    AvroDecodeException.Reason.INVALID_UTF8, type.getSimpleName() + ": " + e.getMessage(), e);
         } catch (IOException | RuntimeException e) {
             // Avro reports a truncated or garbled body through many exception types (EOFException,
             // AvroRuntimeException, UnsupportedOperationException for absurd lengths, ...); decoding touches
@@ -91,6 +100,26 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T>, Seri
     /** True when the bytes start with the single-object marker, i.e. the writer meant them as Avro. */
     public static boolean looksLikeAvro(byte[] bytes) {
         return bytes != null && bytes.length >= 2 && bytes[0] == (byte) 0xC3 && bytes[1] == (byte) 0x01;
+    }
+
+    /**
+     * True when the bytes start like Confluent Schema Registry's wire format: magic byte 0x00, a 4-byte big-endian
+     * schema id, then the Avro body. No distill value starts with a NUL byte, and neither does any real text.
+     */
+    public static boolean hasConfluentFraming(byte[] bytes) {
+        return bytes != null && bytes.length >= 5 && bytes[0] == 0;
+    }
+
+    /** The error for a {@link #hasConfluentFraming} value, saying what it is and what distill reads instead. */
+    static AvroDecodeException confluentFraming(byte[] bytes, String expected) {
+        int schemaId = ByteBuffer.wrap(bytes, 1, 4).getInt();
+        return new AvroDecodeException(
+                AvroDecodeException.Reason.CONFLUENT_FRAMING,
+                "value is in Confluent Schema Registry framing (magic byte 0x00, schema id " + schemaId
+                        + "), which distill does not read; where a " + expected
+                        + " was expected, send Avro single-object encoding (C3 01 + schema fingerprint)"
+                        + " or plain UTF-8 text",
+                null);
     }
 
     @Override

@@ -8,7 +8,8 @@ import java.time.Instant;
 
 /**
  * Reads a value of the text topic: an Avro {@link TextSample}, or plain UTF-8 text as kcat or any Kafka client would
- * send it. The two cannot be confused: the Avro marker byte pair C3 01 is never valid UTF-8.
+ * send it. The two cannot be confused: the Avro marker byte pair C3 01 is never valid UTF-8. A value in Confluent
+ * Schema Registry framing (0x00 + schema id) is refused as such rather than read as text it happens to decode to.
  */
 public final class TextValueDecoder {
     private final AvroSerde<TextSample> avro = DistillSerdes.textSample();
@@ -17,9 +18,12 @@ public final class TextValueDecoder {
      * @param key the record key, used as the sample id of a plain-text value when present
      * @param fallbackId the sample id of a plain-text value without a key, e.g. "topic-partition-offset"
      * @param timestampMs the record timestamp, used as createdAt for plain text
-     * @throws AvroDecodeException for undecodable Avro, invalid UTF-8 or an empty text
+     * @throws AvroDecodeException for undecodable Avro, Confluent framing, invalid UTF-8 or an empty text
      */
     public TextSample decode(byte[] key, byte[] value, String fallbackId, long timestampMs) {
+        if (AvroSerde.hasConfluentFraming(value)) {
+            throw AvroSerde.confluentFraming(value, "TextSample");
+        }
         TextSample sample =
                 AvroSerde.looksLikeAvro(value) ? avro.decode(value) : plainText(key, value, fallbackId, timestampMs);
         if (sample.getText().isBlank()) {

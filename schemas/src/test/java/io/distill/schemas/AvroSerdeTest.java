@@ -61,6 +61,42 @@ class AvroSerdeTest {
     }
 
     @Test
+    void confluentFramedSoftLabelsAreATypedErrorNamingTheFraming() throws Exception {
+        byte[] framed = Samples.confluentFramed(Samples.softLabels(), 7);
+
+        var e = assertThrows(
+                AvroDecodeException.class, () -> DistillSerdes.softLabels().decode(framed));
+        assertEquals(AvroDecodeException.Reason.CONFLUENT_FRAMING, e.reason());
+        assertTrue(e.getMessage().contains("schema id 7"), e.getMessage());
+    }
+
+    @Test
+    void invalidUtf8InAnyStringIsATypedErrorNotReplacementCharacters() {
+        // a lone continuation byte in the id, an overlong encoding of '/' in the uri, a surrogate in a map key
+        byte[] badId = Samples.patched(DistillSerdes.softLabels().encode(Samples.softLabels()), "doc-1", new byte[] {
+            'd', 'o', 'c', (byte) 0x80, '1'
+        });
+        byte[] badUri =
+                Samples.patched(DistillSerdes.checkpointPublished().encode(Samples.checkpoint()), "http:/", new byte[] {
+                    'h', 't', 't', 'p', (byte) 0xC0, (byte) 0xAF
+                });
+        var withMetric = CheckpointPublished.newBuilder(Samples.checkpoint())
+                .setMetrics(java.util.Map.of("~~~", 1.0))
+                .build();
+        byte[] badKey = Samples.patched(DistillSerdes.checkpointPublished().encode(withMetric), "~~~", new byte[] {
+            (byte) 0xED, (byte) 0xA0, (byte) 0x80
+        });
+
+        for (var attempt : java.util.List.<org.junit.jupiter.api.function.Executable>of(
+                () -> DistillSerdes.softLabels().decode(badId),
+                () -> DistillSerdes.checkpointPublished().decode(badUri),
+                () -> DistillSerdes.checkpointPublished().decode(badKey))) {
+            var e = assertThrows(AvroDecodeException.class, attempt);
+            assertEquals(AvroDecodeException.Reason.INVALID_UTF8, e.reason(), e.getMessage());
+        }
+    }
+
+    @Test
     void everyTruncationIsATypedError() {
         byte[] bytes = DistillSerdes.softLabels().encode(Samples.softLabels());
         AvroSerde<SoftLabels> serde = DistillSerdes.softLabels();

@@ -25,6 +25,39 @@ class DeadLetterTest {
     }
 
     @Test
+    void anOversizedKeyAndValueGoAsABoundedPrefixWithLengthAndSha256() throws Exception {
+        byte[] value = new byte[5 * 1024 * 1024];
+        new java.util.Random(11).nextBytes(value);
+        byte[] key = new byte[DeadLetter.MAX_KEY_BYTES + 1];
+        var source = new ConsumerRecord<>("distill.text", 0, 9L, key, value);
+
+        var record = DeadLetter.of("teacher", "OVERSIZED", "too big", source).toProducerRecord(Topics.DEAD_LETTERS);
+
+        assertArrayEquals(java.util.Arrays.copyOf(value, DeadLetter.MAX_VALUE_BYTES), record.value());
+        assertArrayEquals(java.util.Arrays.copyOf(key, DeadLetter.MAX_KEY_BYTES), record.key());
+        var sha = java.security.MessageDigest.getInstance("SHA-256");
+        assertEquals(
+                java.util.HexFormat.of().formatHex(sha.digest(value)),
+                DeadLetter.header(record.headers(), DeadLetter.VALUE_SHA256));
+        assertEquals(Integer.toString(value.length), DeadLetter.header(record.headers(), DeadLetter.VALUE_LENGTH));
+        assertEquals(
+                java.util.HexFormat.of().formatHex(sha.digest(key)),
+                DeadLetter.header(record.headers(), DeadLetter.KEY_SHA256));
+        assertEquals(Integer.toString(key.length), DeadLetter.header(record.headers(), DeadLetter.KEY_LENGTH));
+    }
+
+    @Test
+    void recordsWithinTheBoundsCarryNoTruncationHeaders() {
+        byte[] value = new byte[DeadLetter.MAX_VALUE_BYTES];
+        var source = new ConsumerRecord<>("t", 0, 0L, new byte[DeadLetter.MAX_KEY_BYTES], value);
+        var record = DeadLetter.of("s", "r", "d", source).toProducerRecord(Topics.DEAD_LETTERS);
+
+        assertEquals(value, record.value());
+        assertEquals(null, DeadLetter.header(record.headers(), DeadLetter.VALUE_LENGTH));
+        assertEquals(null, DeadLetter.header(record.headers(), DeadLetter.KEY_LENGTH));
+    }
+
+    @Test
     void longDetailsAreCut() {
         var source = new ConsumerRecord<>("t", 0, 0L, (byte[]) null, new byte[0]);
         var headers = DeadLetter.of("s", "r", "x".repeat(5000), source).headers();

@@ -11,6 +11,41 @@ final class Samples {
 
     private Samples() {}
 
+    /**
+     * A record as a Confluent Schema Registry serializer writes it: magic byte 0x00, the 4-byte big-endian schema
+     * id, then plain Avro binary (no fingerprint).
+     */
+    static <T extends org.apache.avro.specific.SpecificRecord> byte[] confluentFramed(T record, int schemaId)
+            throws java.io.IOException {
+        var out = new java.io.ByteArrayOutputStream();
+        out.write(0);
+        out.write(ByteBuffer.allocate(4).putInt(schemaId).array());
+        var encoder = org.apache.avro.io.EncoderFactory.get().binaryEncoder(out, null);
+        new org.apache.avro.specific.SpecificDatumWriter<T>(record.getSchema()).write(record, encoder);
+        encoder.flush();
+        return out.toByteArray();
+    }
+
+    /**
+     * Encodes {@code sample} and replaces the first occurrence of the ASCII {@code marker} string in the bytes with
+     * {@code replacement} of the same length, e.g. to put invalid UTF-8 inside a string field.
+     */
+    static byte[] patched(byte[] encoded, String marker, byte[] replacement) {
+        byte[] needle = marker.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        outer:
+        for (int i = 0; i + needle.length <= encoded.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (encoded[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            byte[] copy = encoded.clone();
+            System.arraycopy(replacement, 0, copy, i, needle.length);
+            return copy;
+        }
+        throw new IllegalArgumentException("marker not found: " + marker);
+    }
+
     static TextSample text() {
         return TextSample.newBuilder()
                 .setId("doc-1")

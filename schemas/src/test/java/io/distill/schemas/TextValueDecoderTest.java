@@ -1,8 +1,10 @@
 package io.distill.schemas;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
@@ -42,6 +44,23 @@ class TextValueDecoderTest {
         assertEquals(AvroDecodeException.Reason.INVALID_UTF8, e.reason());
     }
 
+    /** Avro decodes strings leniently into U+FFFD; a TextSample's text must be valid UTF-8 like a plain value. */
+    @Test
+    void invalidUtf8InsideAnAvroTextSampleIsRejected() {
+        TextSample sample = TextSample.newBuilder()
+                .setId("doc-1")
+                .setText("cafX and more")
+                .setSource(null)
+                .setCreatedAt(Samples.T0)
+                .build();
+        byte[] value = Samples.patched(
+                DistillSerdes.textSample().encode(sample), "cafX", new byte[] {'c', 'a', 'f', (byte) 0xE9});
+
+        var e = assertThrows(AvroDecodeException.class, () -> decoder.decode(null, value, "id", 0));
+        assertEquals(AvroDecodeException.Reason.INVALID_UTF8, e.reason());
+        assertTrue(e.getMessage().contains("not valid UTF-8"), e.getMessage());
+    }
+
     @Test
     void emptyOrBlankTextIsRejected() {
         assertEquals(
@@ -65,6 +84,29 @@ class TextValueDecoderTest {
 
         var e = assertThrows(AvroDecodeException.class, () -> decoder.decode(null, value, "id", 0));
         assertEquals(AvroDecodeException.Reason.UNKNOWN_FINGERPRINT, e.reason());
+    }
+
+    /**
+     * A TextSample in Confluent Schema Registry framing is all valid UTF-8 (NUL, a small schema id, ASCII Avro
+     * binary), so without a check it would be labelled as garbage text; it is refused as what it is.
+     */
+    @Test
+    void confluentSchemaRegistryFramingIsRefusedAsSuch() throws Exception {
+        TextSample ascii = TextSample.newBuilder()
+                .setId("doc-1")
+                .setText("plain ascii text")
+                .setSource(null)
+                .setCreatedAt(java.time.Instant.ofEpochMilli(21)) // zigzag varint 42, an ASCII byte
+                .build();
+        byte[] framed = Samples.confluentFramed(ascii, 42);
+        assertDoesNotThrow(
+                () -> StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(framed)),
+                "the framed bytes pass as UTF-8 text");
+
+        var e = assertThrows(AvroDecodeException.class, () -> decoder.decode(utf8("k"), framed, "id", 0));
+        assertEquals(AvroDecodeException.Reason.CONFLUENT_FRAMING, e.reason());
+        assertTrue(e.getMessage().contains("Confluent Schema Registry"), e.getMessage());
+        assertTrue(e.getMessage().contains("schema id 42"), e.getMessage());
     }
 
     private static byte[] utf8(String s) {

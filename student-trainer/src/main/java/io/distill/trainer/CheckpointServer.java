@@ -38,11 +38,16 @@ final class CheckpointServer implements AutoCloseable {
     private final Path publishedRoot;
     private final TrainerMetrics metrics;
 
-    /** Binds {@code port} on all interfaces (0 for any free port) and starts serving. */
+    /** Binds {@code port} on {@link TrainerConfig#LOOPBACK} (0 for any free port) and starts serving. */
     CheckpointServer(Path publishedRoot, int port, TrainerMetrics metrics) throws IOException {
+        this(publishedRoot, TrainerConfig.LOOPBACK, port, metrics);
+    }
+
+    /** Binds {@code port} on {@code host} ({@code 0.0.0.0}: every interface) and starts serving. */
+    CheckpointServer(Path publishedRoot, String host, int port, TrainerMetrics metrics) throws IOException {
         this.publishedRoot = publishedRoot.toAbsolutePath().normalize();
         this.metrics = metrics;
-        this.server = HttpServer.create(new InetSocketAddress(port), 16);
+        this.server = HttpServer.create(new InetSocketAddress(host, port), 16);
         this.executor = Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "checkpoint-http");
             t.setDaemon(true);
@@ -51,6 +56,10 @@ final class CheckpointServer implements AutoCloseable {
         server.setExecutor(executor);
         server.createContext("/", this::handle);
         server.start();
+    }
+
+    InetSocketAddress address() {
+        return server.getAddress();
     }
 
     int port() {

@@ -69,11 +69,15 @@ final class Checkpointer {
 
     /**
      * Loads the newest checkpoint that verifies into the model, the optimizer, the batch trainer and the offset
-     * tracker; a fresh student when there is none.
+     * tracker; a fresh student when there is none. Newer checkpoints that do not verify are moved to {@code
+     * quarantine/}.
+     *
+     * @throws io.distill.lm.artifact.UnverifiedCheckpointsException when checkpoints exist, none verifies and
+     *     {@code --start-fresh} was not given
      */
     @SuppressWarnings("try") // the no-grad scope is used for its effect only
     void restoreLatest() throws IOException {
-        Optional<Path> latest = store.latest();
+        Optional<Path> latest = store.resumable(config.startFresh());
         if (latest.isEmpty()) {
             LOG.info(
                     "no checkpoint in {}: starting student {} fresh, reading {} from the beginning",

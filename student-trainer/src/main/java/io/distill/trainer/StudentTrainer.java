@@ -142,7 +142,7 @@ public final class StudentTrainer {
         }
         CheckpointServer server;
         try {
-            server = new CheckpointServer(config.publishedRoot(), config.httpPort(), metrics);
+            server = new CheckpointServer(config.publishedRoot(), config.httpBind(), config.httpPort(), metrics);
         } catch (java.net.BindException e) {
             throw new IOException(
                     "HTTP port " + config.httpPort()

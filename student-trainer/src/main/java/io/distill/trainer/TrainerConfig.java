@@ -48,6 +48,10 @@ import java.util.regex.Pattern;
  * @param progressEvery at most one progress line this often
  * @param trainedLog test support: when present, every trained (step, sample id, window) is appended to this file
  * @param origin the student's tokenizer, the files its checkpoints carry, and how a fresh student starts
+ * @param httpBind the address the HTTP server binds: {@link #LOOPBACK} by default, {@code 0.0.0.0} for every
+ *     interface
+ * @param startFresh when checkpoint directories exist but none verifies, move them to {@code quarantine/} and
+ *     train from step 0 instead of refusing to start
  */
 public record TrainerConfig(
         String student,
@@ -78,7 +82,12 @@ public record TrainerConfig(
         OnTokenizerMismatch tokenizerMismatch,
         Duration progressEvery,
         Optional<Path> trainedLog,
-        StudentOrigin origin) {
+        StudentOrigin origin,
+        boolean startFresh,
+        String httpBind) {
+
+    /** Where the HTTP server listens by default: this machine only. */
+    public static final String LOOPBACK = "127.0.0.1";
 
     /** Names that are safe as a path segment and in a URL. */
     public static final Pattern SAFE_NAME = Pattern.compile("[A-Za-z0-9._-]+");
@@ -103,6 +112,9 @@ public record TrainerConfig(
             throw new IllegalArgumentException("the student's vocabulary (" + model.vocab()
                     + ") is smaller than its tokenizer's " + origin.tokenizer().id() + " ("
                     + origin.tokenizer().vocabSize() + ")");
+        }
+        if (httpBind == null || httpBind.isBlank()) {
+            throw new IllegalArgumentException("the HTTP bind address must not be empty");
         }
         requireSafeName("student", student);
         if (groupId == null || groupId.isBlank()) {
@@ -205,6 +217,8 @@ public record TrainerConfig(
         private Duration progressEvery = Duration.ofSeconds(5);
         private Optional<Path> trainedLog = Optional.empty();
         private StudentOrigin origin = StudentOrigin.BYTE_LEVEL;
+        private boolean startFresh;
+        private String httpBind = LOOPBACK;
 
         private Builder(String student, LmConfig model, Properties kafka, Path checkpointDir) {
             this.student = student;
@@ -304,6 +318,16 @@ public record TrainerConfig(
             return this;
         }
 
+        public Builder httpBind(String address) {
+            httpBind = address;
+            return this;
+        }
+
+        public Builder startFresh(boolean value) {
+            startFresh = value;
+            return this;
+        }
+
         public TrainerConfig build() {
             return new TrainerConfig(
                     student,
@@ -334,7 +358,9 @@ public record TrainerConfig(
                     tokenizerMismatch,
                     progressEvery,
                     trainedLog,
-                    origin);
+                    origin,
+                    startFresh,
+                    httpBind);
         }
     }
 }

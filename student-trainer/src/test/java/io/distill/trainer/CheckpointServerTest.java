@@ -54,6 +54,26 @@ class CheckpointServerTest {
         }
     }
 
+    /** Issue 11 item 12: checkpoints, /status and /metrics are served to this machine only unless widened. */
+    @Test
+    void bindsLoopbackByDefaultAndEveryInterfaceOnlyWhenAsked(@TempDir Path root) throws Exception {
+        TrainerMetrics metrics = new TrainerMetrics("alice");
+        java.net.InetAddress external = LocalAddresses.nonLoopback();
+        try (CheckpointServer local = new CheckpointServer(root, 0, metrics);
+                CheckpointServer wide = new CheckpointServer(root, "0.0.0.0", 0, metrics)) {
+            assertTrue(
+                    local.address().getAddress().isLoopbackAddress(),
+                    local.address().toString());
+            assertTrue(
+                    wide.address().getAddress().isAnyLocalAddress(),
+                    wide.address().toString());
+            if (external != null) {
+                assertTrue(LocalAddresses.refuses(external, local.port()), "reachable from " + external);
+                assertTrue(!LocalAddresses.refuses(external, wide.port()), "not reachable from " + external);
+            }
+        }
+    }
+
     @Test
     void servesArtifactsHealthMetricsAndStatusOverHttp(@TempDir Path root) throws Exception {
         Path alice = Files.createDirectories(root.resolve("alice"));

@@ -28,14 +28,21 @@ public final class HttpEndpoint implements AutoCloseable {
         this.executor = executor;
     }
 
+    /** Binds {@code port} on {@link TeacherService.Options#LOOPBACK}: this machine only. */
+    public static HttpEndpoint start(int port, Supplier<Health> health, Supplier<String> metrics) {
+        return start(TeacherService.Options.LOOPBACK, port, health, metrics);
+    }
+
     /**
-     * @param port the port on every interface, or 0 for a free one
+     * @param host the address to bind: {@code 127.0.0.1} (the default of the services) serves this machine only,
+     *     {@code 0.0.0.0} every interface
+     * @param port the port, or 0 for a free one
      * @throws IllegalStateException when the port is taken
      */
-    public static HttpEndpoint start(int port, Supplier<Health> health, Supplier<String> metrics) {
+    public static HttpEndpoint start(String host, int port, Supplier<Health> health, Supplier<String> metrics) {
         HttpServer server;
         try {
-            server = HttpServer.create(new InetSocketAddress(port), 16);
+            server = HttpServer.create(new InetSocketAddress(host, port), 16);
         } catch (BindException e) {
             throw new IllegalStateException("HTTP port " + port + " is already in use", e);
         } catch (IOException e) {
@@ -55,6 +62,11 @@ public final class HttpEndpoint implements AutoCloseable {
         server.setExecutor(executor);
         server.start();
         return new HttpEndpoint(server, executor);
+    }
+
+    /** The address bound. */
+    public InetSocketAddress address() {
+        return server.getAddress();
     }
 
     public int port() {

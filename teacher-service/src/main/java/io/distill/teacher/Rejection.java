@@ -14,6 +14,8 @@ public enum Rejection {
     MALFORMED_BODY,
     /** Avro single-object bytes written with a schema this teacher does not know. */
     UNKNOWN_FINGERPRINT,
+    /** Confluent Schema Registry framing (0x00 + schema id), which the teacher does not read. */
+    CONFLUENT_FRAMING,
     /** Bytes that claim to be Avro but are not (cannot happen on the text topic, kept for completeness). */
     NOT_AVRO,
     /** One byte of text: no next token to predict, so no window. */
@@ -24,6 +26,7 @@ public enum Rejection {
     static Rejection of(AvroDecodeException.Reason reason) {
         return switch (reason) {
             case NOT_AVRO -> NOT_AVRO;
+            case CONFLUENT_FRAMING -> CONFLUENT_FRAMING;
             case UNKNOWN_FINGERPRINT -> UNKNOWN_FINGERPRINT;
             case MALFORMED_BODY -> MALFORMED_BODY;
             case INVALID_UTF8 -> INVALID_UTF8;

@@ -205,7 +205,7 @@ final class TeacherProcessor implements Processor<byte[], byte[], byte[], byte[]
                         key,
                         teacher.tokenizer().decode(window.tokens()));
                 context.forward(
-                        new Record<>(key, letter.value(), window.timestamp(), letter.headers()),
+                        new Record<>(letter.boundedKey(), letter.boundedValue(), window.timestamp(), letter.headers()),
                         TeacherTopology.DEAD_LETTER_SINK);
                 metrics.deadLetter(Rejection.NON_FINITE_LOGITS);
             }
@@ -226,8 +226,9 @@ final class TeacherProcessor implements Processor<byte[], byte[], byte[], byte[]
                 source.offset(),
                 record.key(),
                 record.value());
+        // bounded: an oversized value goes as a prefix with its length and sha256, so the send cannot fail on size
         context.forward(
-                new Record<>(record.key(), record.value(), record.timestamp(), letter.headers()),
+                new Record<>(letter.boundedKey(), letter.boundedValue(), record.timestamp(), letter.headers()),
                 TeacherTopology.DEAD_LETTER_SINK);
         metrics.deadLetter(reason);
     }

@@ -28,9 +28,21 @@ public final class TeacherService implements AutoCloseable {
     /**
      * @param kafka client settings (bootstrap, security, any Streams/consumer/producer setting)
      * @param httpPort port for /healthz and /metrics, 0 for a free one
+     * @param httpHost the address the HTTP endpoint binds; {@link #LOOPBACK} unless widened
      */
-    public record Options(String applicationId, TeacherConfig config, Properties kafka, int httpPort) {
+    public record Options(String applicationId, TeacherConfig config, Properties kafka, int httpPort, String httpHost) {
+        /** Where the HTTP endpoint listens by default: this machine only. */
+        public static final String LOOPBACK = "127.0.0.1";
+
+        /** Options whose HTTP endpoint binds {@link #LOOPBACK}. */
+        public Options(String applicationId, TeacherConfig config, Properties kafka, int httpPort) {
+            this(applicationId, config, kafka, httpPort, LOOPBACK);
+        }
+
         public Options {
+            if (httpHost == null || httpHost.isBlank()) {
+                throw new IllegalArgumentException("the HTTP host must not be empty");
+            }
             if (applicationId == null || applicationId.isBlank()) {
                 throw new IllegalArgumentException("the application id must not be empty");
             }
@@ -55,7 +67,7 @@ public final class TeacherService implements AutoCloseable {
     public TeacherService(Options options) {
         this.options = options;
         this.metrics = new TeacherMetrics(options.config().maxBatch());
-        this.http = HttpEndpoint.start(options.httpPort(), this::health, this::prometheus);
+        this.http = HttpEndpoint.start(options.httpHost(), options.httpPort(), this::health, this::prometheus);
     }
 
     /**
@@ -112,6 +124,11 @@ public final class TeacherService implements AutoCloseable {
 
     public TeacherMetrics metrics() {
         return metrics;
+    }
+
+    /** The address the HTTP endpoint is bound to. */
+    public java.net.InetSocketAddress httpAddress() {
+        return http.address();
     }
 
     public int httpPort() {

@@ -53,6 +53,18 @@ class DeadLetterTopologyTest {
         assertRejected(TeacherDriver.utf8("k"), latin1, Rejection.INVALID_UTF8);
     }
 
+    /** Not decoded leniently into replacement characters: the same reason as a plain value. */
+    @Test
+    void invalidUtf8InsideAnAvroTextSample() {
+        byte[] value = sample("cafX au lait");
+        for (int i = 0; i < value.length - 3; i++) {
+            if (value[i] == 'c' && value[i + 1] == 'a' && value[i + 2] == 'f' && value[i + 3] == 'X') {
+                value[i + 3] = (byte) 0xE9;
+            }
+        }
+        assertRejected(TeacherDriver.utf8("k"), value, Rejection.INVALID_UTF8);
+    }
+
     @Test
     void invalidUtf8Key() {
         assertRejected(new byte[] {(byte) 0xFF}, TeacherDriver.utf8("fine text"), Rejection.INVALID_UTF8);
@@ -84,6 +96,16 @@ class DeadLetterTopologyTest {
             other[i] ^= 0x5A;
         }
         assertRejected(TeacherDriver.utf8("k"), other, Rejection.UNKNOWN_FINGERPRINT);
+    }
+
+    /** Magic byte 0x00, schema id 1, then Avro binary of a short ASCII sample: valid UTF-8 throughout. */
+    @Test
+    void confluentSchemaRegistryFraming() {
+        byte[] avroBody = Arrays.copyOfRange(sample("hello"), 10, sample("hello").length);
+        byte[] framed = new byte[5 + avroBody.length];
+        framed[4] = 1;
+        System.arraycopy(avroBody, 0, framed, 5, avroBody.length);
+        assertRejected(TeacherDriver.utf8("k"), framed, Rejection.CONFLUENT_FRAMING);
     }
 
     @Test

@@ -33,8 +33,9 @@ import java.util.stream.Stream;
  * </pre>
  *
  * <p>An existing target is replaced: it is first renamed aside, then the new directory is renamed in. A crash
- * between those two renames leaves no directory at the target (readers fall back to an older one) and a {@code
- * .old-} sibling that {@link #deleteLeftovers} removes.
+ * between those two renames leaves no directory at the target, a {@code .old-} sibling and the complete {@code
+ * .tmp-} one; {@link CheckpointStore} renames the complete one into place when it is next opened, before {@link
+ * #deleteLeftovers} removes the rest.
  */
 final class ArtifactWriter implements AutoCloseable {
 
