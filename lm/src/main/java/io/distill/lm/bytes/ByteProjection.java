@@ -1,5 +1,6 @@
 package io.distill.lm.bytes;
 
+import io.distill.lm.tokenize.Tokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -40,6 +41,15 @@ public final class ByteProjection {
         this.eos = eos;
     }
 
+    /** The projection for {@code tokenizer}'s vocabulary bytes and end-of-text token; build once, reuse. */
+    public static ByteProjection of(Tokenizer tokenizer) {
+        byte[][] pieces = new byte[tokenizer.vocabSize()][];
+        for (int id = 0; id < pieces.length; id++) {
+            pieces[id] = tokenizer.tokenBytes(id);
+        }
+        return new ByteProjection(ByteTrie.of(pieces), tokenizer.eos());
+    }
+
     /** One cover: a context with its probability (rescaled), and the trie node of its partly emitted next token. */
     private static final class Cover {
         final int[] context;
@@ -66,15 +76,28 @@ public final class ByteProjection {
      * @throws IllegalStateException if a byte of the text has probability zero under every kept cover
      */
     public Projected project(TokenModel model, int[] context, byte[] bytes, int start) {
+        return project(model, context, bytes, start, start);
+    }
+
+    /**
+     * As {@link #project(TokenModel, int[], byte[], int)}, walking from {@code start} but returning distributions from
+     * {@code from} only: bytes in between (a SentencePiece dummy prefix) are conditioned on, and their nats reported
+     * apart as {@link Projected#skippedNats}.
+     */
+    public Projected project(TokenModel model, int[] context, byte[] bytes, int start, int from) {
+        if (start < 0 || from < start || from > bytes.length) {
+            throw new IllegalArgumentException(
+                    "positions " + start + ", " + from + " outside the " + bytes.length + " bytes");
+        }
         TokenMass first = mass(model.next(context))
                 .orElseThrow(() -> new IllegalArgumentException(
                         "the model has no next-token distribution for the starting context "
                                 + Arrays.toString(context)));
         List<Cover> covers = new ArrayList<>();
         covers.add(new Cover(context, first, 1.0));
-        int positions = bytes.length - start + 1;
-        double[][] next = new double[positions][];
+        double[][] next = new double[bytes.length - from + 1][];
         double nats = 0;
+        double skippedNats = 0;
         double droppedNats = 0;
         for (int i = start; i <= bytes.length; i++) {
             if (i > start) {
@@ -90,8 +113,11 @@ public final class ByteProjection {
                 }
             }
             double kept = Arrays.stream(mass).sum(); // 1 when nothing was dropped since the last byte
-            next[i - start] = normalised(mass, kept, i);
-            droppedNats -= Math.log(kept);
+            double[] dist = normalised(mass, kept, i);
+            if (i >= from) {
+                next[i - from] = dist;
+                droppedNats -= Math.log(kept);
+            }
             if (i == bytes.length) {
                 break;
             }
@@ -100,10 +126,14 @@ public final class ByteProjection {
                 throw new IllegalStateException("byte " + i + " (0x" + Integer.toHexString(b)
                         + ") has probability 0 under every token sequence the model evaluated");
             }
-            nats -= Math.log(next[i - start][b]);
+            if (i >= from) {
+                nats -= Math.log(dist[b]);
+            } else {
+                skippedNats -= Math.log(dist[b]);
+            }
             covers = advance(covers, b, mass[b]);
         }
-        return new Projected(next, nats, droppedNats);
+        return new Projected(next, nats, droppedNats, skippedNats);
     }
 
     /** New contexts: every cover whose partly emitted token can end exactly here, extended by that token. */
@@ -158,9 +188,10 @@ public final class ByteProjection {
     }
 
     /**
-     * @param next {@code next[k]}: the distribution over the byte at position {@code start + k} (257 outcomes)
-     * @param nats the text's negative log-likelihood under them, bytes {@code start ..} to the end
+     * @param next {@code next[k]}: the distribution over the byte at position {@code from + k} (257 outcomes)
+     * @param nats the text's negative log-likelihood under them, bytes {@code from ..} to the end
      * @param droppedNats how much of that comes from renormalising after dropped covers: 0 when exact
+     * @param skippedNats the negative log-likelihood of the bytes in {@code [start, from)}, conditioned on only
      */
-    public record Projected(double[][] next, double nats, double droppedNats) {}
+    public record Projected(double[][] next, double nats, double droppedNats, double skippedNats) {}
 }

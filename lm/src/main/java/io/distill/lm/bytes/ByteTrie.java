@@ -157,8 +157,9 @@ public final class ByteTrie {
             int first = reserve(groups.size());
             for (int k = 0; k < groups.size(); k++) {
                 int[] g = groups.get(k);
+                int child = build(g[1], g[2], depth + 1); // may grow the arrays: store after it returns
                 childByte[first + k] = (byte) g[0];
-                childNode[first + k] = build(g[1], g[2], depth + 1);
+                childNode[first + k] = child;
             }
             node[0] = from;
             node[1] = exact;
