@@ -107,6 +107,11 @@ public final class ByteTokenizer implements Tokenizer {
         return n == out.length ? out : Arrays.copyOf(out, n);
     }
 
+    @Override
+    public byte[] tokenBytes(int id) {
+        return decode(new int[] {id});
+    }
+
     /** {@link #decode} read as UTF-8; malformed sequences become U+FFFD (for display, not for round trips). */
     public String decodeText(int[] ids) {
         return new String(decode(ids), StandardCharsets.UTF_8);

@@ -131,6 +131,11 @@ public final class HfTokenizer implements Tokenizer {
     }
 
     @Override
+    public byte[] tokenBytes(int id) {
+        return bytes.piece(id);
+    }
+
+    @Override
     public OptionalInt bos() {
         return specials.bos();
     }

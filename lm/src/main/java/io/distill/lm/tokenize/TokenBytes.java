@@ -151,6 +151,15 @@ final class TokenBytes {
         return hi < 0 || lo < 0 ? -1 : hi * 16 + lo;
     }
 
+    /** The bytes of one id inside a text, with no start-of-text strip (a copy). */
+    byte[] piece(int id) {
+        if (id < 0 || id >= pieces.length || pieces[id] == null) {
+            throw new IllegalArgumentException(
+                    "token id " + id + " is not in the vocabulary [0, " + pieces.length + ")");
+        }
+        return pieces[id].clone();
+    }
+
     byte[] decode(int[] ids) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(ids.length * 4);
         for (int i = 0; i < ids.length; i++) {

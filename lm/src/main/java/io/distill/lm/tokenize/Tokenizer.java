@@ -38,6 +38,15 @@ public interface Tokenizer extends AutoCloseable {
      */
     byte[] decode(int[] ids);
 
+    /**
+     * The bytes id {@code id} stands for inside a text: what it adds to {@link #decode} of a sequence, before the
+     * start-of-text strip of SentencePiece's dummy prefix; empty for special tokens. The byte projection walks these
+     * per-id strings ({@code io.distill.lm.bytes}).
+     *
+     * @throws IllegalArgumentException for an id outside the vocabulary
+     */
+    byte[] tokenBytes(int id);
+
     /** {@link #decode} read as UTF-8; malformed sequences become U+FFFD (for display, not for round trips). */
     default String decodeText(int[] ids) {
         return new String(decode(ids), StandardCharsets.UTF_8);

@@ -18,7 +18,7 @@ import java.util.stream.Collectors;
  * (an independent plain-PyTorch forward), run with Debian's {@code /usr/bin/python3} and its torch. Skipped when
  * that is missing, except under {@code CI=true}, where it must be there.
  */
-final class PythonReference {
+public final class PythonReference {
 
     static final Path PYTHON = Path.of("/usr/bin/python3");
 
@@ -29,7 +29,7 @@ final class PythonReference {
     }
 
     /** The reference, or a skipped test (a failed one under CI) when python3 with torch is missing. */
-    static PythonReference require() throws IOException, InterruptedException {
+    public static PythonReference require() throws IOException, InterruptedException {
         boolean inCi = "true".equals(System.getenv("CI"));
         boolean present = Files.isExecutable(PYTHON)
                 && run(List.of(PYTHON.toString(), "-c", "import torch")).ok();
@@ -50,7 +50,7 @@ final class PythonReference {
     }
 
     /** {@code hf_models.py make --out dir} with the given flags. */
-    void make(Path dir, String... flags) throws IOException, InterruptedException {
+    public void make(Path dir, String... flags) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of("make", "--out", dir.toString()));
         cmd.addAll(Arrays.asList(flags));
         script("hf_models.py", cmd);

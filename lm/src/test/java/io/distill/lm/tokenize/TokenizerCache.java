@@ -12,7 +12,7 @@ import java.nio.file.Path;
  * tokenizers under {@code js/node_modules}. Tests that need them skip without the cache, except under {@code
  * CI=true}, where a missing cache is a failure: CI must have run the fetch script.
  */
-final class TokenizerCache {
+public final class TokenizerCache {
     private TokenizerCache() {}
 
     static Path root() {
@@ -23,7 +23,7 @@ final class TokenizerCache {
     }
 
     /** The model directory of {@code name} (gpt2, llama2, llama3, qwen3), or a skip or failure if it is absent. */
-    static Path modelDir(String name) {
+    public static Path modelDir(String name) {
         Path dir = root().resolve("models").resolve(name);
         require(Files.isRegularFile(dir.resolve("tokenizer.json")), dir.resolve("tokenizer.json"));
         return dir;
