@@ -2,7 +2,7 @@ package io.distill.cli;
 
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
-import io.distill.lm.bench.TrainingBenchmark;
+import io.distill.bench.TrainingBenchmark;
 import io.distill.lm.model.LmConfig;
 import io.distill.lm.model.Precision;
 import java.io.IOException;

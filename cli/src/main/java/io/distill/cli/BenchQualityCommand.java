@@ -1,9 +1,9 @@
 package io.distill.cli;
 
 import ai.djl.ndarray.NDManager;
-import io.distill.cli.bench.QualityArm;
-import io.distill.cli.bench.QualityBenchmark;
-import io.distill.cli.bench.QualityTable;
+import io.distill.bench.QualityArm;
+import io.distill.bench.QualityBenchmark;
+import io.distill.bench.QualityTable;
 import io.distill.lm.codec.Codec;
 import io.distill.lm.model.LmConfig;
 import io.distill.lm.model.PrecisionChoice;

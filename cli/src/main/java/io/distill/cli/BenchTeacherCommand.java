@@ -1,10 +1,10 @@
 package io.distill.cli;
 
+import io.distill.bench.TeacherBenchmark;
 import io.distill.kafkakit.EmbeddedKafkaBroker;
 import io.distill.lm.codec.Codec;
 import io.distill.lm.model.LmConfig;
 import io.distill.lm.model.Precision;
-import io.distill.teacher.TeacherBenchmark;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

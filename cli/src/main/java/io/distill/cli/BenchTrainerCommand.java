@@ -1,6 +1,6 @@
 package io.distill.cli;
 
-import io.distill.cli.bench.TrainerBenchmark;
+import io.distill.bench.TrainerBenchmark;
 import io.distill.kafkakit.EmbeddedKafkaBroker;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package io.distill.teacher;
+package io.distill.bench;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -15,6 +15,11 @@ import io.distill.lm.train.Pretraining;
 import io.distill.lm.train.TextCorpus;
 import io.distill.schemas.DistillSerdes;
 import io.distill.schemas.TextSample;
+import io.distill.teacher.TeacherConfig;
+import io.distill.teacher.TeacherMetrics;
+import io.distill.teacher.TeacherModel;
+import io.distill.teacher.TeacherService;
+import io.distill.teacher.Windowing;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
