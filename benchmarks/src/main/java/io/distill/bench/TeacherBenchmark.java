@@ -20,9 +20,12 @@ import io.distill.teacher.TeacherMetrics;
 import io.distill.teacher.TeacherModel;
 import io.distill.teacher.TeacherService;
 import io.distill.teacher.Windowing;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -137,6 +140,28 @@ public final class TeacherBenchmark {
     }
 
     private TeacherBenchmark() {}
+
+    /**
+     * The default corpus: README.md and docs' wire format and benchmarks pages when run from the project's
+     * directory, padded to 10,000 characters with seeded random letters and spaces.
+     */
+    public static byte[] defaultCorpus() throws IOException {
+        StringBuilder sb = new StringBuilder();
+        for (String name : new String[] {"README.md", "docs/wire-format.md", "docs/benchmarks.md"}) {
+            Path file = Path.of(name);
+            if (Files.isReadable(file)) {
+                sb.append(Files.readString(file, StandardCharsets.UTF_8)).append('\n');
+            }
+        }
+        var random = new SplittableRandom(1);
+        while (sb.length() < 10_000) {
+            sb.append((char) ('a' + random.nextInt(26)));
+            if (random.nextInt(6) == 0) {
+                sb.append(' ');
+            }
+        }
+        return sb.toString().getBytes(StandardCharsets.UTF_8);
+    }
 
     /**
      * @param kafka client settings for a broker the benchmark may create topics on

@@ -170,22 +170,6 @@ final class BenchTeacherCommand implements Callable<Integer> {
             }
             return Files.readAllBytes(corpus);
         }
-        StringBuilder sb = new StringBuilder();
-        for (String name : new String[] {"README.md", "docs/wire-format.md", "docs/benchmarks.md"}) {
-            Path file = Path.of(name);
-            if (Files.isReadable(file)) {
-                sb.append(Files.readString(file, StandardCharsets.UTF_8)).append('\n');
-            }
-        }
-        if (sb.length() < 10_000) {
-            var random = new java.util.SplittableRandom(1);
-            while (sb.length() < 10_000) {
-                sb.append((char) ('a' + random.nextInt(26)));
-                if (random.nextInt(6) == 0) {
-                    sb.append(' ');
-                }
-            }
-        }
-        return sb.toString().getBytes(StandardCharsets.UTF_8);
+        return TeacherBenchmark.defaultCorpus();
     }
 }
