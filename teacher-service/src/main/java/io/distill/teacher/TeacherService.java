@@ -1,12 +1,12 @@
 package io.distill.teacher;
 
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
@@ -48,6 +48,7 @@ public final class TeacherService implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile KafkaStreams streams;
     private volatile TeacherModel teacher;
+    private KafkaStreamsMetrics kafkaMetrics;
     private Path stateDir;
     private boolean closed;
 
@@ -55,7 +56,8 @@ public final class TeacherService implements AutoCloseable {
     public TeacherService(Options options) {
         this.options = options;
         this.metrics = new TeacherMetrics(options.config().maxBatch());
-        this.http = HttpEndpoint.start(options.httpPort(), this::health, this::prometheus);
+        this.metrics.watch(() -> teacher != null, this::state);
+        this.http = HttpEndpoint.start(options.httpPort(), this::health, metrics::scrape);
     }
 
     /**
@@ -92,6 +94,7 @@ public final class TeacherService implements AutoCloseable {
         });
         this.teacher = model;
         this.streams = kafkaStreams;
+        this.kafkaMetrics = metrics.bind(kafkaStreams);
         kafkaStreams.start();
     }
 
@@ -127,21 +130,6 @@ public final class TeacherService implements AutoCloseable {
         return new HttpEndpoint.Health(state == KafkaStreams.State.RUNNING, "streams " + state);
     }
 
-    String prometheus() {
-        PrometheusText out = new PrometheusText();
-        metrics.writeTo(out);
-        out.gauge("distill_teacher_model_loaded", "1 once the teacher model is loaded.", teacher == null ? 0 : 1);
-        KafkaStreams s = streams;
-        out.family("distill_teacher_streams_state", "gauge", "1 for the current Kafka Streams state.");
-        for (KafkaStreams.State state : KafkaStreams.State.values()) {
-            out.sample("distill_teacher_streams_state", Map.of("state", state.name()), state == state() ? 1 : 0);
-        }
-        if (s != null) {
-            out.kafkaMetrics(s.metrics());
-        }
-        return out.toString();
-    }
-
     /** Stops Streams (waiting up to 30 s for a clean close), then HTTP; idempotent. */
     @Override
     public synchronized void close() {
@@ -152,6 +140,7 @@ public final class TeacherService implements AutoCloseable {
         KafkaStreams s = streams;
         if (s != null) {
             s.close(CLOSE_TIMEOUT);
+            kafkaMetrics.close();
         }
         stopped.countDown();
         http.close();
