@@ -1,16 +1,15 @@
 package io.distill.teacher;
 
+import io.distill.lm.artifact.FileTrees;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
-import java.util.stream.Stream;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
@@ -145,19 +144,7 @@ public final class TeacherService implements AutoCloseable {
         stopped.countDown();
         http.close();
         if (stateDir != null) {
-            deleteRecursively(stateDir);
-        }
-    }
-
-    private static void deleteRecursively(Path root) {
-        if (!Files.exists(root)) {
-            return; // Kafka Streams may have removed it already
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            paths.sorted(Comparator.reverseOrder())
-                    .forEach(path -> path.toFile().delete());
-        } catch (IOException e) {
-            log.warn("could not delete {}: {}", root, e.getMessage());
+            FileTrees.deleteQuietly(stateDir, log); // Kafka Streams may have removed it already
         }
     }
 }
