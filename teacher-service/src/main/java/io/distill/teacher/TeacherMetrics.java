@@ -12,7 +12,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
-import java.util.function.ToDoubleFunction;
 import org.apache.kafka.streams.KafkaStreams;
 
 /**
@@ -197,27 +196,20 @@ public final class TeacherMetrics {
         counter("distill.teacher.records.out", "SoftLabels records produced (one per sample window).", recordsOut);
         counter("distill.teacher.windows", "Windows cut from input documents.", windowsBuffered);
         counter("distill.teacher.tokens", "Token positions labelled.", tokensLabelled);
-        gauge(
-                "distill.teacher.tokens.per.second",
-                "Token positions labelled per second, last 10 s.",
-                m -> m.tokensPerSecond());
         counter("distill.teacher.batches", "Forward passes run.", batches);
         counter("distill.teacher.batch.windows", "Windows over all forward passes.", batchWindows);
-        gauge(
-                "distill.teacher.batch.fill.ratio",
-                "Mean windows per forward pass over the max batch.",
-                m -> m.batchFill());
-        FunctionCounter.builder("distill.teacher.forward.seconds", this, TeacherMetrics::forwardSeconds)
-                .description("Time in the model's forward passes.")
-                .register(registry);
-        FunctionCounter.builder("distill.teacher.label.seconds", this, TeacherMetrics::labelSeconds)
-                .description("Time labelling batches: forward passes and codec.")
-                .register(registry);
         counter("distill.teacher.wire.bytes", "SoftLabels value bytes produced.", wireBytes);
-        gauge(
-                "distill.teacher.wire.bytes.per.token",
-                "SoftLabels value bytes per labelled token position.",
-                m -> m.wireBytesPerToken());
+        counter("distill.teacher.forward.seconds", "Time in the model's forward passes.", forwardNanos, 1e-9);
+        counter("distill.teacher.label.seconds", "Time labelling batches: forward passes and codec.", labelNanos, 1e-9);
+        Gauge.builder("distill.teacher.tokens.per.second", this, TeacherMetrics::tokensPerSecond)
+                .description("Token positions labelled per second, last 10 s.")
+                .register(registry);
+        Gauge.builder("distill.teacher.batch.fill.ratio", this, TeacherMetrics::batchFill)
+                .description("Mean windows per forward pass over the max batch.")
+                .register(registry);
+        Gauge.builder("distill.teacher.wire.bytes.per.token", this, TeacherMetrics::wireBytesPerToken)
+                .description("SoftLabels value bytes per labelled token position.")
+                .register(registry);
         for (Rejection reason : Rejection.values()) {
             FunctionCounter.builder("distill.teacher.dead.letters", deadLetters.get(reason), LongAdder::sum)
                     .description("Records or windows sent to the dead-letter topic.")
@@ -227,11 +219,13 @@ public final class TeacherMetrics {
     }
 
     private void counter(String name, String help, LongAdder value) {
-        FunctionCounter.builder(name, value, LongAdder::sum).description(help).register(registry);
+        counter(name, help, value, 1);
     }
 
-    private void gauge(String name, String help, ToDoubleFunction<TeacherMetrics> value) {
-        Gauge.builder(name, this, value).description(help).register(registry);
+    private void counter(String name, String help, LongAdder value, double scale) {
+        FunctionCounter.builder(name, value, v -> v.sum() * scale)
+                .description(help)
+                .register(registry);
     }
 
     /** Events per second over a sliding window of whole seconds. */
