@@ -1,5 +1,7 @@
 package io.distill.cli;
 
+import io.distill.bench.BenchCorpus;
+import io.distill.bench.TeacherBenchTable;
 import io.distill.bench.TeacherBenchmark;
 import io.distill.kafkakit.EmbeddedKafkaBroker;
 import io.distill.lm.codec.Codec;
@@ -152,7 +154,7 @@ final class BenchTeacherCommand implements Callable<Integer> {
                 result = TeacherBenchmark.run(options, kafka(broker.bootstrapServers()), log);
             }
         }
-        spec.commandLine().getOut().print(TeacherBenchmark.table(result));
+        spec.commandLine().getOut().print(TeacherBenchTable.markdown(result));
         spec.commandLine().getOut().flush();
         return 0;
     }
@@ -170,6 +172,6 @@ final class BenchTeacherCommand implements Callable<Integer> {
             }
             return Files.readAllBytes(corpus);
         }
-        return TeacherBenchmark.defaultCorpus();
+        return BenchCorpus.defaultText();
     }
 }
