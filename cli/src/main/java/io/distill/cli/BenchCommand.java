@@ -2,22 +2,17 @@ package io.distill.cli;
 
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
-import io.distill.lm.bench.TrainingBenchmark;
+import io.distill.bench.PytorchTwin;
+import io.distill.bench.TrainingBenchmark;
 import io.distill.lm.model.LmConfig;
 import io.distill.lm.model.Precision;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.OptionalDouble;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -44,8 +39,6 @@ import picocli.CommandLine.Spec;
         },
         subcommands = {BenchTeacherCommand.class, BenchTrainerCommand.class, BenchQualityCommand.class})
 final class BenchCommand implements Callable<Integer> {
-    private static final Pattern RESULT = Pattern.compile("RESULT .*tokens_per_s=([0-9.]+)");
-
     @Spec
     CommandSpec spec;
 
@@ -145,34 +138,21 @@ final class BenchCommand implements Callable<Integer> {
         if (rssSteps > 0) {
             return residentMemory(configs.get(0), parsed.get(0), out);
         }
-        boolean baseline = Files.isReadable(script) && Files.isExecutable(Path.of(python));
+        PytorchTwin twin = new PytorchTwin(Path.of(python), script);
         PrintWriter err = spec.commandLine().getErr();
-        if (!baseline) {
+        if (!twin.available()) {
             err.println("bench: no PyTorch baseline (" + python + " or " + script + " missing); distill only");
         }
-        out.println("| size | precision | batch x T | distill tokens/s | PyTorch tokens/s | distill / PyTorch "
-                + "| model GFLOP/s | of matmul peak |");
-        out.println("|---|---|---|---|---|---|---|---|");
+        out.println(TrainingBenchmark.TABLE_HEAD);
         for (int i = 0; i < configs.size(); i++) {
             LmConfig config = configs.get(i);
             for (Precision precision : parsed) {
                 err.println("bench: " + sizes.get(i).trim() + " " + precision.flag() + " ...");
                 TrainingBenchmark.Result ours = TrainingBenchmark.run(config, precision, batch, warmup, steps);
-                OptionalDouble theirs = baseline ? pytorch(config, precision) : OptionalDouble.empty();
-                out.printf(
-                        Locale.ROOT,
-                        "| %s | %s | %d x %d | %,.0f | %s | %s | %.1f | %.0f%% |%n",
-                        sizes.get(i).trim(),
-                        precision.flag(),
-                        batch,
-                        config.context(),
-                        ours.tokensPerSecond(),
-                        theirs.isPresent() ? String.format(Locale.ROOT, "%,.0f", theirs.getAsDouble()) : "-",
-                        theirs.isPresent()
-                                ? String.format(Locale.ROOT, "%.2f", ours.tokensPerSecond() / theirs.getAsDouble())
-                                : "-",
-                        ours.modelFlopsPerSecond() / 1e9,
-                        100 * ours.utilisation());
+                OptionalDouble theirs = twin.available()
+                        ? twin.tokensPerSecond(config, precision, batch, warmup, steps, threads, err)
+                        : OptionalDouble.empty();
+                out.println(TrainingBenchmark.row(sizes.get(i).trim(), ours, theirs));
                 out.flush();
             }
         }
@@ -184,65 +164,7 @@ final class BenchCommand implements Callable<Integer> {
         long[] mib = TrainingBenchmark.residentMemoryOverSteps(config, precision, batch, rssSteps, every);
         out.printf(
                 Locale.ROOT, "resident memory, %s %s, batch %d:%n", sizes.get(0).trim(), precision.flag(), batch);
-        for (int i = 0; i < mib.length; i++) {
-            out.printf(Locale.ROOT, "  after step %,6d: %,d MiB%n", Math.max(1, i * every), mib[i]);
-        }
-        // The first steps warm up allocator caches and the JIT; a leak shows as growth that continues after them.
-        int half = mib.length / 2;
-        out.printf(
-                Locale.ROOT,
-                "growth over the second half (step %,d to %,d): %+d MiB (%+.1f%%)%n",
-                half * every,
-                rssSteps,
-                mib[mib.length - 1] - mib[half],
-                100.0 * (mib[mib.length - 1] - mib[half]) / mib[half]);
+        out.print(TrainingBenchmark.residentMemoryReport(mib, rssSteps, every));
         return 0;
-    }
-
-    /** Runs the PyTorch twin with the same dimensions; empty when it fails or has no mode for the precision. */
-    private OptionalDouble pytorch(LmConfig c, Precision precision) {
-        if (precision == Precision.FP16) {
-            return OptionalDouble.empty(); // PyTorch's CPU autocast has no fp16 either
-        }
-        List<String> command = List.of(
-                python,
-                script.toString(),
-                "--layers",
-                Integer.toString(c.layers()),
-                "--heads",
-                Integer.toString(c.heads()),
-                "--d-model",
-                Integer.toString(c.dModel()),
-                "--context",
-                Integer.toString(c.context()),
-                "--vocab",
-                Integer.toString(c.vocab()),
-                "--batch",
-                Integer.toString(batch),
-                "--steps",
-                Integer.toString(steps),
-                "--warmup",
-                Integer.toString(warmup),
-                "--precision",
-                precision.flag(),
-                "--threads",
-                Integer.toString(threads));
-        try {
-            Process process =
-                    new ProcessBuilder(command).redirectErrorStream(true).start();
-            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!process.waitFor(30, TimeUnit.MINUTES) || process.exitValue() != 0) {
-                spec.commandLine().getErr().println("bench: PyTorch baseline failed: " + output.strip());
-                return OptionalDouble.empty();
-            }
-            Matcher m = RESULT.matcher(output);
-            return m.find() ? OptionalDouble.of(Double.parseDouble(m.group(1))) : OptionalDouble.empty();
-        } catch (IOException e) {
-            spec.commandLine().getErr().println("bench: cannot run " + python + ": " + e.getMessage());
-            return OptionalDouble.empty();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return OptionalDouble.empty();
-        }
     }
 }

@@ -1,15 +1,15 @@
 package io.distill.cli;
 
 import ai.djl.ndarray.NDManager;
-import io.distill.cli.bench.QualityArm;
-import io.distill.cli.bench.QualityBenchmark;
-import io.distill.cli.bench.QualityTable;
+import io.distill.bench.QualityArm;
+import io.distill.bench.QualityBenchmark;
+import io.distill.bench.QualityProgress;
+import io.distill.bench.QualityTable;
 import io.distill.lm.codec.Codec;
 import io.distill.lm.model.LmConfig;
 import io.distill.lm.model.PrecisionChoice;
 import io.distill.lm.train.Pretraining;
 import io.distill.lm.train.TextCorpus;
-import io.distill.lm.train.TrainStep;
 import io.distill.teacher.TeacherModel;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -46,8 +46,6 @@ import picocli.CommandLine.Spec;
             ""
         })
 final class BenchQualityCommand implements Callable<Integer> {
-    private static final long PROGRESS_EVERY_NANOS = 5_000_000_000L;
-
     @Spec
     CommandSpec spec;
 
@@ -199,7 +197,8 @@ final class BenchQualityCommand implements Callable<Integer> {
                     choice);
             QualityBenchmark.Result result;
             try {
-                result = QualityBenchmark.run(teacher, text, options, new Progress(err, options));
+                result = QualityBenchmark.run(
+                        teacher, text, options, new QualityProgress(err, options, PretrainCommand::clock));
             } catch (IllegalArgumentException e) {
                 throw new CliException(CliException.BAD_INPUT, e.getMessage(), e);
             }
@@ -277,64 +276,5 @@ final class BenchQualityCommand implements Callable<Integer> {
         var gpt = Pretraining.run(
                 text, options, manager, new PretrainingProgress(err, "quality: teacher", text.unigramEntropyBits()));
         return new TeacherModel(gpt, "pretrained-" + teacherSize, DurationConverter.format(pretrain) + "-seed-" + seed);
-    }
-
-    /** Progress lines on stderr: at most every 5 s, and every evaluation. */
-    private static final class Progress implements QualityBenchmark.Listener {
-        private final PrintWriter err;
-        private final List<QualityArm> arms;
-        private long lastPrint;
-
-        Progress(PrintWriter err, QualityBenchmark.Options options) {
-            this.err = err;
-            this.arms = options.arms();
-        }
-
-        @Override
-        public void stepped(QualityBenchmark.Progress p) {
-            long now = System.nanoTime();
-            if (now - lastPrint < PROGRESS_EVERY_NANOS && p.step() < p.steps()) {
-                return;
-            }
-            lastPrint = now;
-            StringBuilder losses = new StringBuilder();
-            for (int i = 0; i < arms.size(); i++) {
-                TrainStep.Result r = p.results().get(i);
-                losses.append(i == 0 ? "" : ", ")
-                        .append(arms.get(i).name())
-                        .append(String.format(Locale.ROOT, " %.3f", r.loss()));
-                if (arms.get(i).needsTeacher()) {
-                    losses.append(String.format(Locale.ROOT, " (ce %.3f)", r.ce()));
-                }
-            }
-            err.printf(
-                    Locale.ROOT,
-                    "quality: step %,d/%,d | loss %s | %,.0f tokens/s per arm | %s elapsed, ETA %s%n",
-                    p.step(),
-                    p.steps(),
-                    losses,
-                    p.tokensPerArm() / Math.max(1e-9, p.elapsed().toNanos() / 1e9),
-                    PretrainCommand.clock(p.elapsed()),
-                    PretrainCommand.clock(p.remaining()));
-            err.flush();
-        }
-
-        @Override
-        public void evaluated(QualityBenchmark.Evaluation e) {
-            StringBuilder bits = new StringBuilder();
-            for (int i = 0; i < arms.size(); i++) {
-                bits.append(i == 0 ? "" : ", ")
-                        .append(arms.get(i).name())
-                        .append(String.format(
-                                Locale.ROOT, " %.4f", e.bitsPerByte().get(i)));
-            }
-            err.printf(
-                    Locale.ROOT,
-                    "quality: step %,d (%,d tokens per arm) | holdout bits/byte: %s%n",
-                    e.step(),
-                    e.tokens(),
-                    bits);
-            err.flush();
-        }
     }
 }

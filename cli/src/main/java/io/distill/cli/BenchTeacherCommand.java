@@ -1,10 +1,12 @@
 package io.distill.cli;
 
+import io.distill.bench.BenchCorpus;
+import io.distill.bench.TeacherBenchTable;
+import io.distill.bench.TeacherBenchmark;
 import io.distill.kafkakit.EmbeddedKafkaBroker;
 import io.distill.lm.codec.Codec;
 import io.distill.lm.model.LmConfig;
 import io.distill.lm.model.Precision;
-import io.distill.teacher.TeacherBenchmark;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -152,7 +154,7 @@ final class BenchTeacherCommand implements Callable<Integer> {
                 result = TeacherBenchmark.run(options, kafka(broker.bootstrapServers()), log);
             }
         }
-        spec.commandLine().getOut().print(TeacherBenchmark.table(result));
+        spec.commandLine().getOut().print(TeacherBenchTable.markdown(result));
         spec.commandLine().getOut().flush();
         return 0;
     }
@@ -170,22 +172,6 @@ final class BenchTeacherCommand implements Callable<Integer> {
             }
             return Files.readAllBytes(corpus);
         }
-        StringBuilder sb = new StringBuilder();
-        for (String name : new String[] {"README.md", "docs/wire-format.md", "docs/benchmarks.md"}) {
-            Path file = Path.of(name);
-            if (Files.isReadable(file)) {
-                sb.append(Files.readString(file, StandardCharsets.UTF_8)).append('\n');
-            }
-        }
-        if (sb.length() < 10_000) {
-            var random = new java.util.SplittableRandom(1);
-            while (sb.length() < 10_000) {
-                sb.append((char) ('a' + random.nextInt(26)));
-                if (random.nextInt(6) == 0) {
-                    sb.append(' ');
-                }
-            }
-        }
-        return sb.toString().getBytes(StandardCharsets.UTF_8);
+        return BenchCorpus.defaultText();
     }
 }

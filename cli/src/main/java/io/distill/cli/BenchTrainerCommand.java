@@ -1,14 +1,13 @@
 package io.distill.cli;
 
-import io.distill.cli.bench.TrainerBenchmark;
+import io.distill.bench.TrainerBenchmark;
 import io.distill.kafkakit.EmbeddedKafkaBroker;
+import io.distill.lm.artifact.FileTrees;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -103,9 +102,7 @@ final class BenchTrainerCommand implements Callable<Integer> {
             }
             spec.commandLine().getOut().println(result.summary());
         } finally {
-            try (Stream<Path> all = Files.walk(work)) {
-                all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            FileTrees.deleteRecursively(work);
         }
         return 0;
     }

@@ -14,10 +14,8 @@ import java.util.List;
  * any loss.
  *
  * <p>All pieces of a batch share one {@link TrainingWindow.BatchKey}: the same codec and temperature.
- *
- * <p>Public so that the benchmarks build their batches exactly as the trainer does.
  */
-public final class BatchAssembler {
+final class BatchAssembler {
 
     private BatchAssembler() {}
 

@@ -92,6 +92,7 @@ final class BatchTrainer {
     }
 
     private void trainPending() throws IOException {
+        long start = System.nanoTime();
         List<TrainingWindow.Piece> pieces = pending.pieces();
         TrainStep.Result r;
         try (Batch batch = BatchAssembler.assemble(manager, pieces, pending.key())) {
@@ -109,7 +110,7 @@ final class BatchTrainer {
         }
         metrics.trainedWindows(trained.size());
         pending.clear();
-        metrics.stepped(r.step(), tokensSeen, r.loss(), r.kd(), r.ce(), r.lossScale());
+        metrics.stepped(r.step(), tokensSeen, r.loss(), r.kd(), r.ce(), r.lossScale(), System.nanoTime() - start);
         if (r.skipped()) {
             LOG.warn("step {}: gradient not finite, update skipped (loss scale {})", r.step(), r.lossScale());
         }

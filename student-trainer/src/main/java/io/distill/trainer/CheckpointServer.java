@@ -111,9 +111,11 @@ final class CheckpointServer implements AutoCloseable {
         boolean head = exchange.getRequestMethod().equals("HEAD");
         exchange.sendResponseHeaders(200, head ? -1 : size);
         if (!head) {
+            long start = System.nanoTime();
             try (OutputStream out = exchange.getResponseBody()) {
                 Files.copy(file, out);
             }
+            metrics.served(System.nanoTime() - start);
         }
     }
 

@@ -137,7 +137,7 @@ final class Checkpointer {
         }
         lastSavedStep = state.step();
         lastSavedOffsets = saved;
-        metrics.checkpointSaved();
+        metrics.checkpointSaved(System.nanoTime() - lastSaveNanos);
         LOG.info("checkpoint {} saved ({}): step {}, offsets {}", dir.getFileName(), why, state.step(), saved);
         commit(covered);
         publishing.publishIfNew(state);

@@ -1,6 +1,7 @@
 package io.distill.trainer;
 
 import io.distill.lm.Sha256;
+import io.distill.lm.artifact.FileTrees;
 import io.distill.lm.artifact.ModelBundle;
 import io.distill.lm.model.Gpt;
 import io.distill.schemas.AvroSerde;
@@ -61,7 +62,7 @@ final class Publisher {
         try (Stream<Path> files = Files.list(dir)) {
             for (Path leftover : files.filter(p -> p.getFileName().toString().startsWith(".tmp-"))
                     .toList()) {
-                deleteRecursively(leftover);
+                FileTrees.deleteRecursively(leftover);
             }
         }
     }
@@ -91,7 +92,7 @@ final class Publisher {
             zipDirectory(bundle, zipTmp);
             Files.move(zipTmp, zip, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {
-            deleteRecursively(bundle);
+            FileTrees.deleteRecursively(bundle);
             Files.deleteIfExists(zipTmp);
         }
         String base = httpBase;
@@ -183,17 +184,6 @@ final class Publisher {
         }
         try (FileChannel channel = FileChannel.open(zip, StandardOpenOption.WRITE)) {
             channel.force(true);
-        }
-    }
-
-    static void deleteRecursively(Path path) throws IOException {
-        if (!Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try (Stream<Path> all = Files.walk(path)) {
-            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
         }
     }
 }

@@ -19,10 +19,8 @@ import org.apache.kafka.common.TopicPartition;
  * Turns a raw soft-label record into a {@link TrainingWindow}, or says why it cannot be used. Every check happens
  * here, before anything reaches the model: Avro decoding, the teacher's tokenizer against the student's, token ids
  * inside the vocabulary, the payload's layout and finiteness.
- *
- * <p>Public so that the benchmarks train on exactly what the trainer would make of a record.
  */
-public final class SoftLabelReader {
+final class SoftLabelReader {
 
     /** Reasons of the checks made here, beside the decoders' own ({@link AvroDecodeException.Reason}, ...). */
     static final String TOKENIZER_MISMATCH = "TOKENIZER_MISMATCH";

@@ -76,6 +76,7 @@ public final class StudentTrainer {
             try (TrainStep step = new TrainStep(model, manager, stepOptions());
                     KafkaProducer<byte[], byte[]> producer = TrainerKafka.producer(config);
                     KafkaConsumer<byte[], byte[]> c = TrainerKafka.consumer(config);
+                    TrainerMetrics.KafkaBinding kafkaMetrics = metrics.bind(producer, c);
                     TrainedLog trainedLog = config.trainedLog().isPresent()
                             ? new TrainedLog(config.trainedLog().get())
                             : null) {

@@ -2,18 +2,40 @@ package io.distill.trainer;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.util.Locale;
+import io.distill.schemas.ServiceMetrics;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.ToDoubleFunction;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.producer.Producer;
 
 /**
  * What the trainer reports over HTTP: written by the training thread, read by the server's threads. Each figure is
- * published on its own (no snapshot across them); that is what a scrape needs.
+ * published on its own (no snapshot across them); that is what a scrape needs. {@code /metrics} is the Micrometer
+ * registry's page ({@link ServiceMetrics}): these figures tagged with the student, histograms of step, checkpoint
+ * save and artifact download time, and the JVM's, the process's and the Kafka clients' metrics.
  */
 public final class TrainerMetrics {
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Holdout figures (the announcement's names) to Prometheus names with their unit. */
+    private static final Map<String, String> HOLDOUT_NAMES = Map.of(
+            "holdout_bits_per_byte", "bits.per.byte",
+            "kl_to_teacher", "kl.to.teacher.nats",
+            "top1_agreement", "top1.agreement.ratio",
+            "teacher_bits_per_byte", "teacher.bits.per.byte",
+            "holdout_windows", "windows",
+            "holdout_positions", "positions");
 
     private final String student;
     private final AtomicLong deadLettersTotal = new AtomicLong();
@@ -34,12 +56,32 @@ public final class TrainerMetrics {
     private volatile long lastPublishedVersion = -1;
     private volatile Map<String, Double> holdout = Map.of();
     private volatile boolean running;
+    private final PrometheusMeterRegistry registry = ServiceMetrics.registry();
+    private final Tags tags;
+    private final Timer stepLatency;
+    private final Timer checkpointSave;
+    private final Timer checkpointDownload;
 
     public TrainerMetrics(String student) {
         this.student = student;
+        this.tags = Tags.of("student", student);
+        this.stepLatency = ServiceMetrics.histogram("distill.trainer.step", "Latency of one training step.")
+                .tags(tags)
+                .register(registry);
+        this.checkpointSave = ServiceMetrics.histogram(
+                        "distill.trainer.checkpoint.save", "Time to save a checkpoint (weights, optimizer, offsets).")
+                .tags(tags)
+                .register(registry);
+        this.checkpointDownload = ServiceMetrics.histogram(
+                        "distill.trainer.checkpoint.download", "Time to serve one checkpoint artifact over HTTP.")
+                .tags(tags)
+                .register(registry);
+        register();
     }
 
-    void stepped(long stepCount, long tokensSeen, float lossValue, float kdValue, float ceValue, float scale) {
+    void stepped(
+            long stepCount, long tokensSeen, float lossValue, float kdValue, float ceValue, float scale, long nanos) {
+        stepLatency.record(nanos, TimeUnit.NANOSECONDS);
         step = stepCount;
         tokens = tokensSeen;
         loss = lossValue;
@@ -63,31 +105,53 @@ public final class TrainerMetrics {
     }
 
     void lag(long value) {
+        if (value >= 0 && lag < 0) { // registered once known: no sample rather than -1 for unknown
+            Gauge.builder("distill.trainer.consumer.lag.records", this, m -> m.lag >= 0 ? m.lag : Double.NaN)
+                    .description("Records behind the end of the input.")
+                    .tags(tags)
+                    .register(registry);
+        }
         lag = value;
     }
 
     void deadLetter(String reason) {
         deadLettersTotal.incrementAndGet();
-        deadLetters.computeIfAbsent(reason, r -> new AtomicLong()).incrementAndGet();
+        deadLetters
+                .computeIfAbsent(reason, r -> {
+                    AtomicLong n = new AtomicLong();
+                    FunctionCounter.builder("distill.trainer.dead.letters", n, AtomicLong::get)
+                            .description("Records sent to the dead-letter topic.")
+                            .tags(tags.and("reason", r))
+                            .register(registry);
+                    return n;
+                })
+                .incrementAndGet();
     }
 
     void heldOut() {
         heldOut.incrementAndGet();
     }
 
-    void checkpointSaved() {
+    void checkpointSaved(long nanos) {
+        checkpointSave.record(nanos, TimeUnit.NANOSECONDS);
         checkpointsSaved.incrementAndGet();
+    }
+
+    void served(long nanos) {
+        checkpointDownload.record(nanos, TimeUnit.NANOSECONDS);
     }
 
     void published(long version, Map<String, Double> figures) {
         checkpointsPublished.incrementAndGet();
         lastPublishedVersion = version;
         holdout = Map.copyOf(figures);
+        holdoutGauges(figures);
     }
 
     void heldBack(Map<String, Double> figures) {
         checkpointsHeldBack.incrementAndGet();
         holdout = Map.copyOf(figures);
+        holdoutGauges(figures);
     }
 
     void running(boolean value) {
@@ -140,55 +204,69 @@ public final class TrainerMetrics {
         return ce;
     }
 
-    /** The Prometheus text exposition format, version 0.0.4. */
+    /** The Prometheus text page of {@code /metrics}. */
     public String prometheus() {
-        StringBuilder sb = new StringBuilder();
-        String labels = "{student=\"" + student + "\"}";
-        counter(sb, "distill_trainer_steps_total", "Optimisation steps taken.", labels, step);
-        counter(sb, "distill_trainer_tokens_total", "Token positions trained on.", labels, tokens);
-        gauge(sb, "distill_trainer_loss", "Training loss of the last step.", labels, loss);
-        gauge(sb, "distill_trainer_kd_loss", "Distillation term of the last step (no T^2).", labels, kd);
-        gauge(sb, "distill_trainer_ce_loss", "Hard-label cross-entropy of the last step, nats.", labels, ce);
-        gauge(sb, "distill_trainer_loss_scale", "Dynamic loss scale (1 when off).", labels, lossScale);
-        gauge(sb, "distill_trainer_tokens_per_second", "Recent training throughput.", labels, tokensPerSecond);
-        gauge(sb, "distill_trainer_consumer_lag", "Records behind the end of the input (-1: unknown).", labels, lag);
+        return registry.scrape();
+    }
+
+    /** Binds the Kafka clients' own metrics until closed. */
+    KafkaBinding bind(Producer<?, ?> producer, Consumer<?, ?> consumer) {
+        List<KafkaClientMetrics> bound =
+                List.of(new KafkaClientMetrics(producer, tags), new KafkaClientMetrics(consumer, tags));
+        bound.forEach(k -> k.bindTo(registry));
+        return () -> bound.forEach(KafkaClientMetrics::close);
+    }
+
+    /** A binding of Kafka client metrics; closing it stops their refresh. */
+    interface KafkaBinding extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    private void register() {
+        FunctionCounter.builder("distill.trainer.steps", this, m -> m.step)
+                .description("Optimisation steps taken.")
+                .tags(tags)
+                .register(registry);
+        FunctionCounter.builder("distill.trainer.tokens", this, m -> m.tokens)
+                .description("Token positions trained on.")
+                .tags(tags)
+                .register(registry);
+        gauge("distill.trainer.loss.nats", "Training loss of the last step.", m -> m.loss);
+        gauge("distill.trainer.kd.loss.nats", "Distillation term of the last step (no T^2).", m -> m.kd);
+        gauge("distill.trainer.ce.loss.nats", "Hard-label cross-entropy of the last step.", m -> m.ce);
+        gauge("distill.trainer.loss.scale", "Dynamic loss scale (1 when off).", m -> m.lossScale);
+        gauge("distill.trainer.tokens.per.second", "Recent training throughput.", m -> m.tokensPerSecond);
+        counter("distill.trainer.windows", "Windows trained on by this process.", windowsTrained);
+        counter("distill.trainer.held.out", "Held-out records (never trained on).", heldOut);
+        counter("distill.trainer.checkpoints.saved", "Checkpoints saved.", checkpointsSaved);
+        counter("distill.trainer.checkpoints.published", "Checkpoints published.", checkpointsPublished);
         counter(
-                sb,
-                "distill_trainer_windows_total",
-                "Windows trained on by this process.",
-                labels,
-                windowsTrained.get());
-        counter(sb, "distill_trainer_held_out_total", "Held-out records (never trained on).", labels, heldOut.get());
-        header(sb, "distill_trainer_dead_letters_total", "Records sent to the dead-letter topic.", "counter");
-        new TreeMap<>(deadLetters).forEach((reason, n) -> sb.append("distill_trainer_dead_letters_total{student=\"")
-                .append(student)
-                .append("\",reason=\"")
-                .append(reason)
-                .append("\"} ")
-                .append(n.get())
-                .append('\n'));
-        counter(sb, "distill_trainer_checkpoints_saved_total", "Checkpoints saved.", labels, checkpointsSaved.get());
-        counter(
-                sb,
-                "distill_trainer_checkpoints_published_total",
-                "Checkpoints published.",
-                labels,
-                checkpointsPublished.get());
-        counter(
-                sb,
-                "distill_trainer_checkpoints_held_back_total",
+                "distill.trainer.checkpoints.held.back",
                 "Checkpoints the publish gate held back.",
-                labels,
-                checkpointsHeldBack.get());
-        header(sb, "distill_trainer_holdout", "Figures of the last evaluated checkpoint.", "gauge");
-        new TreeMap<>(holdout).forEach((name, value) -> sb.append("distill_trainer_holdout{student=\"")
-                .append(student)
-                .append("\",metric=\"")
-                .append(name)
-                .append("\"} ")
-                .append(number(value))
-                .append('\n'));
-        return sb.toString();
+                checkpointsHeldBack);
+    }
+
+    private void counter(String name, String help, AtomicLong value) {
+        FunctionCounter.builder(name, value, AtomicLong::get)
+                .description(help)
+                .tags(tags)
+                .register(registry);
+    }
+
+    private void gauge(String name, String help, ToDoubleFunction<TrainerMetrics> value) {
+        Gauge.builder(name, this, value).description(help).tags(tags).register(registry);
+    }
+
+    /** One gauge per holdout figure, registered when the figure first appears, each with its unit in the name. */
+    private void holdoutGauges(Map<String, Double> figures) {
+        for (String figure : figures.keySet()) {
+            String name = HOLDOUT_NAMES.getOrDefault(figure, figure);
+            Gauge.builder("distill.trainer.holdout." + name, this, m -> m.holdout.getOrDefault(figure, Double.NaN))
+                    .description("Holdout figure " + figure + " of the last evaluated checkpoint.")
+                    .tags(tags)
+                    .register(registry);
+        }
     }
 
     /** The /status document. */
@@ -211,32 +289,5 @@ public final class TrainerMetrics {
         ObjectNode h = o.putObject("holdout");
         new TreeMap<>(holdout).forEach(h::put);
         return o.toString();
-    }
-
-    private static void counter(StringBuilder sb, String name, String help, String labels, double value) {
-        header(sb, name, help, "counter");
-        sb.append(name).append(labels).append(' ').append(number(value)).append('\n');
-    }
-
-    private static void gauge(StringBuilder sb, String name, String help, String labels, double value) {
-        header(sb, name, help, "gauge");
-        sb.append(name).append(labels).append(' ').append(number(value)).append('\n');
-    }
-
-    private static void header(StringBuilder sb, String name, String help, String type) {
-        sb.append("# HELP ").append(name).append(' ').append(help).append('\n');
-        sb.append("# TYPE ").append(name).append(' ').append(type).append('\n');
-    }
-
-    private static String number(double v) {
-        if (Double.isNaN(v)) {
-            return "NaN";
-        }
-        if (Double.isInfinite(v)) {
-            return v > 0 ? "+Inf" : "-Inf";
-        }
-        return v == Math.rint(v) && Math.abs(v) < 1e15
-                ? Long.toString((long) v)
-                : String.format(Locale.ROOT, "%.6g", v);
     }
 }

@@ -22,7 +22,7 @@ import org.apache.kafka.common.TopicPartition;
  * @param source where the record was read
  * @param offset its offset there
  */
-public record TrainingWindow(
+record TrainingWindow(
         String sampleId,
         int window,
         int[] tokens,

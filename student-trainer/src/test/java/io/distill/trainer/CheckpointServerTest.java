@@ -2,6 +2,7 @@ package io.distill.trainer;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
@@ -10,6 +11,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -82,7 +84,8 @@ class CheckpointServerTest {
         Files.writeString(root.resolve("outside.zip"), "no");
         TrainerMetrics metrics = new TrainerMetrics("alice");
         metrics.running(true);
-        metrics.stepped(3, 1536, 2.5f, 1.25f, 3.5f, 1f);
+        metrics.stepped(3, 1536, 2.5f, 1.25f, 3.5f, 1f, 20_000_000L);
+        metrics.published(3, Map.of("holdout_bits_per_byte", 2.25, "top1_agreement", 0.5));
         metrics.deadLetter("NON_FINITE");
         try (CheckpointServer server = new CheckpointServer(root, 0, metrics)) {
             HttpClient http = HttpClient.newHttpClient();
@@ -102,11 +105,20 @@ class CheckpointServerTest {
             HttpResponse<String> health = get(http, base + "/healthz");
             assertEquals(200, health.statusCode());
             HttpResponse<String> prom = get(http, base + "/metrics");
-            assertTrue(prom.body().contains("distill_trainer_steps_total{student=\"alice\"} 3"), prom.body());
+            String page = prom.body();
+            assertTrue(page.contains("distill_trainer_steps_total{student=\"alice\"} 3.0\n"), page);
+            assertTrue(page.contains("distill_trainer_tokens_total{student=\"alice\"} 1536.0\n"), page);
+            assertTrue(page.contains("distill_trainer_ce_loss_nats{student=\"alice\"} 3.5\n"), page);
             assertTrue(
-                    prom.body()
-                            .contains("distill_trainer_dead_letters_total{student=\"alice\",reason=\"NON_FINITE\"} 1"),
-                    prom.body());
+                    page.contains("distill_trainer_dead_letters_total{reason=\"NON_FINITE\",student=\"alice\"} 1.0\n"),
+                    page);
+            assertTrue(page.contains("distill_trainer_holdout_bits_per_byte{student=\"alice\"} 2.25\n"), page);
+            assertTrue(page.contains("distill_trainer_holdout_top1_agreement_ratio{student=\"alice\"} 0.5\n"), page);
+            assertTrue(page.contains("distill_trainer_step_seconds_bucket{student=\"alice\",le=\"0.025\"} 1\n"), page);
+            assertTrue(page.contains("distill_trainer_checkpoint_download_seconds_count{student=\"alice\"} 1\n"), page);
+            assertTrue(page.contains("# TYPE distill_trainer_checkpoint_save_seconds histogram"), page);
+            assertTrue(page.contains("jvm_threads_live_threads"), "JVM metrics");
+            assertFalse(page.contains("consumer_lag"), "no lag sample while the lag is unknown");
             String status = get(http, base + "/status").body();
             assertTrue(status.contains("\"step\":3") && status.contains("\"consumerLag\""), status);
             metrics.running(false);

@@ -3,6 +3,7 @@ package io.distill.teacher;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.distill.schemas.HttpResponses;
+import io.distill.schemas.ServiceMetrics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.BindException;
@@ -53,7 +54,7 @@ public final class HttpEndpoint implements AutoCloseable {
             respond(exchange, h.ready() ? 200 : 503, "text/plain; charset=utf-8", h.detail() + "\n");
         });
         server.createContext(
-                "/metrics", exchange -> respond(exchange, 200, PrometheusText.CONTENT_TYPE, metrics.get()));
+                "/metrics", exchange -> respond(exchange, 200, ServiceMetrics.CONTENT_TYPE, metrics.get()));
         ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
             Thread thread = new Thread(r, "teacher-http");
             thread.setDaemon(true);

@@ -1,12 +1,24 @@
 package io.distill.teacher;
 
+import io.distill.schemas.ServiceMetrics;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import org.apache.kafka.streams.KafkaStreams;
 
 /**
  * The teacher's own counters, shared by every stream task of a service (thread-safe), and the figures derived from
- * them: tokens per second, batch fill and wire bytes per token.
+ * them: tokens per second, batch fill and wire bytes per token. They are Micrometer meters of the service's registry
+ * ({@link ServiceMetrics}), beside the JVM's, the process's and the Kafka Streams client's, and a histogram of batch
+ * latency.
  */
 public final class TeacherMetrics {
     private final int maxBatch;
@@ -23,12 +35,18 @@ public final class TeacherMetrics {
     private final RateMeter tokenRate = new RateMeter(10);
     private volatile long firstRecordNanos;
     private volatile long lastBatchNanos;
+    private final PrometheusMeterRegistry registry = ServiceMetrics.registry();
+    private final Timer batchLatency;
 
     public TeacherMetrics(int maxBatch) {
         this.maxBatch = maxBatch;
         for (Rejection reason : Rejection.values()) {
             deadLetters.put(reason, new LongAdder());
         }
+        this.batchLatency = ServiceMetrics.histogram(
+                        "distill.teacher.batch", "Latency of labelling one batch: forward pass and codec.")
+                .register(registry);
+        register();
     }
 
     void recordIn() {
@@ -47,6 +65,7 @@ public final class TeacherMetrics {
      * @param forwardNanos the model's forward pass alone
      */
     void batch(int windows, long labelNanos, long forwardNanos) {
+        batchLatency.record(labelNanos, TimeUnit.NANOSECONDS);
         batches.increment();
         batchWindows.add(windows);
         this.labelNanos.add(labelNanos);
@@ -144,36 +163,69 @@ public final class TeacherMetrics {
         return lastBatchNanos;
     }
 
-    void writeTo(PrometheusText out) {
-        out.counter("distill_teacher_records_in_total", "Input records read from the text topic.", recordsIn());
-        out.counter(
-                "distill_teacher_records_out_total",
-                "SoftLabels records produced (one per sample window).",
-                recordsOut());
-        out.counter("distill_teacher_windows_total", "Windows cut from input documents.", windowsBuffered());
-        out.counter("distill_teacher_tokens_total", "Token positions labelled.", tokensLabelled());
-        out.gauge(
-                "distill_teacher_tokens_per_second",
-                "Token positions labelled per second, last 10 s.",
-                tokensPerSecond());
-        out.counter("distill_teacher_batches_total", "Forward passes run.", batches());
-        out.counter("distill_teacher_batch_windows_total", "Windows over all forward passes.", batchWindows());
-        out.gauge("distill_teacher_batch_fill", "Mean windows per forward pass over the max batch.", batchFill());
-        out.counter("distill_teacher_forward_seconds_total", "Time in the model's forward passes.", forwardSeconds());
-        out.counter(
-                "distill_teacher_label_seconds_total",
-                "Time labelling batches: forward passes and codec.",
-                labelSeconds());
-        out.counter("distill_teacher_wire_bytes_total", "SoftLabels value bytes produced.", wireBytes());
-        out.gauge(
-                "distill_teacher_wire_bytes_per_token",
-                "SoftLabels value bytes per labelled token position.",
-                wireBytesPerToken());
-        out.family(
-                "distill_teacher_dead_letters_total", "counter", "Records or windows sent to the dead-letter topic.");
-        for (Rejection reason : Rejection.values()) {
-            out.sample("distill_teacher_dead_letters_total", Map.of("reason", reason.name()), deadLetters(reason));
+    /** The Prometheus text page of {@code /metrics}. */
+    String scrape() {
+        return registry.scrape();
+    }
+
+    /**
+     * Binds the service's own state: whether the model is loaded and the Kafka Streams state (1 for the current
+     * one, 0 for the others).
+     */
+    void watch(BooleanSupplier modelLoaded, Supplier<KafkaStreams.State> state) {
+        Gauge.builder("distill.teacher.model.loaded", () -> modelLoaded.getAsBoolean() ? 1 : 0)
+                .description("1 once the teacher model is loaded.")
+                .register(registry);
+        for (KafkaStreams.State s : KafkaStreams.State.values()) {
+            Gauge.builder("distill.teacher.streams.state", () -> state.get() == s ? 1 : 0)
+                    .description("1 for the current Kafka Streams state.")
+                    .tag("state", s.name())
+                    .register(registry);
         }
+    }
+
+    /** Binds the Kafka Streams client's metrics (its consumers, producer and admin included) until closed. */
+    KafkaStreamsMetrics bind(KafkaStreams streams) {
+        KafkaStreamsMetrics kafka = new KafkaStreamsMetrics(streams);
+        kafka.bindTo(registry);
+        return kafka;
+    }
+
+    private void register() {
+        counter("distill.teacher.records.in", "Input records read from the text topic.", recordsIn);
+        counter("distill.teacher.records.out", "SoftLabels records produced (one per sample window).", recordsOut);
+        counter("distill.teacher.windows", "Windows cut from input documents.", windowsBuffered);
+        counter("distill.teacher.tokens", "Token positions labelled.", tokensLabelled);
+        counter("distill.teacher.batches", "Forward passes run.", batches);
+        counter("distill.teacher.batch.windows", "Windows over all forward passes.", batchWindows);
+        counter("distill.teacher.wire.bytes", "SoftLabels value bytes produced.", wireBytes);
+        counter("distill.teacher.forward.seconds", "Time in the model's forward passes.", forwardNanos, 1e-9);
+        counter("distill.teacher.label.seconds", "Time labelling batches: forward passes and codec.", labelNanos, 1e-9);
+        Gauge.builder("distill.teacher.tokens.per.second", this, TeacherMetrics::tokensPerSecond)
+                .description("Token positions labelled per second, last 10 s.")
+                .register(registry);
+        Gauge.builder("distill.teacher.batch.fill.ratio", this, TeacherMetrics::batchFill)
+                .description("Mean windows per forward pass over the max batch.")
+                .register(registry);
+        Gauge.builder("distill.teacher.wire.bytes.per.token", this, TeacherMetrics::wireBytesPerToken)
+                .description("SoftLabels value bytes per labelled token position.")
+                .register(registry);
+        for (Rejection reason : Rejection.values()) {
+            FunctionCounter.builder("distill.teacher.dead.letters", deadLetters.get(reason), LongAdder::sum)
+                    .description("Records or windows sent to the dead-letter topic.")
+                    .tag("reason", reason.name())
+                    .register(registry);
+        }
+    }
+
+    private void counter(String name, String help, LongAdder value) {
+        counter(name, help, value, 1);
+    }
+
+    private void counter(String name, String help, LongAdder value, double scale) {
+        FunctionCounter.builder(name, value, v -> v.sum() * scale)
+                .description(help)
+                .register(registry);
     }
 
     /** Events per second over a sliding window of whole seconds. */

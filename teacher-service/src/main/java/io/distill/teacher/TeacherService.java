@@ -1,16 +1,15 @@
 package io.distill.teacher;
 
+import io.distill.lm.artifact.FileTrees;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
-import java.util.stream.Stream;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
@@ -60,6 +59,7 @@ public final class TeacherService implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile KafkaStreams streams;
     private volatile TeacherModel teacher;
+    private KafkaStreamsMetrics kafkaMetrics;
     private Path stateDir;
     private boolean closed;
 
@@ -67,7 +67,8 @@ public final class TeacherService implements AutoCloseable {
     public TeacherService(Options options) {
         this.options = options;
         this.metrics = new TeacherMetrics(options.config().maxBatch());
-        this.http = HttpEndpoint.start(options.httpHost(), options.httpPort(), this::health, this::prometheus);
+        this.metrics.watch(() -> teacher != null, this::state);
+        this.http = HttpEndpoint.start(options.httpHost(), options.httpPort(), this::health, metrics::scrape);
     }
 
     /**
@@ -104,6 +105,7 @@ public final class TeacherService implements AutoCloseable {
         });
         this.teacher = model;
         this.streams = kafkaStreams;
+        this.kafkaMetrics = metrics.bind(kafkaStreams);
         kafkaStreams.start();
     }
 
@@ -144,21 +146,6 @@ public final class TeacherService implements AutoCloseable {
         return new HttpEndpoint.Health(state == KafkaStreams.State.RUNNING, "streams " + state);
     }
 
-    String prometheus() {
-        PrometheusText out = new PrometheusText();
-        metrics.writeTo(out);
-        out.gauge("distill_teacher_model_loaded", "1 once the teacher model is loaded.", teacher == null ? 0 : 1);
-        KafkaStreams s = streams;
-        out.family("distill_teacher_streams_state", "gauge", "1 for the current Kafka Streams state.");
-        for (KafkaStreams.State state : KafkaStreams.State.values()) {
-            out.sample("distill_teacher_streams_state", Map.of("state", state.name()), state == state() ? 1 : 0);
-        }
-        if (s != null) {
-            out.kafkaMetrics(s.metrics());
-        }
-        return out.toString();
-    }
-
     /** Stops Streams (waiting up to 30 s for a clean close), then HTTP; idempotent. */
     @Override
     public synchronized void close() {
@@ -169,23 +156,12 @@ public final class TeacherService implements AutoCloseable {
         KafkaStreams s = streams;
         if (s != null) {
             s.close(CLOSE_TIMEOUT);
+            kafkaMetrics.close();
         }
         stopped.countDown();
         http.close();
         if (stateDir != null) {
-            deleteRecursively(stateDir);
-        }
-    }
-
-    private static void deleteRecursively(Path root) {
-        if (!Files.exists(root)) {
-            return; // Kafka Streams may have removed it already
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            paths.sorted(Comparator.reverseOrder())
-                    .forEach(path -> path.toFile().delete());
-        } catch (IOException e) {
-            log.warn("could not delete {}: {}", root, e.getMessage());
+            FileTrees.deleteQuietly(stateDir, log); // Kafka Streams may have removed it already
         }
     }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.distill.schemas.ServiceMetrics;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,7 +21,7 @@ class HttpEndpointTest {
         try (HttpEndpoint http = HttpEndpoint.start(
                 0,
                 () -> new HttpEndpoint.Health(ready.get(), ready.get() ? "streams RUNNING" : "loading the model"),
-                () -> new PrometheusText().counter("x_total", "An x.", 3).toString())) {
+                () -> "# HELP x_total An x.\n# TYPE x_total counter\nx_total 3\n")) {
             HttpResponse<String> notYet = get(http.port(), "/healthz");
             assertEquals(503, notYet.statusCode());
             assertEquals("loading the model\n", notYet.body());
@@ -31,7 +32,7 @@ class HttpEndpointTest {
             HttpResponse<String> metrics = get(http.port(), "/metrics");
             assertEquals(200, metrics.statusCode());
             assertEquals(
-                    PrometheusText.CONTENT_TYPE,
+                    ServiceMetrics.CONTENT_TYPE,
                     metrics.headers().firstValue("Content-Type").orElseThrow());
             assertEquals("# HELP x_total An x.\n# TYPE x_total counter\nx_total 3\n", metrics.body());
         }

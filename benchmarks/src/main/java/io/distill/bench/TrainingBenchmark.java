@@ -1,4 +1,4 @@
-package io.distill.lm.bench;
+package io.distill.bench;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -11,6 +11,8 @@ import io.distill.lm.model.Precision;
 import io.distill.lm.tokenize.ByteTokenizer;
 import io.distill.lm.train.Batch;
 import io.distill.lm.train.TrainStep;
+import java.util.Locale;
+import java.util.OptionalDouble;
 import java.util.SplittableRandom;
 
 /**
@@ -41,7 +43,29 @@ public final class TrainingBenchmark {
         }
     }
 
+    /** The Markdown table's head, for {@link #row} lines. */
+    public static final String TABLE_HEAD = "| size | precision | batch x T | distill tokens/s | PyTorch tokens/s "
+            + "| distill / PyTorch | model GFLOP/s | of matmul peak |\n|---|---|---|---|---|---|---|---|";
+
     private TrainingBenchmark() {}
+
+    /** One line of the table: distill's run, and the PyTorch twin's tokens/s when there is one. */
+    public static String row(String size, Result ours, OptionalDouble theirs) {
+        return String.format(
+                Locale.ROOT,
+                "| %s | %s | %d x %d | %,.0f | %s | %s | %.1f | %.0f%% |",
+                size,
+                ours.precision().flag(),
+                ours.batchSize(),
+                ours.config().context(),
+                ours.tokensPerSecond(),
+                theirs.isPresent() ? String.format(Locale.ROOT, "%,.0f", theirs.getAsDouble()) : "-",
+                theirs.isPresent()
+                        ? String.format(Locale.ROOT, "%.2f", ours.tokensPerSecond() / theirs.getAsDouble())
+                        : "-",
+                ours.modelFlopsPerSecond() / 1e9,
+                100 * ours.utilisation());
+    }
 
     public static Result run(LmConfig config, Precision precision, int batchSize, int warmupSteps, int steps) {
         try (NDManager manager = NDManager.newBaseManager()) {
@@ -94,6 +118,27 @@ public final class TrainingBenchmark {
             }
         }
         return samples;
+    }
+
+    /**
+     * The samples of {@link #residentMemoryOverSteps} as text, one line per sample, and the growth over the second
+     * half: the first steps warm up allocator caches and the JIT, so a leak shows as growth that continues after
+     * them.
+     */
+    public static String residentMemoryReport(long[] mib, int steps, int every) {
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < mib.length; i++) {
+            out.append(String.format(Locale.ROOT, "  after step %,6d: %,d MiB%n", Math.max(1, i * every), mib[i]));
+        }
+        int half = mib.length / 2;
+        out.append(String.format(
+                Locale.ROOT,
+                "growth over the second half (step %,d to %,d): %+d MiB (%+.1f%%)%n",
+                half * every,
+                steps,
+                mib[mib.length - 1] - mib[half],
+                100.0 * (mib[mib.length - 1] - mib[half]) / mib[half]));
+        return out.toString();
     }
 
     /**

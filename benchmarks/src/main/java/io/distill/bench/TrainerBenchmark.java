@@ -1,4 +1,4 @@
-package io.distill.cli.bench;
+package io.distill.bench;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
@@ -6,7 +6,6 @@ import io.distill.lm.codec.Codec;
 import io.distill.lm.model.Gpt;
 import io.distill.lm.model.LmConfig;
 import io.distill.lm.model.Precision;
-import io.distill.lm.tokenize.ByteTokenizer;
 import io.distill.lm.train.AdamW;
 import io.distill.lm.train.Batch;
 import io.distill.lm.train.LearningRateSchedule;
@@ -18,12 +17,10 @@ import io.distill.schemas.TopicSetup;
 import io.distill.teacher.SoftLabelEncoder;
 import io.distill.teacher.TeacherModel;
 import io.distill.teacher.TextLabeler;
-import io.distill.trainer.BatchAssembler;
-import io.distill.trainer.SoftLabelReader;
 import io.distill.trainer.StudentTrainer;
 import io.distill.trainer.TrainerConfig;
 import io.distill.trainer.TrainerMetrics;
-import io.distill.trainer.TrainingWindow;
+import io.distill.trainer.TrainerReadPath;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,7 +32,6 @@ import java.util.Properties;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -119,7 +115,7 @@ public final class TrainerBenchmark {
         List<SoftLabels> labels = label(windows, config.context());
         String topic = "bench.soft-labels." + System.nanoTime();
         produce(bootstrap, topic, labels);
-        List<TrainingWindow> decoded = decode(labels, topic);
+        TrainerReadPath.Windows decoded = decode(labels, topic);
         List<Double> bare = new ArrayList<>();
         List<Double> trainer = new ArrayList<>();
         for (int round = 0; round < o.rounds(); round++) {
@@ -132,7 +128,7 @@ public final class TrainerBenchmark {
     }
 
     /** The bare loop: assemble the same batches and step, timing the steps after warmup. */
-    private static double bare(LmConfig config, Options o, List<TrainingWindow> windows) throws Exception {
+    private static double bare(LmConfig config, Options o, TrainerReadPath.Windows windows) throws Exception {
         AtomicReference<Double> result = new AtomicReference<>();
         Thread t = new Thread(() -> {
             try (NDManager manager = NDManager.newBaseManager()) {
@@ -147,16 +143,13 @@ public final class TrainerBenchmark {
                         if (s == o.warmupSteps()) {
                             start = System.nanoTime();
                         }
-                        List<TrainingWindow.Piece> pieces = new ArrayList<>();
-                        for (TrainingWindow w : windows.subList(s * o.batch(), (s + 1) * o.batch())) {
-                            pieces.addAll(w.pieces(config.context()));
-                        }
-                        try (Batch batch = BatchAssembler.assemble(
-                                manager, pieces, windows.get(0).batchKey())) {
+                        TrainerReadPath.Pieces pieces = windows.subList(s * o.batch(), (s + 1) * o.batch())
+                                .pieces(config.context());
+                        try (Batch batch = pieces.assemble(manager)) {
                             step.step(batch);
                         }
                         if (s >= o.warmupSteps()) {
-                            tokens += BatchAssembler.realPositions(pieces);
+                            tokens += pieces.realPositions();
                         }
                     }
                     result.set(tokens / ((System.nanoTime() - start) / 1e9));
@@ -255,15 +248,9 @@ public final class TrainerBenchmark {
         }
     }
 
-    private static List<TrainingWindow> decode(List<SoftLabels> labels, String topic) {
-        SoftLabelReader reader = new SoftLabelReader(
-                ByteTokenizer.get(), ByteTokenizer.VOCAB_SIZE, TrainerConfig.OnTokenizerMismatch.FAIL);
+    private static TrainerReadPath.Windows decode(List<SoftLabels> labels, String topic) {
         AvroSerde<SoftLabels> serde = DistillSerdes.softLabels();
-        List<TrainingWindow> out = new ArrayList<>();
-        for (int i = 0; i < labels.size(); i++) {
-            var outcome = reader.read(new ConsumerRecord<>(topic, 0, i, null, serde.encode(labels.get(i))));
-            out.add(((SoftLabelReader.Accepted) outcome).window());
-        }
-        return out;
+        return new TrainerReadPath(topic)
+                .read(labels.stream().map(serde::encode).toList());
     }
 }

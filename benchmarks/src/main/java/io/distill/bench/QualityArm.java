@@ -1,4 +1,4 @@
-package io.distill.cli.bench;
+package io.distill.bench;
 
 import io.distill.lm.codec.Codec;
 import java.util.Locale;

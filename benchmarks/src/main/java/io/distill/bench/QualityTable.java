@@ -1,4 +1,4 @@
-package io.distill.cli.bench;
+package io.distill.bench;
 
 import io.distill.lm.tokenize.ByteTokenizer;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package io.distill.teacher;
+package io.distill.bench;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -13,36 +13,23 @@ import io.distill.lm.model.Precision;
 import io.distill.lm.tokenize.ByteTokenizer;
 import io.distill.lm.train.Pretraining;
 import io.distill.lm.train.TextCorpus;
-import io.distill.schemas.DistillSerdes;
-import io.distill.schemas.TextSample;
+import io.distill.teacher.TeacherConfig;
+import io.distill.teacher.TeacherMetrics;
+import io.distill.teacher.TeacherModel;
+import io.distill.teacher.TeacherService;
+import io.distill.teacher.Windowing;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.SplittableRandom;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * The teacher service's pipeline overhead and wire cost, measured in one run on one machine:
@@ -311,11 +298,13 @@ public final class TeacherBenchmark {
                 .maxBatch(o.maxBatch())
                 .maxWait(Duration.ofMillis(100))
                 .build();
-        createTopics(kafka, List.of(config.inputTopic(), config.outputTopic(), config.deadLetterTopic()));
-        produce(kafka, config.inputTopic(), docs);
+        TeacherBenchKafka.createTopics(
+                kafka, List.of(config.inputTopic(), config.outputTopic(), config.deadLetterTopic()));
+        TeacherBenchKafka.produce(kafka, config.inputTopic(), docs);
         try (TeacherService service = new TeacherService(new TeacherService.Options(run, config, kafka, 0))) {
             service.start(teacher);
-            Visibility visible = awaitCommitted(kafka, config.outputTopic(), windows, Duration.ofMinutes(30));
+            TeacherBenchKafka.Visibility visible =
+                    TeacherBenchKafka.awaitCommitted(kafka, config.outputTopic(), windows, Duration.ofMinutes(30));
             TeacherMetrics m = service.metrics();
             // Every window is full: each record is o.context() labelled tokens.
             double steadySeconds = (visible.lastNanos() - visible.firstNanos()) / 1e9;
@@ -333,155 +322,5 @@ public final class TeacherBenchmark {
                     m.forwardSeconds() / busySeconds,
                     m.labelSeconds() / busySeconds);
         }
-    }
-
-    /** Creates single-partition topics and waits until each has a leader, so the first send finds one. */
-    private static void createTopics(Properties kafka, List<String> names) throws Exception {
-        try (Admin admin = Admin.create(kafka)) {
-            admin.createTopics(names.stream()
-                            .map(name -> new NewTopic(name, Optional.of(1), Optional.empty()))
-                            .toList())
-                    .all()
-                    .get(60, TimeUnit.SECONDS);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (true) {
-                try {
-                    var described = admin.describeTopics(names).allTopicNames().get(60, TimeUnit.SECONDS);
-                    boolean led = described.values().stream()
-                            .flatMap(d -> d.partitions().stream())
-                            .allMatch(p -> p.leader() != null && !p.leader().isEmpty());
-                    if (led) {
-                        return;
-                    }
-                } catch (ExecutionException e) {
-                    if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
-                        throw e; // not yet known to the broker's metadata is the only thing to wait out
-                    }
-                }
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("topics " + names + " have no leader after 60 s");
-                }
-                Thread.sleep(100);
-            }
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("cannot create the benchmark's topics: " + e.getCause(), e);
-        }
-    }
-
-    private static void produce(Properties kafka, String topic, List<String> docs) throws Exception {
-        Properties props = new Properties();
-        props.putAll(kafka);
-        props.put(ProducerConfig.LINGER_MS_CONFIG, 10);
-        // One request in flight: seen here with the 4.1 broker, a first request refused with NOT_LEADER_OR_FOLLOWER
-        // on a just-created topic while the next one was appended left the idempotent producer retrying an
-        // out-of-order sequence until its delivery timeout.
-        props.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
-        var serde = DistillSerdes.textSample();
-        try (var producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
-            List<Future<?>> sent = new ArrayList<>();
-            for (int i = 0; i < docs.size(); i++) {
-                String id = "doc-" + i;
-                sent.add(producer.send(new ProducerRecord<>(
-                        topic,
-                        id.getBytes(StandardCharsets.UTF_8),
-                        serde.encode(TextSample.newBuilder()
-                                .setId(id)
-                                .setText(docs.get(i))
-                                .setSource("bench")
-                                .setCreatedAt(Instant.now())
-                                .build()))));
-            }
-            producer.flush();
-            for (var future : sent) {
-                future.get(); // a lost input document would stall the run: fail here instead
-            }
-        }
-    }
-
-    /**
-     * When committed soft labels became visible: the first commit (and how many records it held) and the last.
-     * Both are commit boundaries, so the span between them holds whole commit cycles of steady work, without the
-     * start-up before the first commit or the wait for the last one.
-     */
-    record Visibility(long firstNanos, int firstCount, long lastNanos, int count) {}
-
-    /** Polls the topic read_committed until {@code count} records. */
-    private static Visibility awaitCommitted(Properties kafka, String topic, int count, Duration timeout) {
-        Properties props = new Properties();
-        props.putAll(kafka);
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        try (var consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            TopicPartition partition = new TopicPartition(topic, 0);
-            consumer.assign(List.of(partition));
-            consumer.seekToBeginning(List.of(partition));
-            long deadline = System.nanoTime() + timeout.toNanos();
-            long firstNanos = 0;
-            int firstCount = 0;
-            int seen = 0;
-            while (seen < count) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("only " + seen + " of " + count + " soft labels after " + timeout);
-                }
-                // The committed offset only moves at commits: whatever one poll returns arrived with one commit
-                // (a poll can return less, so records that show up within 50 ms of the first still count as it).
-                int n = consumer.poll(Duration.ofMillis(10)).count();
-                if (n > 0 && seen == 0) {
-                    firstNanos = System.nanoTime();
-                }
-                if (firstNanos != 0 && System.nanoTime() - firstNanos < 50_000_000L) {
-                    firstCount += n;
-                }
-                seen += n;
-            }
-            return new Visibility(firstNanos, firstCount, System.nanoTime(), seen);
-        }
-    }
-
-    /** The result as a Markdown table. */
-    public static String table(Result r) {
-        StringBuilder sb = new StringBuilder();
-        sb.append(String.format(
-                Locale.ROOT,
-                "model %s params, %s, batches of %d x %d positions, %d windows a run; bare forward loop median"
-                        + " %,.0f tokens/s over %d runs (%s); %d cores, load average %.1f before, %.1f after%n%n",
-                String.format(Locale.ROOT, "%,d", r.config().parameterCount()),
-                r.precision().flag(),
-                r.maxBatch(),
-                r.context(),
-                r.windows(),
-                r.bareTokensPerSecond(),
-                r.bareRuns().size(),
-                String.join(
-                        ", ",
-                        r.bareRuns().stream()
-                                .map(x -> String.format(Locale.ROOT, "%,.0f", x))
-                                .toList()),
-                Runtime.getRuntime().availableProcessors(),
-                r.loadAverages().get(0),
-                r.loadAverages().get(1)));
-        sb.append("| codec | service tokens/s | service / bare loop around it | forward pass share of service time "
-                + "| forward + codec share | batch fill | wire bytes/token | vs dense fp32 | vs dense fp16 |\n");
-        sb.append("|---|---|---|---|---|---|---|---|---|\n");
-        for (CodecRun run : r.runs()) {
-            sb.append(String.format(
-                    Locale.ROOT,
-                    "| %s | %,.0f | %.2f | %.0f%% | %.0f%% | %.2f | %.1f | %.1f%% | %.1f%% |%n",
-                    run.codec(),
-                    run.tokensPerSecond(),
-                    run.ratioToBare(),
-                    100 * run.forwardShare(),
-                    100 * run.labelShare(),
-                    run.batchFill(),
-                    run.wireBytesPerToken(),
-                    100 * run.wireBytesPerToken() / r.denseFp32BytesPerToken(),
-                    100 * run.wireBytesPerToken() / r.denseFp16BytesPerToken()));
-        }
-        sb.append(String.format(
-                Locale.ROOT,
-                "| dense fp32 logits | | | | | | %.0f | 100%% | |%n| dense fp16 logits | | | | | | %.0f | | 100%% |%n",
-                r.denseFp32BytesPerToken(),
-                r.denseFp16BytesPerToken()));
-        return sb.toString();
     }
 }

@@ -1,4 +1,4 @@
-package io.distill.cli.bench;
+package io.distill.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,4 +1,4 @@
-package io.distill.cli.bench;
+package io.distill.bench;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -7,7 +7,6 @@ import io.distill.lm.eval.BitsPerByte;
 import io.distill.lm.model.Gpt;
 import io.distill.lm.model.LmConfig;
 import io.distill.lm.model.Precision;
-import io.distill.lm.tokenize.ByteTokenizer;
 import io.distill.lm.tokenize.Padding;
 import io.distill.lm.train.Batch;
 import io.distill.lm.train.SoftTargets;
@@ -17,15 +16,11 @@ import io.distill.schemas.DistillSerdes;
 import io.distill.schemas.SoftLabels;
 import io.distill.schemas.TeacherIdentity;
 import io.distill.teacher.SoftLabelEncoder;
-import io.distill.trainer.BatchAssembler;
-import io.distill.trainer.SoftLabelReader;
-import io.distill.trainer.TrainerConfig;
-import io.distill.trainer.TrainingWindow;
+import io.distill.trainer.TrainerReadPath;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * The student of one {@link QualityArm}: its model, optimizer and steps, and what they cost. Every arm's student is
@@ -33,8 +28,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  *
  * <p>A codec arm's teacher signal takes the path a record takes through Kafka: the teacher service's {@link
  * SoftLabelEncoder} makes the SoftLabels record from the teacher's logits, Avro turns it into the bytes that would
- * go on the wire, and the trainer's {@link SoftLabelReader}, {@link TrainingWindow#pieces} and {@link BatchAssembler}
- * turn those bytes into the batch, as {@code StudentTrainer} does.
+ * go on the wire, and the trainer's read path ({@link TrainerReadPath}) turns those bytes
+ * into the batch, as {@code StudentTrainer} does.
  *
  * <p>Not thread-safe. The model and optimizer live in this arm's own manager, closed with it.
  */
@@ -49,14 +44,12 @@ final class ArmStudent implements AutoCloseable {
     private final Gpt model;
     private final TrainStep step;
     private final SoftLabelEncoder encoder;
-    private final SoftLabelReader reader =
-            new SoftLabelReader(ByteTokenizer.get(), ByteTokenizer.VOCAB_SIZE, TrainerConfig.OnTokenizerMismatch.FAIL);
+    private final TrainerReadPath reader = new TrainerReadPath(TOPIC);
     private final AvroSerde<SoftLabels> serde = DistillSerdes.softLabels();
     private long tokens;
     private long trainNanos;
     private long encodeNanos;
     private long wireBytes;
-    private long offset;
 
     /**
      * @param teacher the identity the teacher's records carry (codec arms)
@@ -98,33 +91,31 @@ final class ArmStudent implements AutoCloseable {
      * @param logits the teacher's logits (B, L, V) for the windows; unused by the hard-label arm
      */
     TrainStep.Result step(long stepIndex, int[][] windows, NDArray logits) {
-        Decoded decoded = arm.kind() == QualityArm.Kind.CODEC ? fromWire(stepIndex, windows, logits) : null;
+        TrainerReadPath.Pieces decoded =
+                arm.kind() == QualityArm.Kind.CODEC ? fromWire(stepIndex, windows, logits) : null;
         long start = System.nanoTime();
         TrainStep.Result r;
         try (Batch batch = batch(windows, logits, decoded)) {
             r = step.step(batch);
         }
         trainNanos += System.nanoTime() - start;
-        tokens += decoded != null ? BatchAssembler.realPositions(decoded.pieces()) : realPositions(windows);
+        tokens += decoded != null ? decoded.realPositions() : realPositions(windows);
         return r;
     }
 
-    private Batch batch(int[][] windows, NDArray logits, Decoded decoded) {
+    private Batch batch(int[][] windows, NDArray logits, TrainerReadPath.Pieces decoded) {
         return switch (arm.kind()) {
             case HARD -> Batch.fromWindows(manager, windows);
             case DENSE -> Batch.fromWindows(manager, windows).withTeacher(new SoftTargets.Dense(logits, temperature));
-            case CODEC -> BatchAssembler.assemble(manager, decoded.pieces(), decoded.key());
+            case CODEC -> decoded.assemble(manager);
         };
     }
-
-    /** A step's windows as the trainer decoded them: the batch rows and their shared codec and temperature. */
-    private record Decoded(List<TrainingWindow.Piece> pieces, TrainingWindow.BatchKey key) {}
 
     /**
      * The windows' records as the teacher service writes them (timed as encoding), then read back as the trainer
      * reads them (timed as training).
      */
-    private Decoded fromWire(long stepIndex, int[][] windows, NDArray logits) {
+    private TrainerReadPath.Pieces fromWire(long stepIndex, int[][] windows, NDArray logits) {
         long start = System.nanoTime();
         List<SoftLabelEncoder.Window> toEncode = new ArrayList<>(windows.length);
         for (int i = 0; i < windows.length; i++) {
@@ -141,21 +132,12 @@ final class ArmStudent implements AutoCloseable {
         }
         long decodeStart = System.nanoTime();
         encodeNanos += decodeStart - start;
-        List<TrainingWindow.Piece> pieces = new ArrayList<>();
-        TrainingWindow.BatchKey key = null;
-        for (byte[] value : wire) {
-            SoftLabelReader.Outcome outcome = reader.read(new ConsumerRecord<>(TOPIC, 0, offset++, null, value));
-            if (!(outcome instanceof SoftLabelReader.Accepted accepted)) {
-                throw new IllegalStateException("the trainer refused a record of step " + stepIndex + ": " + outcome);
-            }
-            key = accepted.window().batchKey();
-            pieces.addAll(accepted.window().pieces(config.context()));
-        }
+        TrainerReadPath.Pieces pieces = reader.read(wire).pieces(config.context());
         trainNanos += System.nanoTime() - decodeStart;
-        return new Decoded(pieces, key);
+        return pieces;
     }
 
-    /** Positions whose target is a real token, as {@link BatchAssembler#realPositions} counts them. */
+    /** Positions whose target is a real token, as the trainer counts them. */
     private static long realPositions(int[][] windows) {
         long n = 0;
         for (int[] w : windows) {

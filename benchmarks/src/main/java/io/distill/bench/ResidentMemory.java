@@ -1,4 +1,4 @@
-package io.distill.lm.bench;
+package io.distill.bench;
 
 import java.io.IOException;
 import java.nio.file.Files;

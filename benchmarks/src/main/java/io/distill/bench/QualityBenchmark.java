@@ -1,4 +1,4 @@
-package io.distill.cli.bench;
+package io.distill.bench;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
