@@ -35,9 +35,15 @@ import picocli.CommandLine.Spec;
             "  distill bench trainer      (the student trainer against the bare training loop)",
             "  distill bench teacher      (the teacher service against its bare forward loop; see its --help)",
             "  distill bench quality      (KD students against hard labels and dense logits; see its --help)",
+            "  distill bench forward      (a Hugging Face teacher's forward against plain PyTorch; see its --help)",
             ""
         },
-        subcommands = {BenchTeacherCommand.class, BenchTrainerCommand.class, BenchQualityCommand.class})
+        subcommands = {
+            BenchTeacherCommand.class,
+            BenchTrainerCommand.class,
+            BenchQualityCommand.class,
+            BenchForwardCommand.class
+        })
 final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
