@@ -18,9 +18,15 @@ import org.slf4j.LoggerFactory;
  */
 class LogFormatTest {
 
-    /** The child: one INFO line of distill's, one WARN of a library (shown), one INFO of a library (not shown). */
+    /**
+     * The child: one INFO line of distill's, one WARN of a library (shown), one INFO of a library (not shown), and
+     * one line from a shutdown hook, as the services log their graceful shutdown.
+     */
     public static final class Child {
         public static void main(String[] args) {
+            Runtime.getRuntime()
+                    .addShutdownHook(new Thread(() -> LoggerFactory.getLogger("io.distill.trainer.Checkpointer")
+                            .info("checkpoint saved (at shutdown)")));
             LoggerFactory.getLogger("io.distill.teacher.TeacherService").info("teacher streams {} -> {}", "A", "B");
             LoggerFactory.getLogger("org.apache.kafka.Something").warn("a warning");
             LoggerFactory.getLogger("org.apache.kafka.Something").info("routine");
@@ -30,17 +36,21 @@ class LogFormatTest {
     @Test
     void oneHumanLinePerEventByDefault() throws Exception {
         List<String> lines = childLog(null);
-        assertEquals(2, lines.size(), lines.toString());
+        assertEquals(3, lines.size(), lines.toString());
         assertTrue(
                 lines.get(0).matches("\\d\\d:\\d\\d:\\d\\d INFO TeacherService - teacher streams A -> B"),
                 lines.get(0));
         assertTrue(lines.get(1).matches("\\d\\d:\\d\\d:\\d\\d WARN Something - a warning"), lines.get(1));
+        assertEquals(
+                "INFO Checkpointer - checkpoint saved (at shutdown)",
+                lines.get(2).substring(9),
+                "from a hook");
     }
 
     @Test
     void jsonLinesOnDistillLogFormatJson() throws Exception {
         List<String> lines = childLog("json");
-        assertEquals(2, lines.size(), lines.toString());
+        assertEquals(3, lines.size(), lines.toString());
         JsonNode first = new ObjectMapper().readTree(lines.get(0));
         assertEquals("INFO", first.get("log.level").asText(), lines.get(0));
         assertEquals("teacher streams A -> B", first.get("message").asText());
@@ -50,6 +60,9 @@ class LogFormatTest {
         assertEquals(
                 "WARN",
                 new ObjectMapper().readTree(lines.get(1)).get("log.level").asText());
+        assertEquals(
+                "checkpoint saved (at shutdown)",
+                new ObjectMapper().readTree(lines.get(2)).get("message").asText());
     }
 
     /** The child's stderr lines, run with {@code DISTILL_LOG_FORMAT} set to {@code format} (unset when null). */
