@@ -71,6 +71,14 @@ final class BenchForwardCommand implements Callable<Integer> {
     int warmup;
 
     @Option(
+            names = "--rounds",
+            defaultValue = "3",
+            paramLabel = "N",
+            description = "distill and PyTorch alternate this many times; medians are reported (default: "
+                    + "${DEFAULT-VALUE}).")
+    int rounds;
+
+    @Option(
             names = "--threads",
             defaultValue = "1",
             paramLabel = "N",
@@ -100,10 +108,10 @@ final class BenchForwardCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CliException(CliException.BAD_INPUT, "--precision must be fp32 or bf16, got " + precision, e);
         }
-        if (p == Precision.FP16 || batch < 1 || seq < 1 || steps < 1 || warmup < 0 || threads < 1) {
+        if (p == Precision.FP16 || batch < 1 || seq < 1 || steps < 1 || warmup < 0 || threads < 1 || rounds < 1) {
             throw new CliException(
                     CliException.BAD_INPUT,
-                    "--precision fp32|bf16, --batch/--seq/--steps/--threads >= 1, --warmup >= 0");
+                    "--precision fp32|bf16, --batch/--seq/--steps/--threads/--rounds >= 1, --warmup >= 0");
         }
         if (!HfImport.isHfModel(model)) {
             throw new CliException(
@@ -115,14 +123,16 @@ final class BenchForwardCommand implements Callable<Integer> {
         ForwardBenchmark.Result r;
         try {
             r = ForwardBenchmark.run(
-                    new ForwardBenchmark.Options(model, p, batch, seq, warmup, steps, threads),
+                    new ForwardBenchmark.Options(model, p, batch, seq, warmup, steps, threads, rounds),
                     python,
                     script,
                     spec.commandLine().getErr());
         } catch (IOException e) {
             throw new CliException(CliException.BAD_INPUT, "cannot load " + model + ": " + e.getMessage(), e);
         }
-        out.println("| model | precision | batch x seq | threads | distill tokens/s | PyTorch tokens/s | ratio |");
+        out.println(
+                "| model | precision | batch x seq | threads | distill tokens/s | PyTorch tokens/s | ratio (median of "
+                        + rounds + " rounds) |");
         out.println("|---|---|---|---|---|---|---|");
         out.printf(
                 Locale.ROOT,
