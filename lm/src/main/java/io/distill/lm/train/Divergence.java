@@ -106,7 +106,7 @@ public sealed interface Divergence {
     }
 
     /**
-     * DistiLLM's skew forward KL, KL(p || alpha p + (1 - alpha) q) (Ko et al., ICML 2024, eq. 2; their default alpha
+     * DistiLLM's skew forward KL, KL(p || alpha p + (1 - alpha) q) (Ko et al., ICML 2024; their default alpha
      * is 0.1). Mixing some of p into the student's side keeps the log finite where q is tiny, which bounds the
      * gradient. This alpha is not the weight of the distillation term ({@code --alpha}).
      */
