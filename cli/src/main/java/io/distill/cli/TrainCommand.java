@@ -3,6 +3,7 @@ package io.distill.cli;
 import io.distill.lm.artifact.WeightFormat;
 import io.distill.lm.model.LmConfig;
 import io.distill.lm.model.PrecisionChoice;
+import io.distill.lm.train.Divergence;
 import io.distill.schemas.Topics;
 import io.distill.trainer.StudentTrainer;
 import io.distill.trainer.TokenizerMismatchException;
@@ -96,6 +97,16 @@ final class TrainCommand implements Callable<Integer> {
             paramLabel = "A",
             description = "Weight of the distillation term against the hard-label term (default: ${DEFAULT-VALUE}).")
     float alpha;
+
+    @Option(
+            names = "--loss",
+            defaultValue = "forward-kl",
+            paramLabel = "forward-kl|reverse-kl|skew-kl:A|jsd:B",
+            description = "The distillation term: KL(teacher || student), KL(student || teacher) (MiniLLM), "
+                    + "KL(teacher || A teacher + (1 - A) student) (DistiLLM, A in [0, 1), e.g. 0.1), or the "
+                    + "generalized Jensen-Shannon divergence (GKD, B in [0, 1]: 0 is forward-kl, 1 reverse-kl). "
+                    + "Only forward-kl trains from sampled:N soft labels (default: ${DEFAULT-VALUE}).")
+    String loss;
 
     @Option(
             names = "--precision",
@@ -253,7 +264,10 @@ final class TrainCommand implements Callable<Integer> {
     @SuppressWarnings("try") // the shutdown hook is a scope: it stands while the command runs
     public Integer call() throws Exception {
         TrainerConfig config = config();
-        spec.commandLine().getErr().println("train: " + student + " precision " + ModelFiles.precision(precision));
+        spec.commandLine()
+                .getErr()
+                .println("train: " + student + " precision " + ModelFiles.precision(precision) + " loss "
+                        + config.loss().spec());
         kafka.connectAdmin().close(); // an unreachable broker fails here, in one line
         StudentTrainer trainer = new StudentTrainer(config);
         try (GracefulShutdown shutdown = new GracefulShutdown("train-shutdown", trainer::stop)) {
@@ -292,6 +306,7 @@ final class TrainCommand implements Callable<Integer> {
                     .groupId(group)
                     .topics(softLabelsTopic, checkpointsTopic, deadLetterTopic)
                     .alpha(alpha)
+                    .loss(Divergence.parse(loss))
                     .learningRate(learningRate, warmup)
                     .batch(batch, batchWait)
                     .seed(seed)

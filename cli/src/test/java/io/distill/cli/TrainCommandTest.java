@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.distill.lm.artifact.WeightFormat;
 import io.distill.lm.model.LmConfig;
+import io.distill.lm.train.Divergence;
 import io.distill.trainer.TrainerConfig;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,6 +37,7 @@ class TrainCommandTest {
         assertEquals("distill-student-student", c.groupId());
         assertEquals(LmConfig.named("student-1m"), c.model());
         assertEquals(0.9f, c.alpha());
+        assertEquals(Divergence.FORWARD_KL, c.loss());
         assertEquals(500, c.checkpointEverySteps());
         assertEquals(Duration.ofSeconds(300), c.checkpointEvery());
         assertEquals(3, c.keep());
@@ -74,6 +76,7 @@ class TrainCommandTest {
                         "DISTILL_PUBLISH_MAX_REGRESSION_PERCENT", "2.5",
                         "DISTILL_HOLDOUT_PERCENT", "3",
                         "DISTILL_ON_TOKENIZER_MISMATCH", "dead-letter",
+                        "DISTILL_LOSS", "reverse-kl",
                         "DISTILL_BOOTSTRAP", "kafka:29092"),
                 "--student",
                 "flagged");
@@ -85,6 +88,21 @@ class TrainCommandTest {
         assertEquals(3.0, c.holdoutPercent());
         assertEquals(TrainerConfig.OnTokenizerMismatch.DEAD_LETTER, c.tokenizerMismatch());
         assertEquals("kafka:29092", c.kafka().get("bootstrap.servers"));
+        assertEquals(new Divergence.ReverseKl(), c.loss());
+    }
+
+    @Test
+    void lossSelectsTheDivergence() {
+        assertEquals(
+                new Divergence.Jsd(0.5f), parse(Map.of(), "--loss", "jsd:0.5").loss());
+        assertEquals(
+                new Divergence.SkewKl(0.1f),
+                parse(Map.of(), "--loss", "skew-kl:0.1").loss());
+        assertEquals(
+                new Divergence.ReverseKl(),
+                parse(Map.of(), "--loss", "reverse-kl").loss());
+        assertEquals(
+                Divergence.FORWARD_KL, parse(Map.of(), "--loss", "forward-kl").loss());
     }
 
     @Test
@@ -95,6 +113,10 @@ class TrainCommandTest {
             {"train", "--size", "huge"},
             {"train", "--on-tokenizer-mismatch", "ignore"},
             {"train", "--holdout-percent", "120"},
+            {"train", "--loss", "kl"},
+            {"train", "--loss", "jsd"},
+            {"train", "--loss", "jsd:2"},
+            {"train", "--loss", "skew-kl:1"},
             {"train", "--layers", "0,2"},
             {"train", "--init-from-teacher", "/no/such/dir"},
             {"train", "--init-from-teacher", ".", "--student-config", "config.json"},

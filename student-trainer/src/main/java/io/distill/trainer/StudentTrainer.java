@@ -108,10 +108,11 @@ public final class StudentTrainer {
                     c.subscribe(List.of(config.softLabelsTopic()), new RebalanceListener(c, offsets, batches));
                     metrics.running(true);
                     LOG.info(
-                            "student {} ({} parameters, {}) training from {} as group {}",
+                            "student {} ({} parameters, {}, loss {}) training from {} as group {}",
                             config.student(),
                             String.format(Locale.ROOT, "%,d", config.model().parameterCount()),
                             config.precision().flag(),
+                            config.loss().spec(),
                             config.softLabelsTopic(),
                             config.groupId());
                     try {
@@ -133,7 +134,7 @@ public final class StudentTrainer {
     private TrainStep.Options stepOptions() {
         var schedule =
                 new LearningRateSchedule(config.peakLr(), config.warmupSteps(), LearningRateSchedule.Decay.CONSTANT);
-        return new TrainStep.Options(schedule, AdamW.Hyperparameters.defaults(), 1f, config.alpha());
+        return new TrainStep.Options(schedule, AdamW.Hyperparameters.defaults(), 1f, config.alpha(), config.loss());
     }
 
     /** The HTTP server, or null with {@code --http-port -1}; checkpoints are announced at its address. */

@@ -3,6 +3,7 @@ package io.distill.trainer;
 import io.distill.lm.artifact.WeightFormat;
 import io.distill.lm.model.LmConfig;
 import io.distill.lm.model.Precision;
+import io.distill.lm.train.Divergence;
 import io.distill.schemas.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -52,6 +53,8 @@ import java.util.regex.Pattern;
  *     interface
  * @param startFresh when checkpoint directories exist but none verifies, move them to {@code quarantine/} and
  *     train from step 0 instead of refusing to start
+ * @param loss the divergence the distillation term is (forward KL by default); a record whose codec cannot give it
+ *     is refused ({@link io.distill.lm.codec.Codec#checkLoss})
  */
 public record TrainerConfig(
         String student,
@@ -84,7 +87,8 @@ public record TrainerConfig(
         Optional<Path> trainedLog,
         StudentOrigin origin,
         boolean startFresh,
-        String httpBind) {
+        String httpBind,
+        Divergence loss) {
 
     /** Where the HTTP server listens by default: this machine only. */
     public static final String LOOPBACK = "127.0.0.1";
@@ -108,6 +112,7 @@ public record TrainerConfig(
         Objects.requireNonNull(publishFormat, "publishFormat");
         Objects.requireNonNull(tokenizerMismatch, "tokenizerMismatch");
         Objects.requireNonNull(origin, "origin");
+        Objects.requireNonNull(loss, "loss");
         if (origin.tokenizer().vocabSize() > model.vocab()) {
             throw new IllegalArgumentException("the student's vocabulary (" + model.vocab()
                     + ") is smaller than its tokenizer's " + origin.tokenizer().id() + " ("
@@ -219,6 +224,7 @@ public record TrainerConfig(
         private StudentOrigin origin = StudentOrigin.BYTE_LEVEL;
         private boolean startFresh;
         private String httpBind = LOOPBACK;
+        private Divergence loss = Divergence.FORWARD_KL;
 
         private Builder(String student, LmConfig model, Properties kafka, Path checkpointDir) {
             this.student = student;
@@ -328,6 +334,12 @@ public record TrainerConfig(
             return this;
         }
 
+        /** The distillation divergence, e.g. {@code Divergence.parse("jsd:0.5")}; forward KL by default. */
+        public Builder loss(Divergence value) {
+            loss = value;
+            return this;
+        }
+
         public TrainerConfig build() {
             return new TrainerConfig(
                     student,
@@ -360,7 +372,8 @@ public record TrainerConfig(
                     trainedLog,
                     origin,
                     startFresh,
-                    httpBind);
+                    httpBind,
+                    loss);
         }
     }
 }

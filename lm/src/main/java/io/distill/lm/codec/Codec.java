@@ -2,6 +2,7 @@ package io.distill.lm.codec;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import io.distill.lm.train.Divergence;
 import io.distill.lm.train.SoftTargets;
 import java.util.List;
 import java.util.Locale;
@@ -88,6 +89,14 @@ public sealed interface Codec permits TopK, Sampled {
      * padded to L positions with slots that add nothing to the loss.
      */
     SoftTargets targets(NDManager manager, List<WindowLabels> rows, int length, float temperature);
+
+    /**
+     * Refuses a distillation divergence this codec's signal cannot give, with a one-line reason: where the trainer
+     * is configured, or the first time a codec meets a divergence.
+     *
+     * @throws IllegalArgumentException when the divergence is not defined from this codec's payload
+     */
+    void checkLoss(Divergence divergence);
 
     /** Whether the loss is a KL divergence (0 when the student matches), so it can be reported as "KL to teacher". */
     boolean lossIsKl();

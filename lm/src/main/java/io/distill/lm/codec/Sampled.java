@@ -2,6 +2,7 @@ package io.distill.lm.codec;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import io.distill.lm.train.Divergence;
 import io.distill.lm.train.SoftTargets;
 import java.util.Arrays;
 import java.util.List;
@@ -123,6 +124,19 @@ public record Sampled(int n) implements Codec {
     }
 
     /** The sampled loss is a cross-entropy: it tends to the teacher's entropy, not 0, when the student matches. */
+    /** Forward KL only: draw counts estimate terms linear in p and nothing else ({@link SampledTargets}). */
+    @Override
+    public void checkLoss(Divergence divergence) {
+        requireLinear(divergence);
+    }
+
+    static void requireLinear(Divergence divergence) {
+        if (!divergence.linearInTeacher()) {
+            throw new IllegalArgumentException(divergence.spec() + " needs the teacher's probability of each token, "
+                    + "and sampled:N carries only draw counts; use topk:K, or forward-kl");
+        }
+    }
+
     @Override
     public boolean lossIsKl() {
         return false;

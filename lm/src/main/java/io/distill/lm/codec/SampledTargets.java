@@ -1,6 +1,7 @@
 package io.distill.lm.codec;
 
 import ai.djl.ndarray.NDArray;
+import io.distill.lm.train.Divergence;
 import io.distill.lm.train.SoftTargets;
 
 /**
@@ -13,6 +14,11 @@ import io.distill.lm.train.SoftTargets;
  * the KL form (mean of log p_T(id) - log q_T(id)) because the wire carries ids and counts only, not the teacher's
  * log-probabilities. The logged value is therefore a cross-entropy: it does not go to 0 when the student matches
  * the teacher (it goes to the teacher's entropy).
+ *
+ * <p>Only divergences linear in p can be estimated this way ({@link Divergence#linearInTeacher()}): reverse KL,
+ * skew KL and the generalized JSD need p's value at each id, inside a log or as a weight of the student's terms, and
+ * counts are no substitute for it there (the plug-in estimate is biased). They are refused ({@link
+ * Sampled#checkLoss}).
  */
 public record SampledTargets(NDArray ids, NDArray counts, float temperature) implements SoftTargets {
     public SampledTargets {
@@ -22,7 +28,8 @@ public record SampledTargets(NDArray ids, NDArray counts, float temperature) imp
     }
 
     @Override
-    public NDArray lossPerPosition(NDArray studentLogProbs) {
+    public NDArray lossPerPosition(NDArray studentLogProbs, Divergence divergence) {
+        Sampled.requireLinear(divergence);
         NDArray lq = studentLogProbs.gather(ids, -1); // (B, T, m)
         // (B, T, 1) N; the floor keeps all-zero padding finite (0 / floor = 0)
         NDArray draws = counts.sum(new int[] {-1}, true).maximum(Float.MIN_NORMAL);

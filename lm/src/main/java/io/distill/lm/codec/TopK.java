@@ -3,6 +3,7 @@ package io.distill.lm.codec;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import io.distill.lm.train.Divergence;
 import io.distill.lm.train.SoftTargets;
 import java.util.List;
 
@@ -86,6 +87,10 @@ public record TopK(int k) implements Codec {
                 TargetArrays.of(manager, rows, length, k, true, TopKTargets.PAD_LOG_PROB, WindowLabels::logProbs);
         return new TopKTargets(arrays.ids(), arrays.values(), temperature);
     }
+
+    /** Every divergence: top-k carries the teacher's log-probabilities ({@link TopKTargets}). */
+    @Override
+    public void checkLoss(Divergence divergence) {}
 
     @Override
     public boolean lossIsKl() {

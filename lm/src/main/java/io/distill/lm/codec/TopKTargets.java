@@ -1,6 +1,7 @@
 package io.distill.lm.codec;
 
 import ai.djl.ndarray.NDArray;
+import io.distill.lm.train.Divergence;
 import io.distill.lm.train.SoftTargets;
 
 /**
@@ -13,6 +14,9 @@ import io.distill.lm.train.SoftTargets;
  * </pre>
  *
  * This is the exact KL between the two distributions coarsened to k + 1 outcomes; with k = V it is the dense KL.
+ * Every {@link Divergence} is computed the same way, as its terms summed over the k ids and the tail bucket: the
+ * exact divergence of the coarsened distributions. All of them are f-divergences, so coarsening can only lower
+ * them (0 <= top-k <= dense).
  */
 public record TopKTargets(NDArray ids, NDArray logProbs, float temperature) implements SoftTargets {
 
@@ -39,14 +43,16 @@ public record TopKTargets(NDArray ids, NDArray logProbs, float temperature) impl
     }
 
     @Override
-    public NDArray lossPerPosition(NDArray studentLogProbs) {
+    public NDArray lossPerPosition(NDArray studentLogProbs, Divergence divergence) {
         NDArray lq = studentLogProbs.gather(ids, -1); // (B, T, k) log q_T at the teacher's top-k
+        NDArray q = lq.exp(); // (B, T, k)
         NDArray p = logProbs.exp(); // (B, T, k)
-        NDArray head = p.mul(logProbs.sub(lq)).sum(new int[] {-1}); // (B, T)
+        NDArray head = divergence.terms(p, logProbs, q, lq).sum(new int[] {-1}); // (B, T)
         NDArray pTail = p.sum(new int[] {-1}).neg().add(1f).clip(0f, 1f); // (B, T)
-        NDArray qTail = lq.exp().sum(new int[] {-1}).neg().add(1f).clip(TAIL_FLOOR, 1f); // (B, T)
-        // p_tail log p_tail is 0 at p_tail = 0; the floor only keeps the log finite there.
-        NDArray tail = pTail.mul(pTail.maximum(TAIL_FLOOR).log().sub(qTail.log())); // (B, T)
+        NDArray qTail = q.sum(new int[] {-1}).neg().add(1f).clip(TAIL_FLOOR, 1f); // (B, T)
+        // p_tail log p_tail is 0 at p_tail = 0; the floor only keeps the log finite there (and, for the divergences
+        // that weigh log p_tail by q_tail, bounds log(q_tail / p_tail) when the top-k holds nearly all the mass).
+        NDArray tail = divergence.terms(pTail, pTail.maximum(TAIL_FLOOR).log(), qTail, qTail.log()); // (B, T)
         return head.add(tail);
     }
 }

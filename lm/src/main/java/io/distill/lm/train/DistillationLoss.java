@@ -6,8 +6,8 @@ import ai.djl.ndarray.types.DataType;
 /**
  * Training losses as pure functions of arrays (after torchtune's {@code kd_losses.py}): student logits (B, T, V),
  * hard targets (B, T) int64, a mask (B, T) fp32 with 1 for positions that count and 0 for padding, and optionally
- * the teacher's {@link SoftTargets}. Every loss is a mean over unmasked positions; when all positions are masked
- * it is 0, not NaN.
+ * the teacher's {@link SoftTargets}, and which {@link Divergence} the distillation term is (forward KL unless
+ * told). Every loss is a mean over unmasked positions; when all positions are masked it is 0, not NaN.
  *
  * <p>Results are scalars owned by the manager of the logits (the caller's per-step scope).
  */
@@ -19,8 +19,8 @@ public final class DistillationLoss {
      * The parts of {@link #mixed}, kept apart so each can be logged.
      *
      * @param total what to differentiate: {@code alpha * T^2 * kd + (1 - alpha) * ce}
-     * @param kd the distillation term at temperature T, without the T^2 factor (a KL, or for sampled
-     *     targets a cross-entropy)
+     * @param kd the distillation term at temperature T, without the T^2 factor (the chosen divergence, or for
+     *     sampled targets the forward KL's cross-entropy form)
      * @param ce the hard-label cross-entropy at temperature 1, in nats per token
      */
     public record Parts(NDArray total, NDArray kd, NDArray ce) {}
@@ -31,10 +31,15 @@ public final class DistillationLoss {
         return maskedMean(negLogLikelihood(logits.logSoftmax(-1), targets), mask);
     }
 
-    /** The distillation term alone at the teacher's temperature (no T^2 factor). */
+    /** The forward-KL distillation term alone at the teacher's temperature (no T^2 factor). */
     public static NDArray distillation(NDArray logits, SoftTargets teacher, NDArray mask) {
+        return distillation(logits, teacher, mask, Divergence.FORWARD_KL);
+    }
+
+    /** The distillation term alone at the teacher's temperature (no T^2 factor), as {@code divergence}. */
+    public static NDArray distillation(NDArray logits, SoftTargets teacher, NDArray mask, Divergence divergence) {
         checkMask(logits, mask);
-        return maskedMean(teacher.lossPerPosition(studentLogProbs(logits, teacher.temperature())), mask);
+        return maskedMean(teacher.lossPerPosition(studentLogProbs(logits, teacher.temperature()), divergence), mask);
     }
 
     /**
@@ -44,6 +49,16 @@ public final class DistillationLoss {
      * <p>The student's log-softmax over the vocabulary is computed once when T = 1 and shared by both terms.
      */
     public static Parts mixed(NDArray logits, NDArray targets, NDArray mask, SoftTargets teacher, float alpha) {
+        return mixed(logits, targets, mask, teacher, alpha, Divergence.FORWARD_KL);
+    }
+
+    /**
+     * {@link #mixed(NDArray, NDArray, NDArray, SoftTargets, float)} with {@code divergence} as the distillation term.
+     * The T^2 factor applies to every divergence: each is an f-divergence, which near q = p is a multiple of the
+     * chi-square distance, so softening by T shrinks its gradient by the same 1/T^2.
+     */
+    public static Parts mixed(
+            NDArray logits, NDArray targets, NDArray mask, SoftTargets teacher, float alpha, Divergence divergence) {
         if (!(alpha >= 0f && alpha <= 1f)) {
             throw new IllegalArgumentException("alpha must be in [0, 1], got " + alpha);
         }
@@ -52,7 +67,7 @@ public final class DistillationLoss {
         NDArray logProbs = logits.logSoftmax(-1); // (B, T, V)
         NDArray ce = maskedMean(negLogLikelihood(logProbs, targets), mask);
         NDArray studentT = t == 1f ? logProbs : studentLogProbs(logits, t); // (B, T, V) log q_T
-        NDArray kd = maskedMean(teacher.lossPerPosition(studentT), mask);
+        NDArray kd = maskedMean(teacher.lossPerPosition(studentT, divergence), mask);
         NDArray total = kd.mul(alpha * t * t).add(ce.mul(1f - alpha));
         return new Parts(total, kd, ce);
     }

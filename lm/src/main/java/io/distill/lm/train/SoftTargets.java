@@ -16,11 +16,23 @@ public interface SoftTargets {
 
     /**
      * The distillation term for each position (B, T), given the student's log-probabilities at {@link
-     * #temperature()} (B, T, V). Not masked and not scaled by T^2: {@link DistillationLoss} does both.
+     * #temperature()} (B, T, V): the {@code divergence} between teacher and student, or an estimate of it. Not
+     * masked and not scaled by T^2: {@link DistillationLoss} does both.
+     *
+     * @throws IllegalArgumentException when this signal cannot give that divergence (see {@link
+     *     io.distill.lm.codec.Codec#checkLoss})
      */
-    NDArray lossPerPosition(NDArray studentLogProbs);
+    NDArray lossPerPosition(NDArray studentLogProbs, Divergence divergence);
 
-    /** Full teacher logits z (B, T, V): the exact KL(p_T || q_T), and the reference the sparse codecs are tested against. */
+    /** The forward-KL term for each position (B, T): {@link #lossPerPosition(NDArray, Divergence)} with forward KL. */
+    default NDArray lossPerPosition(NDArray studentLogProbs) {
+        return lossPerPosition(studentLogProbs, Divergence.FORWARD_KL);
+    }
+
+    /**
+     * Full teacher logits z (B, T, V): every divergence exactly, and the reference the sparse codecs are tested
+     * against.
+     */
     record Dense(NDArray teacherLogits, float temperature) implements SoftTargets {
         public Dense {
             checkTemperature(temperature);
@@ -28,10 +40,12 @@ public interface SoftTargets {
         }
 
         @Override
-        public NDArray lossPerPosition(NDArray studentLogProbs) {
+        public NDArray lossPerPosition(NDArray studentLogProbs, Divergence divergence) {
             NDArray scaled = temperature == 1f ? teacherLogits : teacherLogits.div(temperature);
             NDArray lp = scaled.logSoftmax(-1); // (B, T, V) log p_T
-            return lp.exp().mul(lp.sub(studentLogProbs)).sum(new int[] {-1}); // (B, T)
+            NDArray q =
+                    divergence.linearInTeacher() ? null : studentLogProbs.exp(); // (B, T, V) q_T, unused by KL(p||q)
+            return divergence.terms(lp.exp(), lp, q, studentLogProbs).sum(new int[] {-1}); // (B, T)
         }
     }
 

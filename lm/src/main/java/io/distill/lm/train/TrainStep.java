@@ -30,11 +30,17 @@ public final class TrainStep implements AutoCloseable {
      * @param clipNorm global gradient-norm limit ({@code Float.POSITIVE_INFINITY} to only measure the norm)
      * @param alpha weight of the distillation term in {@link DistillationLoss#mixed}; unused for batches without a
      *     teacher signal
+     * @param divergence what the distillation term is; a batch whose codec cannot give it is refused
      */
-    public record Options(LearningRateSchedule schedule, AdamW.Hyperparameters adamW, float clipNorm, float alpha) {
+    public record Options(
+            LearningRateSchedule schedule,
+            AdamW.Hyperparameters adamW,
+            float clipNorm,
+            float alpha,
+            Divergence divergence) {
         public Options {
-            if (schedule == null || adamW == null) {
-                throw new IllegalArgumentException("schedule and adamW are required");
+            if (schedule == null || adamW == null || divergence == null) {
+                throw new IllegalArgumentException("schedule, adamW and divergence are required");
             }
             if (!(clipNorm > 0f)) {
                 throw new IllegalArgumentException("clipNorm must be positive, got " + clipNorm);
@@ -44,7 +50,17 @@ public final class TrainStep implements AutoCloseable {
             }
         }
 
-        /** Warmup then constant {@code peakLr}, AdamW defaults, clip at 1.0, alpha 0.5. */
+        /** Forward KL, the distillation term from before divergences could be chosen. */
+        public Options(LearningRateSchedule schedule, AdamW.Hyperparameters adamW, float clipNorm, float alpha) {
+            this(schedule, adamW, clipNorm, alpha, Divergence.FORWARD_KL);
+        }
+
+        /** The same options with another distillation divergence. */
+        public Options withDivergence(Divergence value) {
+            return new Options(schedule, adamW, clipNorm, alpha, value);
+        }
+
+        /** Warmup then constant {@code peakLr}, AdamW defaults, clip at 1.0, alpha 0.5, forward KL. */
         public static Options defaults(float peakLr, int warmupSteps) {
             return new Options(
                     new LearningRateSchedule(peakLr, warmupSteps, LearningRateSchedule.Decay.CONSTANT),
@@ -106,7 +122,8 @@ public final class TrainStep implements AutoCloseable {
         try (GradientCollector collector = batch.manager().getEngine().newGradientCollector()) {
             NDArray logits = model.logits(parameterStore, batch.tokens(), true); // (B, T, V)
             parts = batch.teacher()
-                    .map(t -> DistillationLoss.mixed(logits, batch.targets(), batch.mask(), t, options.alpha()))
+                    .map(t -> DistillationLoss.mixed(
+                            logits, batch.targets(), batch.mask(), t, options.alpha(), options.divergence()))
                     .orElseGet(() -> DistillationLoss.hardLabelsOnly(logits, batch.targets(), batch.mask()));
             float scale = lossScaler.scale();
             collector.backward(scale == 1f ? parts.total() : parts.total().mul(scale));

@@ -2,6 +2,7 @@ package io.distill.lm.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.engine.Engine;
@@ -140,6 +141,42 @@ class TrainStepTest {
                     TrainStep.Result r = trainer.step(plain.withTeacher(targets));
                     assertFalse(r.skipped());
                     assertTrue(r.kd() > 0f && Float.isFinite(r.loss()), r.toString());
+                    assertEquals(0.5f * 4f * r.kd() + 0.5f * r.ce(), r.loss(), 1e-4f);
+                }
+            }
+        }
+    }
+
+    @Test
+    void everyDivergenceStepsOnTopKAndSampledRefusesTheOnesItCannotGiveBeforeAnyUpdate() {
+        LmConfig c = LmConfig.named("tiny");
+        Gpt gpt = Gpt.create(c, m);
+        RepeatedText data = new RepeatedText(TEXT, 7);
+        TrainStep.Options defaults = TrainStep.Options.defaults(1e-3f, 0);
+        for (String spec : new String[] {"reverse-kl", "skew-kl:0.1", "jsd:0.5"}) {
+            Divergence divergence = Divergence.parse(spec);
+            try (TrainStep trainer = new TrainStep(gpt, m, defaults.withDivergence(divergence))) {
+                try (Batch plain = Batch.fromWindows(m, data.windows(2, 16))) {
+                    NDManager s = plain.manager();
+                    NDArray teacher =
+                            s.randomNormal(new Shape(2, 16, c.vocab())).mul(3f);
+                    NDArray ids = s.randomInteger(0, c.vocab(), new Shape(2, 16, 4), DataType.INT64);
+                    SoftTargets sampled = new SampledTargets(ids, s.ones(new Shape(2, 16, 4)), 2f);
+                    float before =
+                            gpt.getParameters().valueAt(0).getArray().sum().getFloat();
+                    IllegalArgumentException e = assertThrows(
+                            IllegalArgumentException.class, () -> trainer.step(plain.withTeacher(sampled)));
+                    assertTrue(e.getMessage().startsWith(spec + " needs the teacher's probability"), e.getMessage());
+                    assertEquals(0, trainer.steps());
+                    assertEquals(
+                            before,
+                            gpt.getParameters().valueAt(0).getArray().sum().getFloat());
+
+                    NDList top = teacher.topK(8, -1);
+                    NDArray lp = teacher.div(2f).logSoftmax(-1).gather(top.get(1), -1);
+                    TrainStep.Result r = trainer.step(plain.withTeacher(new TopKTargets(top.get(1), lp, 2f)));
+                    assertFalse(r.skipped());
+                    assertTrue(r.kd() > 0f && Float.isFinite(r.loss()) && Float.isFinite(r.gradNorm()), r.toString());
                     assertEquals(0.5f * 4f * r.kd() + 0.5f * r.ce(), r.loss(), 1e-4f);
                 }
             }
