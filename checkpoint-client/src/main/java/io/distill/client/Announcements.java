@@ -4,6 +4,7 @@ import io.distill.schemas.AvroDecodeException;
 import io.distill.schemas.AvroSerde;
 import io.distill.schemas.CheckpointPublished;
 import io.distill.schemas.DistillSerdes;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -27,7 +28,9 @@ import org.slf4j.LoggerFactory;
  * Reads the compacted announcement topic from the beginning, without a consumer group (manual assignment), so every
  * reader sees every announcement.
  *
- * <p>An announcement not newer than one already seen for the same student is skipped.
+ * <p>A record counts only when its key is its {@code student} field, as the trainer writes it: anyone else's record
+ * cannot stand for a student, and compaction keeps one announcement per student. Versions are compared per key: an
+ * announcement not newer than one already seen for the same key is skipped, and other keys are unaffected.
  */
 final class Announcements {
     private static final Logger LOG = LoggerFactory.getLogger(Announcements.class);
@@ -111,8 +114,8 @@ final class Announcements {
     }
 
     /**
-     * The announcement in {@code r}, if it decodes and it is the student asked for. Tombstones (a removed student)
-     * and unreadable records are skipped.
+     * The announcement in {@code r}, if it decodes, its key names its student, and it is the student asked for.
+     * Tombstones (a removed student) and unreadable or mis-keyed records are skipped.
      */
     Optional<CheckpointPublished> accept(ConsumerRecord<byte[], byte[]> r, Optional<String> student) {
         if (r.value() == null) {
@@ -130,7 +133,18 @@ final class Announcements {
                     e.getMessage());
             return Optional.empty();
         }
-        return student.isEmpty() || student.get().equals(a.getStudent()) ? Optional.of(a) : Optional.empty();
+        String key = r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
+        if (!a.getStudent().equals(key)) {
+            LOG.warn(
+                    "skipping announcement at {}-{}@{}: its key '{}' is not its student '{}'",
+                    r.topic(),
+                    r.partition(),
+                    r.offset(),
+                    key,
+                    a.getStudent());
+            return Optional.empty();
+        }
+        return student.isEmpty() || student.get().equals(key) ? Optional.of(a) : Optional.empty();
     }
 
     private KafkaConsumer<byte[], byte[]> consumer() {
@@ -163,7 +177,7 @@ final class Announcements {
         return true;
     }
 
-    /** Keeps the newest announcement per student. */
+    /** Keeps the newest announcement per key (which {@link #accept} made equal to the student). */
     private static void keepNewest(Map<String, CheckpointPublished> latest, CheckpointPublished a) {
         latest.merge(a.getStudent(), a, (old, now) -> now.getVersion() >= old.getVersion() ? now : old);
     }
