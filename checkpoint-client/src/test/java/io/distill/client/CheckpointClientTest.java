@@ -1,7 +1,6 @@
 package io.distill.client;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -16,6 +15,7 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
@@ -27,9 +27,12 @@ import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Downloading, verifying and unpacking, without a broker: file:// artifacts made here. */
+/** Downloading, verifying and unpacking, without a broker: file:// artifacts made here, followed by opt-in. */
 class CheckpointClientTest {
-    private final CheckpointClient client = new CheckpointClient(new Properties(), "unused", Path.of("unused"));
+    static final DownloadPolicy FILES_FAST_RETRY =
+            DownloadPolicy.defaults().withFileUris(true).withRetries(3, Duration.ofMillis(10));
+    private final CheckpointClient client =
+            new CheckpointClient(new Properties(), "unused", Path.of("unused"), FILES_FAST_RETRY);
 
     @Test
     void aGoodArtifactIsPulledAndLoads(@TempDir Path dir) throws Exception {
@@ -68,19 +71,15 @@ class CheckpointClientTest {
     }
 
     @Test
-    void archiveEntriesThatAreNotPlainFileNamesAreRefused(@TempDir Path dir) throws Exception {
-        for (String evil : List.of("../evil", "/etc/evil", "sub/file", "..")) {
-            Path zip = dir.resolve("evil.zip");
-            try (ZipOutputStream out = new ZipOutputStream(Files.newOutputStream(zip))) {
-                out.putNextEntry(new ZipEntry(evil));
-                out.write(1);
-                out.closeEntry();
-            }
-            assertThrows(
-                    CheckpointRefusedException.class,
-                    () -> client.pull(announcement(zip, sha256(zip), Files.size(zip)), dir.resolve("out")),
-                    evil);
-            assertFalse(Files.exists(dir.resolve("evil")));
+    void fileUrisAreRefusedUnlessAllowedAndNothingIsWritten(@TempDir Path dir) throws Exception {
+        Path zip = bundleZip(dir);
+        CheckpointClient httpOnly = new CheckpointClient(new Properties(), "unused", Path.of("unused"));
+        CheckpointRefusedException e = assertThrows(
+                CheckpointRefusedException.class,
+                () -> httpOnly.pull(announcement(zip, sha256(zip), Files.size(zip)), dir.resolve("out")));
+        assertTrue(e.getMessage().contains("--allow-file-uris"), e.getMessage());
+        try (Stream<Path> left = Files.list(dir.resolve("out").resolve("alice"))) {
+            assertEquals(List.of(), left.toList());
         }
     }
 
@@ -90,7 +89,9 @@ class CheckpointClientTest {
         ftp.setUri("ftp://example.invalid/x.zip");
         assertThrows(CheckpointRefusedException.class, () -> client.pull(ftp, dir.resolve("out")));
         CheckpointPublished missing = announcement(dir.resolve("nope.zip"), "00", 1);
-        assertThrows(CheckpointRefusedException.class, () -> client.pull(missing, dir.resolve("out")));
+        CheckpointRefusedException gone =
+                assertThrows(CheckpointRefusedException.class, () -> client.pull(missing, dir.resolve("out")));
+        assertTrue(gone.getMessage().contains("failed 3 times"), gone.getMessage());
         CheckpointPublished sneaky = announcement(dir.resolve("x.zip"), "00", 1);
         sneaky.setStudent("..");
         assertThrows(CheckpointRefusedException.class, () -> client.pull(sneaky, dir.resolve("out")));

@@ -2,6 +2,7 @@ package io.distill.cli;
 
 import io.distill.client.CheckpointClient;
 import io.distill.client.CheckpointRefusedException;
+import io.distill.client.DownloadPolicy;
 import io.distill.schemas.CheckpointPublished;
 import io.distill.schemas.Topics;
 import java.io.IOException;
@@ -63,10 +64,13 @@ final class CheckpointsCommand implements Runnable {
             return Optional.ofNullable(student);
         }
 
-        /** A client on a broker known to answer (else a one-line error); it unpacks pulls under {@code workDir}. */
-        CheckpointClient connect(Path workDir) {
+        /**
+         * A client on a broker known to answer (else a one-line error); it unpacks pulls under {@code workDir} and
+         * downloads what {@code policy} allows.
+         */
+        CheckpointClient connect(Path workDir, DownloadPolicy policy) {
             kafka.connectAdmin().close();
-            return new CheckpointClient(kafka.clientProperties(), topic, workDir);
+            return new CheckpointClient(kafka.clientProperties(), topic, workDir, policy);
         }
 
         /** The latest announcement of each student, or of the one asked for. */
@@ -104,6 +108,12 @@ final class CheckpointsCommand implements Runnable {
                         + "directory at OUT/STUDENT/VERSION-hf (default: ${DEFAULT-VALUE}).")
         String format;
 
+        @Option(
+                names = "--allow-file-uris",
+                description = "Also follow file:// artifact URIs (to regular files only), as a trainer without HTTP "
+                        + "(--http-port -1) announces them. Without it only http(s) URIs are downloaded.")
+        boolean allowFileUris;
+
         /** Checks --format before anything is downloaded. */
         boolean huggingFace() {
             return switch (format) {
@@ -115,7 +125,7 @@ final class CheckpointsCommand implements Runnable {
         }
 
         CheckpointClient connect() {
-            return common.connect(out);
+            return common.connect(out, DownloadPolicy.defaults().withFileUris(allowFileUris));
         }
     }
 

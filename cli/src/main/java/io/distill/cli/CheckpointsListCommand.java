@@ -1,5 +1,6 @@
 package io.distill.cli;
 
+import io.distill.client.DownloadPolicy;
 import io.distill.schemas.CheckpointPublished;
 import java.nio.file.Path;
 import java.util.Map;
@@ -19,7 +20,8 @@ final class CheckpointsListCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Map<String, CheckpointPublished> latest = common.latest(common.connect(Path.of(".")));
+        Map<String, CheckpointPublished> latest =
+                common.latest(common.connect(Path.of("."), DownloadPolicy.defaults()));
         if (latest.isEmpty()) {
             spec.commandLine().getErr().println(common.nothingAnnounced());
             return 1;

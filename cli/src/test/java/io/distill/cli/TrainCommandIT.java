@@ -152,9 +152,22 @@ class TrainCommandIT {
         assertTrue(list.out().contains("fp16") && list.out().contains("file:"), list.out());
 
         Path out = dir.resolve("pulled");
+        CliRun refused = CliRun.of(
+                "checkpoints",
+                "pull",
+                "--bootstrap",
+                broker.bootstrapServers(),
+                "--checkpoints-topic",
+                "cli.checkpoints",
+                "--out",
+                out.toString());
+        assertEquals(CliException.FAILED, refused.exitCode(), refused.err());
+        assertTrue(refused.err().contains("--allow-file-uris"), "file:// needs the opt-in: " + refused.err());
+
         CliRun pull = CliRun.of(
                 "checkpoints",
                 "pull",
+                "--allow-file-uris", // the trainer runs without HTTP (--http-port -1): it announces file:// URIs
                 "--bootstrap",
                 broker.bootstrapServers(),
                 "--checkpoints-topic",

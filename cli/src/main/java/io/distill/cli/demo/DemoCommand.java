@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.distill.cli.CliException;
 import io.distill.cli.ModelFiles;
 import io.distill.client.CheckpointClient;
+import io.distill.client.DownloadPolicy;
 import io.distill.client.LoadedModel;
 import io.distill.kafkakit.BrokerStartException;
 import io.distill.kafkakit.EmbeddedKafkaBroker;
@@ -285,7 +286,11 @@ public final class DemoCommand implements Callable<Integer> {
     private void summarize(
             Properties kafka, Path teacherDir, TextCorpus split, List<DemoSample> samples, Path data, PrintWriter out)
             throws IOException {
-        try (CheckpointClient client = new CheckpointClient(kafka, Topics.CHECKPOINTS, data.resolve("pulled"));
+        try (CheckpointClient client = new CheckpointClient(
+                        kafka,
+                        Topics.CHECKPOINTS,
+                        data.resolve("pulled"),
+                        DownloadPolicy.defaults().withFileUris(true));
                 NDManager manager = NDManager.newBaseManager()) {
             Map<String, CheckpointPublished> latest = client.latest(Optional.of(STUDENT), Duration.ofSeconds(15));
             CheckpointPublished announcement = latest.get(STUDENT);

@@ -1,0 +1,208 @@
+package io.distill.client;
+
+import io.distill.lm.Sha256;
+import io.distill.schemas.CheckpointPublished;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.OptionalLong;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Downloads an announced artifact to a file and verifies it, trusting nothing the announcement says:
+ *
+ * <ul>
+ *   <li>{@code http(s)://} URIs; {@code file://} only when the policy allows it, and only to a regular file;
+ *   <li>at most the announced {@code sizeBytes} are written: reading stops one byte past it, and the artifact is
+ *       refused (so an endless body or {@code /dev/zero} costs at most {@code sizeBytes} of disk);
+ *   <li>the size and sha256 of what arrived must match the announcement.
+ * </ul>
+ *
+ * A download that fails (no answer, an HTTP error status, a broken or short body, a missing file) is retried with
+ * doubling waits; a refusal (scheme, size, hash) is final. {@link #close} ends a wait between attempts.
+ */
+final class ArtifactFetcher implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ArtifactFetcher.class);
+
+    private final DownloadPolicy policy;
+    private final HttpClient http = HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(10))
+            .followRedirects(HttpClient.Redirect.NORMAL)
+            .build();
+    private final CountDownLatch closed = new CountDownLatch(1);
+
+    ArtifactFetcher(DownloadPolicy policy) {
+        this.policy = policy;
+    }
+
+    /**
+     * Writes the artifact of {@code a} to {@code file} and checks its size and sha256.
+     *
+     * @throws CheckpointRefusedException when the announcement or what arrived is refused, or every attempt failed
+     */
+    void fetch(CheckpointPublished a, Path file) throws IOException {
+        URI uri = checkedUri(a);
+        IOException last = null;
+        for (int attempt = 1; attempt <= policy.attempts(); attempt++) {
+            if (attempt > 1) {
+                Duration wait = policy.firstBackoff().multipliedBy(1L << Math.min(attempt - 2, 20));
+                LOG.warn(
+                        "{}: attempt {} failed ({}); retrying in {} ms",
+                        describe(a),
+                        attempt - 1,
+                        last,
+                        wait.toMillis());
+                pause(a, wait);
+            }
+            try {
+                String sha256 = download(a, uri, file);
+                if (!sha256.equalsIgnoreCase(a.getSha256())) {
+                    throw new CheckpointRefusedException(describe(a) + " refused: the downloaded file's sha256 is "
+                            + sha256 + ", the announcement says " + a.getSha256() + "; nothing was loaded");
+                }
+                return;
+            } catch (CheckpointRefusedException e) {
+                throw e;
+            } catch (IOException e) {
+                last = e;
+            }
+        }
+        throw new CheckpointRefusedException(
+                describe(a) + ": download failed " + policy.attempts() + " times, giving up on this version: "
+                        + last.getMessage(),
+                last);
+    }
+
+    /** Ends a wait between attempts; a download in progress ends with its next refusal or failure. */
+    @Override
+    public void close() {
+        closed.countDown();
+    }
+
+    /** The announced URI, if the policy follows its scheme and the announced size is one it accepts. */
+    private URI checkedUri(CheckpointPublished a) throws CheckpointRefusedException {
+        if (a.getSizeBytes() < 0 || a.getSizeBytes() > policy.maxArtifactBytes()) {
+            throw new CheckpointRefusedException(describe(a) + " refused: announced size " + a.getSizeBytes()
+                    + " bytes is outside 0.." + policy.maxArtifactBytes());
+        }
+        URI uri;
+        try {
+            uri = URI.create(a.getUri());
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointRefusedException(describe(a) + " refused: bad uri " + a.getUri(), e);
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        switch (scheme) {
+            case "http", "https" -> {
+                return uri;
+            }
+            case "file" -> {
+                if (!policy.allowFileUris()) {
+                    throw new CheckpointRefusedException(describe(a) + " refused: " + uri
+                            + " is a local file; file:// URIs are followed only when allowed (--allow-file-uris)");
+                }
+                return uri;
+            }
+            default ->
+                throw new CheckpointRefusedException(
+                        describe(a) + " refused: unsupported uri scheme '" + scheme + "' in " + uri);
+        }
+    }
+
+    /** One attempt: copies at most {@code sizeBytes} to {@code file}, returning the sha256 of what arrived. */
+    private String download(CheckpointPublished a, URI uri, Path file) throws IOException {
+        if (uri.getScheme().equalsIgnoreCase("file")) {
+            Path path;
+            try {
+                path = Path.of(uri);
+            } catch (IllegalArgumentException e) {
+                throw new CheckpointRefusedException(describe(a) + " refused: bad file uri " + uri, e);
+            }
+            if (!Files.exists(path)) {
+                throw new java.nio.file.NoSuchFileException(path.toString(), null, "no file at " + uri);
+            }
+            if (!Files.isRegularFile(path)) {
+                throw new CheckpointRefusedException(describe(a) + " refused: " + uri + " is not a regular file");
+            }
+            try (InputStream in = Files.newInputStream(path)) {
+                return copyBounded(a, in, file);
+            }
+        }
+        HttpRequest request =
+                HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(5)).GET().build();
+        HttpResponse<InputStream> response;
+        try {
+            response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CheckpointRefusedException(describe(a) + ": interrupted while downloading " + uri, e);
+        }
+        try (InputStream in = response.body()) {
+            if (response.statusCode() != 200) {
+                throw new IOException("GET " + uri + " answered " + response.statusCode());
+            }
+            OptionalLong length = response.headers().firstValueAsLong("content-length");
+            if (length.isPresent() && length.getAsLong() != a.getSizeBytes()) {
+                throw new CheckpointRefusedException(describe(a) + " refused: GET " + uri + " sends "
+                        + length.getAsLong() + " bytes, the announcement says " + a.getSizeBytes());
+            }
+            return copyBounded(a, in, file);
+        }
+    }
+
+    /**
+     * Copies {@code in} to {@code file}, reading at most one byte more than the announced size: that byte is not
+     * written, and the artifact is refused.
+     */
+    static String copyBounded(CheckpointPublished a, InputStream in, Path file) throws IOException {
+        long size = a.getSizeBytes();
+        MessageDigest digest = Sha256.digest();
+        byte[] buffer = new byte[64 * 1024];
+        long written = 0;
+        try (OutputStream out = Files.newOutputStream(file)) {
+            int n;
+            while ((n = in.read(buffer, 0, BundleUnpacker.readLength(size - written, buffer.length))) > 0) {
+                if (written + n > size) {
+                    throw new CheckpointRefusedException(describe(a) + " refused: " + a.getUri()
+                            + " holds more than the announced " + size + " bytes; stopped reading there");
+                }
+                digest.update(buffer, 0, n);
+                out.write(buffer, 0, n);
+                written += n;
+            }
+        }
+        if (written < size) {
+            throw new IOException(
+                    "only " + written + " of the announced " + size + " bytes arrived from " + a.getUri());
+        }
+        return HexFormat.of().formatHex(digest.digest());
+    }
+
+    private void pause(CheckpointPublished a, Duration wait) throws CheckpointRefusedException {
+        try {
+            if (closed.await(wait.toNanos(), TimeUnit.NANOSECONDS)) {
+                throw new CheckpointRefusedException(describe(a) + ": the client was closed while retrying");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CheckpointRefusedException(describe(a) + ": interrupted while waiting to retry", e);
+        }
+    }
+
+    static String describe(CheckpointPublished a) {
+        return "checkpoint " + a.getStudent() + " v" + a.getVersion();
+    }
+}
