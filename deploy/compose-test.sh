@@ -11,6 +11,8 @@
 # Kafka is a stand-in for apache/kafka made of Kafka's own jars (deploy/ci/kafka), configured by the same
 # KAFKA_* variables.
 set -euo pipefail
+# Pipelines into grep use grep -c, not grep -q: -q exits at the first match, and under pipefail the writer's
+# SIGPIPE would then fail the check.
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -64,7 +66,7 @@ wait_for() {
 docker_build() {
   if docker buildx version >/dev/null 2>&1; then
     docker build "$@"
-  elif [[ -x /usr/bin/docker ]] && DOCKER_BUILDKIT=1 /usr/bin/docker build --help 2>/dev/null | grep -q -- '--secret'; then
+  elif [[ -x /usr/bin/docker ]] && DOCKER_BUILDKIT=1 /usr/bin/docker build --help 2>/dev/null | grep -c -- '--secret' >/dev/null; then
     DOCKER_BUILDKIT=1 /usr/bin/docker build "$@"
   else
     DOCKER_BUILDKIT=1 docker build "$@"
@@ -134,7 +136,7 @@ pulled=$(./distill checkpoints pull -b "$bootstrap" --student "$student" --out "
   fail "checkpoints pull failed: $pulled"
 [[ "$pulled" == *"sha256 verified"* ]] || fail "pull did not verify: $pulled"
 [[ -n "$(ls -A "$work/models/$student")" ]] || fail "nothing unpacked under $work/models/$student"
-latest_checkpoint 2>/dev/null | grep -q " $trainer/checkpoints/" || fail "not announced at $trainer"
+latest_checkpoint 2>/dev/null | grep -c " $trainer/checkpoints/" >/dev/null || fail "not announced at $trainer"
 ok "$pulled"
 
 step "the trainer killed: restarted, resumed from its checkpoint"
@@ -145,7 +147,7 @@ restarts=$(docker inspect -f '{{.RestartCount}}' "$id")
 kill -KILL "$(docker inspect -f '{{.State.Pid}}' "$id")"
 restarted() { (($(docker inspect -f '{{.RestartCount}}' "$id") > restarts)) && healthy student-trainer; }
 wait_for "the killed trainer restarted and healthy" 180 restarted
-docker logs "$id" 2>&1 | grep -q "resuming student $student from checkpoint" ||
+docker logs "$id" 2>&1 | grep -c "resuming student $student from checkpoint" >/dev/null ||
   fail "the restarted trainer did not resume from its checkpoint"
 ok "restart count $restarts -> $(docker inspect -f '{{.RestartCount}}' "$id"):" \
   "$(docker logs "$id" 2>&1 | grep -o "resuming student $student from checkpoint.*step [0-9]*" | tail -n 1)"
@@ -168,9 +170,9 @@ before=$(latest_version)
 "${compose[@]}" down 2>&1 | sed 's/^/  /' || fail "docker-compose down"
 "${compose[@]}" up -d 2>&1 | sed 's/^/  /' || fail "docker-compose up -d again"
 wait_for "everything healthy again" 300 all_healthy
-"${compose[@]}" logs --no-color teacher-init | grep -q "teacher found" || fail "teacher-init made a new teacher"
+"${compose[@]}" logs --no-color teacher-init | grep -c "teacher found" >/dev/null || fail "teacher-init made a new teacher"
 ok "teacher-init found the teacher in the models volume"
-resumed() { docker logs "$(containers student-trainer)" 2>&1 | grep -q "resuming student $student from checkpoint"; }
+resumed() { docker logs "$(containers student-trainer)" 2>&1 | grep -c "resuming student $student from checkpoint" >/dev/null; }
 wait_for "the new trainer resuming from the checkpoints volume" 60 resumed
 ok "the new trainer container resumed from the checkpoints volume"
 after=$(latest_version)
