@@ -6,8 +6,8 @@ import io.distill.lm.model.PrecisionChoice;
 import io.distill.lm.train.Divergence;
 import io.distill.schemas.Topics;
 import io.distill.trainer.StudentTrainer;
-import io.distill.trainer.TokenizerMismatchException;
 import io.distill.trainer.TrainerConfig;
+import io.distill.trainer.UnusableStreamException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -272,7 +272,7 @@ final class TrainCommand implements Callable<Integer> {
         StudentTrainer trainer = new StudentTrainer(config);
         try (GracefulShutdown shutdown = new GracefulShutdown("train-shutdown", trainer::stop)) {
             trainer.run();
-        } catch (TokenizerMismatchException | IOException e) {
+        } catch (UnusableStreamException | IOException e) {
             throw new CliException(CliException.FAILED, e.getMessage(), e);
         }
         return 0;

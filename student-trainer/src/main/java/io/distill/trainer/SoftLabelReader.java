@@ -4,6 +4,7 @@ import io.distill.lm.codec.Codec;
 import io.distill.lm.codec.InvalidPayloadException;
 import io.distill.lm.codec.WindowLabels;
 import io.distill.lm.tokenize.Tokenizer;
+import io.distill.lm.train.Divergence;
 import io.distill.schemas.AvroDecodeException;
 import io.distill.schemas.AvroSerde;
 import io.distill.schemas.DistillSerdes;
@@ -40,16 +41,27 @@ final class SoftLabelReader {
     private final Tokenizer tokenizer;
     private final int vocab;
     private final TrainerConfig.OnTokenizerMismatch onMismatch;
+    private final Divergence loss;
 
-    /** @param vocab the student's vocabulary size */
+    /** A reader for a student trained with forward KL. */
     public SoftLabelReader(Tokenizer tokenizer, int vocab, TrainerConfig.OnTokenizerMismatch onMismatch) {
-        this.tokenizer = tokenizer;
-        this.vocab = vocab;
-        this.onMismatch = onMismatch;
+        this(tokenizer, vocab, onMismatch, Divergence.FORWARD_KL);
     }
 
     /**
-     * @throws TokenizerMismatchException when the teacher's tokenizer differs and the policy is to fail
+     * @param vocab the student's vocabulary size
+     * @param loss the student's divergence: a record whose codec cannot give it stops the trainer
+     */
+    public SoftLabelReader(
+            Tokenizer tokenizer, int vocab, TrainerConfig.OnTokenizerMismatch onMismatch, Divergence loss) {
+        this.tokenizer = tokenizer;
+        this.vocab = vocab;
+        this.onMismatch = onMismatch;
+        this.loss = loss;
+    }
+
+    /**
+     * @throws UnusableStreamException when the teacher's tokenizer differs and the policy is to fail
      */
     public Outcome read(ConsumerRecord<byte[], byte[]> record) {
         SoftLabels labels;
@@ -63,7 +75,7 @@ final class SoftLabelReader {
             String message = "soft labels of " + labels.getSampleId() + "#" + labels.getWindow() + " at "
                     + record.topic() + "-" + record.partition() + "@" + record.offset() + ": " + mismatch;
             if (onMismatch == TrainerConfig.OnTokenizerMismatch.FAIL) {
-                throw new TokenizerMismatchException(message
+                throw new UnusableStreamException(message
                         + " (fix the teacher or the student; --on-tokenizer-mismatch dead-letter skips such records)");
             }
             return new Rejected(TOKENIZER_MISMATCH, message);
@@ -98,6 +110,13 @@ final class SoftLabelReader {
             codec.checkVocabulary(vocab);
         } catch (IllegalArgumentException e) {
             return new Rejected(MALFORMED_PAYLOAD, e.getMessage() + " (vocabulary " + vocab + ")");
+        }
+        try {
+            codec.checkLoss(loss);
+        } catch (IllegalArgumentException e) {
+            throw new UnusableStreamException(
+                    "soft labels of " + labels.getSampleId() + "#" + labels.getWindow() + " at " + record.topic() + "-"
+                            + record.partition() + "@" + record.offset() + ": --loss " + e.getMessage());
         }
         WindowLabels soft;
         try {

@@ -65,7 +65,7 @@ public final class StudentTrainer {
     /**
      * Trains until {@link #stop} is called, then saves a checkpoint and returns.
      *
-     * @throws TokenizerMismatchException when a record's tokenizer is not the student's (and the policy is to fail);
+     * @throws UnusableStreamException when a record's tokenizer is not the student's (and the policy is to fail);
      *     a checkpoint of everything before that record is saved first
      */
     @SuppressWarnings("try") // the HTTP server is a scope: it serves while the loop runs
@@ -117,7 +117,7 @@ public final class StudentTrainer {
                             config.groupId());
                     try {
                         loop.run(() -> stopRequested);
-                    } catch (TokenizerMismatchException e) {
+                    } catch (UnusableStreamException e) {
                         checkpointer.save("before failing");
                         throw e;
                     } finally {

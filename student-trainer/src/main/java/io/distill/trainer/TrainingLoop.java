@@ -36,8 +36,8 @@ final class TrainingLoop {
             ProgressReporter progress,
             TrainerMetrics metrics) {
         this.consumer = consumer;
-        this.reader =
-                new SoftLabelReader(config.origin().tokenizer(), config.model().vocab(), config.tokenizerMismatch());
+        this.reader = new SoftLabelReader(
+                config.origin().tokenizer(), config.model().vocab(), config.tokenizerMismatch(), config.loss());
         this.holdout = new Holdout(config.holdoutPercent());
         this.holdoutSet = holdoutSet;
         this.deadLetters = deadLetters;

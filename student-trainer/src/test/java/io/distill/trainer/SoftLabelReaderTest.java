@@ -14,6 +14,7 @@ import io.distill.lm.codec.TopK;
 import io.distill.lm.model.Gpt;
 import io.distill.lm.model.LmConfig;
 import io.distill.lm.tokenize.ByteTokenizer;
+import io.distill.lm.train.Divergence;
 import io.distill.schemas.AvroSerde;
 import io.distill.schemas.DistillSerdes;
 import io.distill.schemas.SoftLabels;
@@ -83,8 +84,8 @@ class SoftLabelReaderTest {
                 .setTokenizerChecksum("feedfacecafe0000")
                 .setVocabSize(50257)
                 .build());
-        TokenizerMismatchException e =
-                assertThrows(TokenizerMismatchException.class, () -> failing.read(record(SERDE.encode(labels))));
+        UnusableStreamException e =
+                assertThrows(UnusableStreamException.class, () -> failing.read(record(SERDE.encode(labels))));
         assertTrue(e.getMessage().contains("gpt2-bpe") && e.getMessage().contains("50257"), e.getMessage());
         assertTrue(e.getMessage().contains(ByteTokenizer.ID) && e.getMessage().contains("259"), e.getMessage());
         assertEquals(
@@ -93,12 +94,25 @@ class SoftLabelReaderTest {
     }
 
     @Test
+    void aLossTheCodecCannotGiveStopsTheTrainerNamingIt() {
+        SoftLabelReader reverseKl = new SoftLabelReader(
+                ByteTokenizer.get(),
+                ByteTokenizer.VOCAB_SIZE,
+                TrainerConfig.OnTokenizerMismatch.FAIL,
+                Divergence.parse("reverse-kl"));
+        UnusableStreamException e = assertThrows(
+                UnusableStreamException.class, () -> reverseKl.read(record(SERDE.encode(label(new Sampled(12))))));
+        assertTrue(e.getMessage().contains("reverse-kl") && e.getMessage().contains("sampled"), e.getMessage());
+        accepted(reverseKl.read(record(SERDE.encode(label(new TopK(8)))))); // top-k carries the probabilities
+    }
+
+    @Test
     void aDifferentChecksumAloneIsAMismatch() {
         SoftLabels labels = label(new TopK(4));
         labels.setTeacher(TeacherIdentity.newBuilder(labels.getTeacher())
                 .setTokenizerChecksum("0".repeat(64))
                 .build());
-        assertThrows(TokenizerMismatchException.class, () -> failing.read(record(SERDE.encode(labels))));
+        assertThrows(UnusableStreamException.class, () -> failing.read(record(SERDE.encode(labels))));
     }
 
     @Test

@@ -123,7 +123,6 @@ public record Sampled(int n) implements Codec {
         return new SampledTargets(arrays.ids(), arrays.values(), temperature);
     }
 
-    /** The sampled loss is a cross-entropy: it tends to the teacher's entropy, not 0, when the student matches. */
     /** Forward KL only: draw counts estimate terms linear in p and nothing else ({@link SampledTargets}). */
     @Override
     public void checkLoss(Divergence divergence) {
@@ -137,6 +136,7 @@ public record Sampled(int n) implements Codec {
         }
     }
 
+    /** The sampled loss is a cross-entropy: it tends to the teacher's entropy, not 0, when the student matches. */
     @Override
     public boolean lossIsKl() {
         return false;
