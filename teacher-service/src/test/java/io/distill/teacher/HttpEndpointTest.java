@@ -40,10 +40,11 @@ class HttpEndpointTest {
 
     /** Issue 11 item 12: this machine only unless widened; the service options default to loopback too. */
     @Test
+    // The bound address is what decides who can connect; the tests connect to loopback only, never to this
+    // machine's other addresses.
     void bindsLoopbackByDefaultAndEveryInterfaceOnlyWhenAsked() throws Exception {
         var options = new TeacherService.Options("app", TeacherDriver.config().build(), new java.util.Properties(), 0);
         assertEquals("127.0.0.1", options.httpHost());
-        java.net.InetAddress external = LocalAddresses.nonLoopback();
         try (HttpEndpoint local = HttpEndpoint.start(0, () -> new HttpEndpoint.Health(true, "ok"), () -> "");
                 HttpEndpoint wide =
                         HttpEndpoint.start("0.0.0.0", 0, () -> new HttpEndpoint.Health(true, "ok"), () -> "")) {
@@ -54,10 +55,6 @@ class HttpEndpointTest {
                     wide.address().getAddress().isAnyLocalAddress(),
                     wide.address().toString());
             assertEquals(200, get(local.port(), "/healthz").statusCode());
-            if (external != null) {
-                assertTrue(LocalAddresses.refuses(external, local.port()), "reachable from " + external);
-                assertTrue(!LocalAddresses.refuses(external, wide.port()), "not reachable from " + external);
-            }
         }
     }
 
