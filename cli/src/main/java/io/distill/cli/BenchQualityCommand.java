@@ -164,7 +164,7 @@ final class BenchQualityCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        LmConfig student = PretrainCommand.named(size);
+        LmConfig student = ModelFiles.namedSize(size);
         PrecisionChoice choice = ModelFiles.precision(precision);
         QualityBenchmark.Options options = options(student, choice);
         TextCorpus text;
@@ -198,7 +198,7 @@ final class BenchQualityCommand implements Callable<Integer> {
             QualityBenchmark.Result result;
             try {
                 result = QualityBenchmark.run(
-                        teacher, text, options, new QualityProgress(err, options, PretrainCommand::clock));
+                        teacher, text, options, new QualityProgress(err, options, DurationConverter::clock));
             } catch (IllegalArgumentException e) {
                 throw new CliException(CliException.BAD_INPUT, e.getMessage(), e);
             }
@@ -250,7 +250,7 @@ final class BenchQualityCommand implements Callable<Integer> {
 
     /** Pretrains a teacher on the corpus's training part, as `distill pretrain` does. */
     private TeacherModel pretrainTeacher(TextCorpus text, PrecisionChoice choice, NDManager manager, PrintWriter err) {
-        LmConfig config = PretrainCommand.named(teacherSize);
+        LmConfig config = ModelFiles.namedSize(teacherSize);
         if (pretrain.isNegative() || pretrain.isZero()) {
             throw new CliException(CliException.BAD_INPUT, "--pretrain must be positive, got " + pretrain);
         }

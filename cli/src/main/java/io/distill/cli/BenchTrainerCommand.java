@@ -81,7 +81,7 @@ final class BenchTrainerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PretrainCommand.named(size);
+        ModelFiles.namedSize(size);
         TrainerBenchmark.Options options;
         try {
             options = new TrainerBenchmark.Options(

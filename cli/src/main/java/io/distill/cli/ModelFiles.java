@@ -103,6 +103,15 @@ public final class ModelFiles {
         return sb.toString().getBytes(StandardCharsets.UTF_8);
     }
 
+    /** A named model size (tiny, student-1m, teacher-15m), or a one-line error. */
+    static LmConfig namedSize(String size) {
+        try {
+            return LmConfig.named(size);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(CliException.BAD_INPUT, e.getMessage());
+        }
+    }
+
     /** Resolves --precision for the CPU this runs on. */
     public static PrecisionChoice precision(String flag) {
         try {

@@ -135,7 +135,7 @@ final class PretrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        LmConfig config = named(size);
+        LmConfig config = ModelFiles.namedSize(size);
         if (!(minutes > 0)) {
             throw new CliException(CliException.BAD_INPUT, "--minutes must be positive, got " + minutes);
         }
@@ -214,20 +214,5 @@ final class PretrainCommand implements Callable<Integer> {
         int[] prompt = ByteTokenizer.get().encode("The ");
         int[] continuation = new Sampler(model, manager).generate(prompt, 120, 0.8f, 40, new SplittableRandom(seed));
         return "The " + ByteTokenizer.get().decodeText(continuation);
-    }
-
-    static LmConfig named(String size) {
-        try {
-            return LmConfig.named(size);
-        } catch (IllegalArgumentException e) {
-            throw new CliException(CliException.BAD_INPUT, e.getMessage());
-        }
-    }
-
-    static String clock(Duration d) {
-        long s = d.toSeconds();
-        return s >= 3600
-                ? String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
-                : String.format(Locale.ROOT, "%d:%02d", s / 60, s % 60);
     }
 }

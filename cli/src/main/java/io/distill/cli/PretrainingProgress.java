@@ -38,8 +38,8 @@ final class PretrainingProgress implements Pretraining.Listener {
                     p.tokensPerSecond(),
                     p.loss(),
                     p.learningRate(),
-                    PretrainCommand.clock(p.elapsed()),
-                    PretrainCommand.clock(p.remaining()));
+                    DurationConverter.clock(p.elapsed()),
+                    DurationConverter.clock(p.remaining()));
             err.flush();
         }
     }

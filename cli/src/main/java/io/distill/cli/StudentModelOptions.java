@@ -77,7 +77,7 @@ final class StudentModelOptions {
         } catch (IOException | IllegalArgumentException e) {
             throw new CliException(CliException.BAD_INPUT, e.getMessage(), e);
         }
-        return new Student(PretrainCommand.named(size), StudentOrigin.BYTE_LEVEL);
+        return new Student(ModelFiles.namedSize(size), StudentOrigin.BYTE_LEVEL);
     }
 
     private Student pruned(Path teacherDir) throws IOException {
