@@ -469,6 +469,57 @@ class KubernetesManifestsTest {
         assertEquals(cluster + "-kafka-bootstrap:9092", patch.getData().get("KAFKA_BOOTSTRAP_SERVERS"));
     }
 
+    @Test
+    void theDashboardShowsOnlyDocumentedMetrics() throws IOException {
+        String documented = Files.readString(ROOT.resolve("docs/metrics.md"));
+        JsonNode dashboard = new ObjectMapper()
+                .readTree(ROOT.resolve("deploy/observability/grafana-dashboard.json")
+                        .toFile());
+        Set<String> shown = new HashSet<>();
+        for (JsonNode panel : dashboard.path("panels")) {
+            assertFalse(panel.path("targets").isEmpty(), panel.path("title").asText());
+            for (JsonNode target : panel.path("targets")) {
+                Matcher metric = Pattern.compile("distill_[a-z0-9_]+")
+                        .matcher(target.path("expr").asText());
+                while (metric.find()) {
+                    String name = metric.group().replaceFirst("_bucket$", "");
+                    assertTrue(documented.contains("`" + name), name + " is not in docs/metrics.md");
+                    shown.add(name);
+                }
+            }
+        }
+        for (String needed : List.of(
+                "distill_teacher_tokens_per_second",
+                "distill_trainer_consumer_lag_records",
+                "distill_trainer_loss_nats",
+                "distill_trainer_holdout_bits_per_byte",
+                "distill_trainer_checkpoints_published_total",
+                "distill_teacher_dead_letters_total",
+                "distill_trainer_dead_letters_total")) {
+            assertTrue(shown.contains(needed), "the dashboard shows " + needed);
+        }
+        JsonNode prometheus = YAML.readTree(
+                ROOT.resolve("deploy/observability/prometheus.yml").toFile());
+        assertTrue(prometheus.toString().contains("__meta_kubernetes_pod_label_app_kubernetes_io_part_of"));
+        for (HasMetadata resource : base()) {
+            PodTemplateSpec template = template(resource);
+            if (template != null && !(resource instanceof Job)) {
+                Map<String, String> annotations = template.getMetadata().getAnnotations();
+                assertEquals(
+                        "true",
+                        annotations.get("prometheus.io/scrape"),
+                        resource.getMetadata().getName());
+                assertEquals("/metrics", annotations.get("prometheus.io/path"));
+                String port = values(template.getSpec().getContainers().get(0).getEnv())
+                        .get("DISTILL_HTTP_PORT");
+                assertEquals(
+                        port,
+                        annotations.get("prometheus.io/port"),
+                        resource.getMetadata().getName());
+            }
+        }
+    }
+
     /** kubectl's own kustomize, where kubectl is installed: it builds both without a cluster. */
     @Test
     void kubectlBuildsBothKustomizations() throws Exception {
