@@ -155,7 +155,7 @@ public final class TrainingBenchmark {
         try (NDManager scope = manager.newSubManager()) {
             NDArray x = scope.randomNormal(new Shape(2048, 1024));
             NDArray w = scope.randomNormal(new Shape(1024, 1024));
-            ComputeKernels kernels = precision.kernels();
+            ComputeKernels kernels = ComputeKernels.forPrecision(precision);
             double best = Double.MAX_VALUE;
             for (int i = 0; i < 8; i++) {
                 long t0 = System.nanoTime();

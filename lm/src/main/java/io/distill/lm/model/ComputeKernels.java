@@ -4,10 +4,15 @@ import ai.djl.ndarray.NDArray;
 
 /**
  * Where the model's compute runs: both sublayers of every transformer block and the output head go through one of
- * these, so the precision of the compute is chosen in one place ({@link Precision#kernels()}). Inputs, outputs and
+ * these, so the precision of the compute is chosen in one place ({@link #forPrecision}). Inputs, outputs and
  * gradients are always fp32; only what happens inside may run in lower precision, as under {@code torch.autocast}.
  */
 public interface ComputeKernels {
+
+    /** The kernels that compute the products at {@code precision} (loaded once per process and shared). */
+    static ComputeKernels forPrecision(Precision precision) {
+        return TorchScriptKernels.of(precision);
+    }
 
     /** {@code x @ w^T + bias}: x (..., in), w (out, in), bias (out) or null; result (..., out). */
     NDArray linear(NDArray x, NDArray w, NDArray bias);

@@ -69,7 +69,7 @@ public final class Gpt extends AbstractBlock {
         super(VERSION);
         this.config = config;
         this.precision = precision;
-        this.kernels = precision.kernels();
+        this.kernels = ComputeKernels.forPrecision(precision);
         wte = addParameter(embedding("wte", config.vocab(), config.dModel()));
         boolean learned = config.positions().kind() == LmConfig.Positions.Kind.LEARNED;
         wpe = learned ? addParameter(embedding("wpe", config.context(), config.dModel())) : null;

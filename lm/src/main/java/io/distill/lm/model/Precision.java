@@ -17,11 +17,6 @@ public enum Precision {
      */
     FP16;
 
-    /** The kernels that compute the products at this precision. */
-    public ComputeKernels kernels() {
-        return TorchScriptKernels.of(this);
-    }
-
     /** Whether small gradients would underflow without scaling the loss first. */
     public boolean needsLossScaling() {
         return this == FP16;

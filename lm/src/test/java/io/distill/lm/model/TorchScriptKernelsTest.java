@@ -28,7 +28,7 @@ class TorchScriptKernelsTest {
             NDArray w = m.randomNormal(new Shape(32, 64)).mul(0.1f);
             NDArray bias = m.randomNormal(new Shape(32));
 
-            NDArray y = precision.kernels().linear(x, w, bias);
+            NDArray y = ComputeKernels.forPrecision(precision).linear(x, w, bias);
             NDArray ref = x.matMul(w.transpose()).add(bias);
 
             assertEquals(DataType.FLOAT32, y.getDataType());
@@ -51,7 +51,9 @@ class TorchScriptKernelsTest {
             NDArray w = m.randomNormal(new Shape(4, 16));
             w.setRequiresGradient(true);
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                gc.backward(precision.kernels().linear(x, w, null).sum());
+                gc.backward(ComputeKernels.forPrecision(precision)
+                        .linear(x, w, null)
+                        .sum());
             }
             NDArray grad = w.getGradient();
             NDArray expected = m.ones(new Shape(4, 8)).matMul(x); // d sum(x w^T) / dw = 1^T x
@@ -96,7 +98,7 @@ class TorchScriptKernelsTest {
                     .matMul(wProj.transpose())
                     .add(bProj);
 
-            NDArray y = precision.kernels().selfAttention(mha, x, wQkv, bQkv, wProj, bProj, null);
+            NDArray y = ComputeKernels.forPrecision(precision).selfAttention(mha, x, wQkv, bQkv, wProj, bProj, null);
 
             assertEquals(new Shape(b, t, c), y.getShape());
             assertEquals(DataType.FLOAT32, y.getDataType());
@@ -108,7 +110,8 @@ class TorchScriptKernelsTest {
             // causal: changing the last position's input leaves every earlier output as it was
             NDArray changed = x.duplicate();
             changed.set(new NDIndex(":, -1, :"), 5f);
-            NDArray y2 = precision.kernels().selfAttention(mha, changed, wQkv, bQkv, wProj, bProj, null);
+            NDArray y2 =
+                    ComputeKernels.forPrecision(precision).selfAttention(mha, changed, wQkv, bQkv, wProj, bProj, null);
             assertEquals(
                     0f, y2.get(":, :-1, :").sub(y.get(":, :-1, :")).abs().max().getFloat());
             assertTrue(y2.get(":, -1, :").sub(y.get(":, -1, :")).abs().max().getFloat() > 0f);
@@ -130,8 +133,7 @@ class TorchScriptKernelsTest {
                     .matMul(wProj.transpose())
                     .add(bProj);
 
-            NDArray y = precision
-                    .kernels()
+            NDArray y = ComputeKernels.forPrecision(precision)
                     .mlp(new LmConfig.Mlp(LmConfig.Mlp.Activation.GELU, 4 * c, true), x, wFc, bFc, wProj, bProj);
 
             assertEquals(new Shape(2, 5, c), y.getShape());
