@@ -1,3 +1,4 @@
+// Over 350 lines on purpose: one check per property of the manifests, with the typed-model walk they share.
 package io.distill.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

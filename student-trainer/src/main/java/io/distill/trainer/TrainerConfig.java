@@ -1,3 +1,4 @@
+// Over 350 lines on purpose: one validated record of every trainer setting, and its builder.
 package io.distill.trainer;
 
 import io.distill.lm.artifact.WeightFormat;

@@ -1,3 +1,4 @@
+// Over 350 lines on purpose: the demo's whole sequence (broker, teacher, services, feeder, summary) read top to bottom.
 package io.distill.cli.demo;
 
 import ai.djl.ndarray.NDManager;
