@@ -45,6 +45,7 @@ public final class TrainerMetrics {
     private final AtomicLong checkpointsSaved = new AtomicLong();
     private final AtomicLong checkpointsPublished = new AtomicLong();
     private final AtomicLong checkpointsHeldBack = new AtomicLong();
+    private final AtomicLong retentionGapRecords = new AtomicLong();
     private volatile long step;
     private volatile long tokens;
     private volatile float loss = Float.NaN;
@@ -128,6 +129,11 @@ public final class TrainerMetrics {
                 .incrementAndGet();
     }
 
+    /** Offsets deleted from the input before they were trained on (retention gaps, {@link RetentionGaps}). */
+    void retentionGap(long records) {
+        retentionGapRecords.addAndGet(records);
+    }
+
     void heldOut() {
         heldOut.incrementAndGet();
     }
@@ -188,6 +194,10 @@ public final class TrainerMetrics {
         return heldOut.get();
     }
 
+    public long retentionGapRecords() {
+        return retentionGapRecords.get();
+    }
+
     public long checkpointsPublished() {
         return checkpointsPublished.get();
     }
@@ -245,6 +255,8 @@ public final class TrainerMetrics {
                 "distill.trainer.checkpoints.held.back",
                 "Checkpoints the publish gate held back.",
                 checkpointsHeldBack);
+
+        counter("distill.trainer.retention.gap.records", "Input records lost to retention.", retentionGapRecords);
     }
 
     private void counter(String name, String help, AtomicLong value) {
