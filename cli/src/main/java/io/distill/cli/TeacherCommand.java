@@ -9,6 +9,7 @@ import io.distill.lm.model.LmConfig;
 import io.distill.lm.model.PrecisionChoice;
 import io.distill.schemas.TopicSetup;
 import io.distill.schemas.Topics;
+import io.distill.teacher.InputGapException;
 import io.distill.teacher.TeacherConfig;
 import io.distill.teacher.TeacherModel;
 import io.distill.teacher.TeacherService;
@@ -193,6 +194,12 @@ final class TeacherCommand implements Callable<Integer> {
                     + "bf16, else fp32 (default: ${DEFAULT-VALUE}).")
     String precision;
 
+    @Option(
+            names = "--allow-gaps",
+            description = "When retention deleted input records before they were labelled, log and count them and "
+                    + "resume from the log start (without it the teacher refuses to start).")
+    boolean allowGaps;
+
     @Override
     public Integer call() throws Exception {
         LmConfig lmConfig = modelConfig();
@@ -228,6 +235,8 @@ final class TeacherCommand implements Callable<Integer> {
                 service.start(teacher);
             } catch (IllegalArgumentException e) {
                 throw new CliException(CliException.BAD_INPUT, e.getMessage(), e);
+            } catch (InputGapException e) {
+                throw new CliException(CliException.FAILED, e.getMessage(), e);
             }
             err.printf(
                     Locale.ROOT,
@@ -315,6 +324,7 @@ final class TeacherCommand implements Callable<Integer> {
                     .maxBatch(maxBatch)
                     .maxWait(maxWait)
                     .maxTextBytes(maxTextBytes)
+                    .allowGaps(allowGaps)
                     .build();
         } catch (IllegalArgumentException e) {
             throw new CliException(CliException.BAD_INPUT, e.getMessage(), e);

@@ -5,6 +5,7 @@ import io.distill.lm.model.LmConfig;
 import io.distill.lm.model.PrecisionChoice;
 import io.distill.lm.train.Divergence;
 import io.distill.schemas.Topics;
+import io.distill.trainer.RetentionGapException;
 import io.distill.trainer.StudentTrainer;
 import io.distill.trainer.TrainerConfig;
 import io.distill.trainer.UnusableStreamException;
@@ -257,6 +258,12 @@ final class TrainCommand implements Callable<Integer> {
                     + "(without it the trainer refuses to start).")
     boolean startFresh;
 
+    @Option(
+            names = "--allow-gaps",
+            description = "When retention deleted input records before they were trained on, log and count them and "
+                    + "read on from the log start (without it the trainer refuses to go on).")
+    boolean allowGaps;
+
     @Option(names = "--trained-log", hidden = true, paramLabel = "FILE", description = "Test support.")
     Path trainedLog;
 
@@ -272,7 +279,7 @@ final class TrainCommand implements Callable<Integer> {
         StudentTrainer trainer = new StudentTrainer(config);
         try (GracefulShutdown shutdown = new GracefulShutdown("train-shutdown", trainer::stop)) {
             trainer.run();
-        } catch (UnusableStreamException | IOException e) {
+        } catch (UnusableStreamException | RetentionGapException | IOException e) {
             throw new CliException(CliException.FAILED, e.getMessage(), e);
         }
         return 0;
@@ -325,6 +332,7 @@ final class TrainCommand implements Callable<Integer> {
                     .trainedLog(trainedLog)
                     .origin(chosen.origin())
                     .startFresh(startFresh)
+                    .allowGaps(allowGaps)
                     .build();
         } catch (IllegalArgumentException e) {
             throw new CliException(CliException.BAD_INPUT, e.getMessage(), e);

@@ -1,6 +1,7 @@
 package io.distill.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.distill.lm.artifact.WeightFormat;
@@ -48,6 +49,13 @@ class TrainCommandTest {
         assertEquals(TrainerConfig.OnTokenizerMismatch.FAIL, c.tokenizerMismatch());
         assertEquals(Path.of("distill-data/checkpoints"), c.checkpointDir());
         assertEquals("localhost:9092", c.kafka().get("bootstrap.servers"));
+    }
+
+    /** Issue 11 item 9: a retention gap stops the trainer unless --allow-gaps. */
+    @Test
+    void retentionGapsAreRefusedByDefaultAndAllowedWithTheFlag() {
+        assertFalse(parse(Map.of()).allowGaps());
+        assertTrue(parse(Map.of(), "--allow-gaps").allowGaps());
     }
 
     /** Issue 11 item 12: the server binds loopback unless widened; URLs name a host clients can reach. */

@@ -24,6 +24,9 @@ final class BatchTrainer {
     /** DJL's PyTorch engine allows one open GradientCollector per process: trainers in one JVM take turns. */
     private static final Object GRADIENT_TURN = new Object();
 
+    /** Skipped steps in a row for one batch before giving up: the fp16 scale falls from 2^16 to 2^-8 by then. */
+    static final int MAX_SKIPPED = 24;
+
     private final TrainStep step;
     private final NDManager manager;
     private final OffsetTracker offsets;
@@ -91,13 +94,39 @@ final class BatchTrainer {
         pending.drop(revoked);
     }
 
+    /**
+     * Trains the waiting windows in one applied update. A step skipped for a non-finite gradient (fp16 overflow: the
+     * loss scaler has halved its scale) trained nothing, so the same batch is tried again at the new scale; only the
+     * applied step records its windows as trained. When no scale gives a finite gradient (scaling off, or {@link
+     * #MAX_SKIPPED} skips in a row) the batch cannot be trained: its windows are set aside ({@link #setAside}).
+     */
     private void trainPending() throws IOException {
         long start = System.nanoTime();
         List<TrainingWindow.Piece> pieces = pending.pieces();
         TrainStep.Result r;
+        int skips = 0;
         try (Batch batch = BatchAssembler.assemble(manager, pieces, pending.key())) {
-            synchronized (GRADIENT_TURN) {
-                r = step.step(batch);
+            while (true) {
+                synchronized (GRADIENT_TURN) {
+                    r = step.step(batch);
+                }
+                if (!r.skipped()) {
+                    break;
+                }
+                skips++;
+                metrics.skippedStep();
+                LOG.warn(
+                        "step {}: gradient not finite at loss scale {}, update skipped; {}",
+                        r.step(),
+                        r.lossScale(),
+                        step.lossScaler().enabled() && skips < MAX_SKIPPED
+                                ? "retrying the batch at scale "
+                                        + step.lossScaler().scale()
+                                : "giving up");
+                if (!step.lossScaler().enabled() || skips >= MAX_SKIPPED) {
+                    setAside(skips);
+                    return;
+                }
             }
         }
         tokensSeen += BatchAssembler.realPositions(pieces);
@@ -111,8 +140,26 @@ final class BatchTrainer {
         metrics.trainedWindows(trained.size());
         pending.clear();
         metrics.stepped(r.step(), tokensSeen, r.loss(), r.kd(), r.ce(), r.lossScale(), System.nanoTime() - start);
-        if (r.skipped()) {
-            LOG.warn("step {}: gradient not finite, update skipped (loss scale {})", r.step(), r.lossScale());
+    }
+
+    /**
+     * A batch no loss scale trains: its windows are not trained and not recorded as trained, but deliberately skipped
+     * (covered, like a dead letter) so that one poison batch cannot stop the trainer again on every restart. Logged
+     * with each window's offset and counted in {@code distill_trainer_untrainable_windows_total}.
+     */
+    private void setAside(int skips) {
+        List<TrainingWindow> windows = pending.windows();
+        LOG.error(
+                "no finite gradient for {} windows after {} skipped step(s), set aside untrained: {}",
+                windows.size(),
+                skips,
+                windows.stream()
+                        .map(w -> w.source() + "@" + w.offset() + " " + w.sampleId())
+                        .toList());
+        for (TrainingWindow w : windows) {
+            offsets.trained(w.source(), w.offset());
         }
+        metrics.untrainable(windows.size());
+        pending.clear();
     }
 }

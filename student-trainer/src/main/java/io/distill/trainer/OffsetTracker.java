@@ -73,6 +73,14 @@ final class OffsetTracker {
         state(partition).next = offset + 1;
     }
 
+    /** The consumer jumped ahead to {@code offset} (a retention gap allowed): what lies before it is gone. */
+    void jumped(TopicPartition partition, long offset) {
+        PartitionState s = partitions.get(partition);
+        if (s != null) {
+            s.next = Math.max(s.next, offset);
+        }
+    }
+
     /** A record was read and waits in the batch being filled. */
     void waiting(TopicPartition partition, long offset) {
         PartitionState s = state(partition);

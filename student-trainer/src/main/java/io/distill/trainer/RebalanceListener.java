@@ -1,8 +1,10 @@
 package io.distill.trainer;
 
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Optional;
+import java.util.Map;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.common.TopicPartition;
@@ -12,7 +14,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Where each partition is read from when the group hands it over: from the offset the checkpoint (or this trainer's
  * last hold of it) says, else from the beginning; never from the group's committed offset, which is only a copy for
- * lag tools.
+ * lag tools. A checkpoint offset that retention has deleted past is a gap ({@link RetentionGaps}): refused, or with
+ * {@code --allow-gaps} read on from the log start.
  */
 final class RebalanceListener implements ConsumerRebalanceListener {
     private static final Logger LOG = LoggerFactory.getLogger(RebalanceListener.class);
@@ -20,11 +23,14 @@ final class RebalanceListener implements ConsumerRebalanceListener {
     private final Consumer<byte[], byte[]> consumer;
     private final OffsetTracker offsets;
     private final BatchTrainer batches;
+    private final RetentionGaps gaps;
 
-    RebalanceListener(Consumer<byte[], byte[]> consumer, OffsetTracker offsets, BatchTrainer batches) {
+    RebalanceListener(
+            Consumer<byte[], byte[]> consumer, OffsetTracker offsets, BatchTrainer batches, RetentionGaps gaps) {
         this.consumer = consumer;
         this.offsets = offsets;
         this.batches = batches;
+        this.gaps = gaps;
     }
 
     @Override
@@ -41,19 +47,32 @@ final class RebalanceListener implements ConsumerRebalanceListener {
 
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+        Map<TopicPartition, Long> saved = new LinkedHashMap<>();
+        List<TopicPartition> fresh = new ArrayList<>();
         for (TopicPartition tp : partitions) {
-            Optional<Long> saved = offsets.resumeAt(tp);
-            long position;
-            if (saved.isPresent()) {
-                position = saved.get();
-                consumer.seek(tp, position);
+            offsets.resumeAt(tp).ifPresentOrElse(o -> saved.put(tp, o), () -> fresh.add(tp));
+        }
+        Map<TopicPartition, Long> from = gaps.check(saved); // throws on a refused gap, before anything is sought
+        from.forEach((tp, position) -> {
+            consumer.seek(tp, position);
+            if (position.equals(saved.get(tp))) {
                 LOG.info("{}: resuming at offset {} (from the checkpoint)", tp, position);
             } else {
-                consumer.seekToBeginning(List.of(tp));
-                position = consumer.position(tp);
-                LOG.info("{}: not in the checkpoint, reading from the beginning (offset {})", tp, position);
+                LOG.warn(
+                        "{}: resuming at offset {}, the log start (the checkpoint said {})",
+                        tp,
+                        position,
+                        saved.get(tp));
             }
             offsets.assigned(tp, position);
-        }
+        });
+        // Explicit seeks only: the consumer has no reset policy (auto.offset.reset=none), so a partition without a
+        // position would fail the next position() or poll().
+        Map<TopicPartition, Long> starts = fresh.isEmpty() ? Map.of() : consumer.beginningOffsets(fresh);
+        starts.forEach((tp, position) -> {
+            consumer.seek(tp, position);
+            LOG.info("{}: not in the checkpoint, reading from the beginning (offset {})", tp, position);
+            offsets.assigned(tp, position);
+        });
     }
 }

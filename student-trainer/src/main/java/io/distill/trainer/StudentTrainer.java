@@ -67,6 +67,8 @@ public final class StudentTrainer {
      *
      * @throws UnusableStreamException when a record's tokenizer is not the student's (and the policy is to fail);
      *     a checkpoint of everything before that record is saved first
+     * @throws RetentionGapException when input records were deleted before they were trained on and gaps are not
+     *     allowed; nothing is saved
      */
     @SuppressWarnings("try") // the HTTP server is a scope: it serves while the loop runs
     public void run() throws IOException, InterruptedException {
@@ -90,6 +92,7 @@ public final class StudentTrainer {
                 Checkpointer checkpointer =
                         new Checkpointer(config, model, step, batches, offsets, deadLetters, c, publishing, metrics);
                 checkpointer.restoreLatest();
+                RetentionGaps gaps = new RetentionGaps(c, config.allowGaps(), metrics);
                 try (CheckpointServer server = startServer(publisher)) {
                     consumer = c;
                     if (stopRequested) {
@@ -104,8 +107,9 @@ public final class StudentTrainer {
                             batches,
                             checkpointer,
                             new ProgressReporter(config, c, step, batches, metrics),
-                            metrics);
-                    c.subscribe(List.of(config.softLabelsTopic()), new RebalanceListener(c, offsets, batches));
+                            metrics,
+                            gaps);
+                    c.subscribe(List.of(config.softLabelsTopic()), new RebalanceListener(c, offsets, batches, gaps));
                     metrics.running(true);
                     LOG.info(
                             "student {} ({} parameters, {}, loss {}) training from {} as group {}",

@@ -54,6 +54,8 @@ import java.util.regex.Pattern;
  *     interface
  * @param startFresh when checkpoint directories exist but none verifies, move them to {@code quarantine/} and
  *     train from step 0 instead of refusing to start
+ * @param allowGaps when retention deleted input records before they were trained on, log and count them and read on
+ *     from the log start instead of refusing to go on ({@link RetentionGaps})
  * @param loss the divergence the distillation term is (forward KL by default); a record whose codec cannot give it
  *     is refused ({@link io.distill.lm.codec.Codec#checkLoss})
  */
@@ -88,6 +90,7 @@ public record TrainerConfig(
         Optional<Path> trainedLog,
         StudentOrigin origin,
         boolean startFresh,
+        boolean allowGaps,
         String httpBind,
         Divergence loss) {
 
@@ -224,6 +227,7 @@ public record TrainerConfig(
         private Optional<Path> trainedLog = Optional.empty();
         private StudentOrigin origin = StudentOrigin.BYTE_LEVEL;
         private boolean startFresh;
+        private boolean allowGaps;
         private String httpBind = LOOPBACK;
         private Divergence loss = Divergence.FORWARD_KL;
 
@@ -335,6 +339,12 @@ public record TrainerConfig(
             return this;
         }
 
+        /** Read on from the log start when retention deleted records not yet trained on, instead of refusing. */
+        public Builder allowGaps(boolean value) {
+            allowGaps = value;
+            return this;
+        }
+
         /** The distillation divergence, e.g. {@code Divergence.parse("jsd:0.5")}; forward KL by default. */
         public Builder loss(Divergence value) {
             loss = value;
@@ -373,6 +383,7 @@ public record TrainerConfig(
                     trainedLog,
                     origin,
                     startFresh,
+                    allowGaps,
                     httpBind,
                     loss);
         }

@@ -29,7 +29,10 @@ final class TrainerKafka {
         props.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        // Every assigned partition is sought explicitly (RebalanceListener), so no reset policy is ever needed to
+        // start. "none" makes a fetch below the log start (retention ran while the trainer was behind) an
+        // OffsetOutOfRangeException that TrainingLoop handles as a gap, instead of a silent jump to "earliest".
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
         props.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "distill-student-" + config.student());
         // Static membership: one trainer process per student, so a restarted trainer (after a crash) takes its
         // partitions over at once instead of waiting for the dead member's session to time out. A second process

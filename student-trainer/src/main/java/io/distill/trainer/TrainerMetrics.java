@@ -45,6 +45,9 @@ public final class TrainerMetrics {
     private final AtomicLong checkpointsSaved = new AtomicLong();
     private final AtomicLong checkpointsPublished = new AtomicLong();
     private final AtomicLong checkpointsHeldBack = new AtomicLong();
+    private final AtomicLong retentionGapRecords = new AtomicLong();
+    private final AtomicLong skippedSteps = new AtomicLong();
+    private final AtomicLong untrainable = new AtomicLong();
     private volatile long step;
     private volatile long tokens;
     private volatile float loss = Float.NaN;
@@ -128,6 +131,21 @@ public final class TrainerMetrics {
                 .incrementAndGet();
     }
 
+    /** Offsets deleted from the input before they were trained on (retention gaps, {@link RetentionGaps}). */
+    void retentionGap(long records) {
+        retentionGapRecords.addAndGet(records);
+    }
+
+    /** An optimizer step skipped for a non-finite gradient; its batch is retried, not counted as trained. */
+    void skippedStep() {
+        skippedSteps.incrementAndGet();
+    }
+
+    /** Windows of a batch no loss scale could train: set aside, never counted as trained. */
+    void untrainable(int windows) {
+        untrainable.addAndGet(windows);
+    }
+
     void heldOut() {
         heldOut.incrementAndGet();
     }
@@ -188,6 +206,18 @@ public final class TrainerMetrics {
         return heldOut.get();
     }
 
+    public long retentionGapRecords() {
+        return retentionGapRecords.get();
+    }
+
+    public long skippedSteps() {
+        return skippedSteps.get();
+    }
+
+    public long untrainableWindows() {
+        return untrainable.get();
+    }
+
     public long checkpointsPublished() {
         return checkpointsPublished.get();
     }
@@ -245,6 +275,10 @@ public final class TrainerMetrics {
                 "distill.trainer.checkpoints.held.back",
                 "Checkpoints the publish gate held back.",
                 checkpointsHeldBack);
+
+        counter("distill.trainer.retention.gap.records", "Input records lost to retention.", retentionGapRecords);
+        counter("distill.trainer.skipped.steps", "Steps skipped for a non-finite gradient.", skippedSteps);
+        counter("distill.trainer.untrainable.windows", "Windows no loss scale could train.", untrainable);
     }
 
     private void counter(String name, String help, AtomicLong value) {

@@ -2,10 +2,13 @@ package io.distill.trainer;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Map;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 
@@ -24,6 +27,7 @@ final class TrainingLoop {
     private final Checkpointer checkpointer;
     private final ProgressReporter progress;
     private final TrainerMetrics metrics;
+    private final RetentionGaps gaps;
 
     TrainingLoop(
             TrainerConfig config,
@@ -34,7 +38,8 @@ final class TrainingLoop {
             BatchTrainer batches,
             Checkpointer checkpointer,
             ProgressReporter progress,
-            TrainerMetrics metrics) {
+            TrainerMetrics metrics,
+            RetentionGaps gaps) {
         this.consumer = consumer;
         this.reader = new SoftLabelReader(
                 config.origin().tokenizer(), config.model().vocab(), config.tokenizerMismatch(), config.loss());
@@ -46,6 +51,7 @@ final class TrainingLoop {
         this.checkpointer = checkpointer;
         this.progress = progress;
         this.metrics = metrics;
+        this.gaps = gaps;
     }
 
     /** Runs until {@code stopRequested}; the step under way finishes, unread records are read again next time. */
@@ -56,6 +62,15 @@ final class TrainingLoop {
                 records = consumer.poll(Duration.ofMillis(100));
             } catch (WakeupException e) {
                 continue; // stop() woke us up: the loop condition decides
+            } catch (OffsetOutOfRangeException e) {
+                outOfRange(e);
+                continue;
+            } catch (KafkaException e) {
+                // A refused gap found while assigning partitions comes out of poll wrapped by the consumer.
+                if (e.getCause() instanceof RetentionGapException gap) {
+                    throw gap;
+                }
+                throw e;
             }
             for (ConsumerRecord<byte[], byte[]> record : records) {
                 if (stopRequested.getAsBoolean()) {
@@ -69,6 +84,21 @@ final class TrainingLoop {
             batches.trainIfWaited(System.nanoTime());
             housekeeping();
         }
+    }
+
+    /**
+     * A fetch fell below the log start while running (the trainer was behind by more than the retention): a gap,
+     * refused or, when allowed, read on from the log start. An offset past the end is no gap and is not skipped.
+     */
+    private void outOfRange(OffsetOutOfRangeException e) {
+        Map<TopicPartition, Long> from = gaps.check(e.offsetOutOfRangePartitions());
+        if (from.equals(e.offsetOutOfRangePartitions())) {
+            throw e; // past the end of the log (truncated or recreated): nothing to skip to safely
+        }
+        from.forEach((tp, position) -> {
+            consumer.seek(tp, position);
+            offsets.jumped(tp, position);
+        });
     }
 
     /** Checkpoint and progress line when due; after every step and every poll. */

@@ -28,7 +28,8 @@ public record TeacherConfig(
         int stride,
         int maxBatch,
         Duration maxWait,
-        int maxTextBytes) {
+        int maxTextBytes,
+        boolean allowGaps) {
 
     public static final float DEFAULT_TEMPERATURE = 2.0f;
     public static final int DEFAULT_CONTEXT = 128;
@@ -87,6 +88,7 @@ public record TeacherConfig(
 
     /** Defaults: the standard topics, topk:32 at T = 2, 128 positions with stride = context, 16 windows or 250 ms. */
     public static final class Builder {
+        private boolean allowGaps;
         private String inputTopic = Topics.TEXT;
         private String outputTopic = Topics.SOFT_LABELS;
         private String deadLetterTopic = Topics.DEAD_LETTERS;
@@ -151,6 +153,12 @@ public record TeacherConfig(
             return this;
         }
 
+        /** Start when input records were deleted before they were labelled (logged and counted), instead of refusing. */
+        public Builder allowGaps(boolean allowGaps) {
+            this.allowGaps = allowGaps;
+            return this;
+        }
+
         public TeacherConfig build() {
             return new TeacherConfig(
                     inputTopic,
@@ -162,7 +170,8 @@ public record TeacherConfig(
                     stride == null ? context : stride,
                     maxBatch,
                     maxWait,
-                    maxTextBytes);
+                    maxTextBytes,
+                    allowGaps);
         }
     }
 }

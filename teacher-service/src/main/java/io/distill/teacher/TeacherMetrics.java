@@ -23,6 +23,7 @@ import org.apache.kafka.streams.KafkaStreams;
 public final class TeacherMetrics {
     private final int maxBatch;
     private final LongAdder recordsIn = new LongAdder();
+    private final LongAdder retentionGapRecords = new LongAdder();
     private final LongAdder recordsOut = new LongAdder();
     private final LongAdder windowsBuffered = new LongAdder();
     private final LongAdder tokensLabelled = new LongAdder();
@@ -47,6 +48,15 @@ public final class TeacherMetrics {
                         "distill.teacher.batch", "Latency of labelling one batch: forward pass and codec.")
                 .register(registry);
         register();
+    }
+
+    /** Input offsets deleted before they were labelled ({@link InputGaps}). */
+    void retentionGap(long records) {
+        retentionGapRecords.add(records);
+    }
+
+    public long retentionGapRecords() {
+        return retentionGapRecords.sum();
     }
 
     void recordIn() {
@@ -193,6 +203,7 @@ public final class TeacherMetrics {
 
     private void register() {
         counter("distill.teacher.records.in", "Input records read from the text topic.", recordsIn);
+        counter("distill.teacher.retention.gap.records", "Input records lost to retention.", retentionGapRecords);
         counter("distill.teacher.records.out", "SoftLabels records produced (one per sample window).", recordsOut);
         counter("distill.teacher.windows", "Windows cut from input documents.", windowsBuffered);
         counter("distill.teacher.tokens", "Token positions labelled.", tokensLabelled);

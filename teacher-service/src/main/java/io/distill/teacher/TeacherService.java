@@ -75,12 +75,19 @@ public final class TeacherService implements AutoCloseable {
      * Starts the Streams application with the loaded teacher.
      *
      * @throws IllegalArgumentException when the config does not fit the model (context, top-k size)
+     * @throws InputGapException when input records were deleted before they were labelled and gaps are not allowed
      */
     public synchronized void start(TeacherModel model) {
         if (streams != null) {
             throw new IllegalStateException("already started");
         }
         options.config().checkFits(model);
+        InputGaps.check(
+                options.applicationId(),
+                options.config().inputTopic(),
+                options.kafka(),
+                options.config().allowGaps(),
+                metrics);
         try {
             // Only the in-memory buffer's bookkeeping lives here; its contents come back from the changelog.
             stateDir = Files.createTempDirectory("distill-teacher-");
