@@ -77,8 +77,11 @@ class KubernetesManifestsTest {
     private static final Map<String, String> IMAGE_COMMANDS =
             Map.of("distill/teacher-service", "teacher", "distill/student-trainer", "train");
     /** The paths each command's HTTP server answers (HttpEndpoint, CheckpointServer). */
-    private static final Map<String, Set<String>> SERVED_PATHS =
-            Map.of("teacher", Set.of("/healthz", "/metrics"), "train", Set.of("/healthz", "/metrics", "/status"));
+    private static final Map<String, Set<String>> SERVED_PATHS = Map.of(
+            "teacher",
+            Set.of("/healthz", "/healthz/ready", "/healthz/live", "/metrics"),
+            "train",
+            Set.of("/healthz", "/healthz/ready", "/healthz/live", "/metrics", "/status"));
     /** Variables that are neither options nor Kafka settings: the JVM's, DJL's, and the downward API's. */
     private static final Set<String> OTHER_VARIABLES =
             Set.of("JAVA_TOOL_OPTIONS", "OPT_OUT_TRACKING", "POD_NAME", "POD_NAMESPACE");

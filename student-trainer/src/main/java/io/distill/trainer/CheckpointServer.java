@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * <pre>
  * /checkpoints/{student}/{version}   the published artifact (zip), e.g. /checkpoints/alice/1200
  * /checkpoints/{student}/latest      the newest published artifact of the student
- * /healthz                           200 "ok" while the training loop runs, 503 otherwise
+ * /healthz, /healthz/ready           200 "ok" while the training loop runs, 503 otherwise
+ * /healthz/live                      200 while the process serves at all (loading or resuming included)
  * /metrics                           Prometheus text
  * /status                            JSON: step, tokens, losses, loss scale, consumer lag, ...
  * </pre>
@@ -75,7 +76,8 @@ final class CheckpointServer implements AutoCloseable {
             }
             String path = exchange.getRequestURI().getRawPath();
             switch (path) {
-                case "/healthz" ->
+                case "/healthz/live" -> text(exchange, 200, "alive\n", "text/plain");
+                case "/healthz", "/healthz/ready" ->
                     text(
                             exchange,
                             metrics.isRunning() ? 200 : 503,

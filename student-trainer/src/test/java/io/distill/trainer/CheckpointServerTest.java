@@ -118,8 +118,11 @@ class CheckpointServerTest {
             assertFalse(page.contains("consumer_lag"), "no lag sample while the lag is unknown");
             String status = get(http, base + "/status").body();
             assertTrue(status.contains("\"step\":3") && status.contains("\"consumerLag\""), status);
+            assertEquals(200, get(http, base + "/healthz/ready").statusCode());
             metrics.running(false);
             assertEquals(503, get(http, base + "/healthz").statusCode());
+            assertEquals(503, get(http, base + "/healthz/ready").statusCode());
+            assertEquals(200, get(http, base + "/healthz/live").statusCode()); // serving, so alive
         }
     }
 

@@ -1,6 +1,7 @@
 package io.distill.teacher;
 
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import io.distill.schemas.HttpResponses;
 import io.distill.schemas.ServiceMetrics;
@@ -14,7 +15,9 @@ import java.util.function.Supplier;
 
 /**
  * {@code GET /healthz} and {@code GET /metrics} over plain HTTP, on the JDK's built-in server (one thread, no
- * dependency). {@code /healthz} answers 200 when ready and 503 otherwise, with a one-line reason either way.
+ * dependency). {@code /healthz} and {@code /healthz/ready} answer 200 when ready and 503 otherwise, with a one-line
+ * reason either way; {@code /healthz/live} answers 200 while the process serves at all, so an orchestrator restarts a
+ * wedged process but not one that is only rebalancing or loading its model.
  */
 public final class HttpEndpoint implements AutoCloseable {
 
@@ -49,10 +52,14 @@ public final class HttpEndpoint implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open HTTP port " + port, e);
         }
-        server.createContext("/healthz", exchange -> {
+        HttpHandler ready = exchange -> {
             Health h = health.get();
             respond(exchange, h.ready() ? 200 : 503, "text/plain; charset=utf-8", h.detail() + "\n");
-        });
+        };
+        server.createContext("/healthz", ready);
+        server.createContext("/healthz/ready", ready);
+        server.createContext(
+                "/healthz/live", exchange -> respond(exchange, 200, "text/plain; charset=utf-8", "alive\n"));
         server.createContext(
                 "/metrics", exchange -> respond(exchange, 200, ServiceMetrics.CONTENT_TYPE, metrics.get()));
         ExecutorService executor = Executors.newSingleThreadExecutor(r -> {

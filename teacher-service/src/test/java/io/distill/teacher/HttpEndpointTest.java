@@ -25,9 +25,12 @@ class HttpEndpointTest {
             HttpResponse<String> notYet = get(http.port(), "/healthz");
             assertEquals(503, notYet.statusCode());
             assertEquals("loading the model\n", notYet.body());
+            assertEquals(503, get(http.port(), "/healthz/ready").statusCode());
+            assertEquals(200, get(http.port(), "/healthz/live").statusCode()); // alive while not ready yet
 
             ready.set(true);
             assertEquals(200, get(http.port(), "/healthz").statusCode());
+            assertEquals(200, get(http.port(), "/healthz/ready").statusCode());
 
             HttpResponse<String> metrics = get(http.port(), "/metrics");
             assertEquals(200, metrics.statusCode());
