@@ -127,11 +127,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         List<LmConfig> configs = new ArrayList<>();
         for (String size : sizes) {
-            try {
-                configs.add(LmConfig.named(size.trim()));
-            } catch (IllegalArgumentException e) {
-                throw new CliException(CliException.BAD_INPUT, e.getMessage());
-            }
+            configs.add(ModelFiles.namedSize(size.trim()));
         }
         if (threads == null) {
             threads = Runtime.getRuntime().availableProcessors();

@@ -21,6 +21,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -103,12 +104,15 @@ final class BenchQualityCommand implements Callable<Integer> {
     @Option(names = "--steps", paramLabel = "N", description = "Training steps of every arm, instead of --tokens.")
     Long steps;
 
-    @Option(
-            names = "--batch",
-            defaultValue = "8",
-            paramLabel = "N",
-            description = "Windows per step, each the student's context long (default: ${DEFAULT-VALUE}).")
-    int batch;
+    // the trainer's defaults, so that the arms measure what `distill train` does
+    @Mixin
+    OptimizerOptions optimizer = new OptimizerOptions(1e-3f, 100, 8, 1);
+
+    @Mixin
+    TeacherSignalOptions.Temperature temperature;
+
+    @Mixin
+    PrecisionOption precision = new PrecisionOption("auto");
 
     @Option(
             names = "--alpha",
@@ -118,35 +122,6 @@ final class BenchQualityCommand implements Callable<Integer> {
     float alpha;
 
     @Option(
-            names = "--temperature",
-            defaultValue = "2.0",
-            paramLabel = "T",
-            description = "Distillation temperature (default: ${DEFAULT-VALUE}).")
-    float temperature;
-
-    @Option(
-            names = "--lr",
-            defaultValue = "1e-3",
-            paramLabel = "RATE",
-            description = "Learning rate after warmup, then constant (default: ${DEFAULT-VALUE}).")
-    float learningRate;
-
-    @Option(
-            names = "--warmup",
-            defaultValue = "100",
-            paramLabel = "STEPS",
-            description = "Linear warmup steps (default: ${DEFAULT-VALUE}).")
-    int warmup;
-
-    @Option(
-            names = "--seed",
-            defaultValue = "1",
-            paramLabel = "N",
-            description = "Seed of the students' initialisation, the batches and a pretrained teacher (default: "
-                    + "${DEFAULT-VALUE}).")
-    long seed;
-
-    @Option(
             names = "--evaluations",
             defaultValue = "4",
             paramLabel = "N",
@@ -154,18 +129,10 @@ final class BenchQualityCommand implements Callable<Integer> {
                     + "${DEFAULT-VALUE}).")
     int evaluations;
 
-    @Option(
-            names = "--precision",
-            defaultValue = "auto",
-            paramLabel = "fp32|bf16|auto",
-            description = "Precision of the matrix products, teacher and students (default: ${DEFAULT-VALUE}: bf16 "
-                    + "on CPUs with native bf16).")
-    String precision;
-
     @Override
     public Integer call() {
         LmConfig student = ModelFiles.namedSize(size);
-        PrecisionChoice choice = ModelFiles.precision(precision);
+        PrecisionChoice choice = precision.resolve();
         QualityBenchmark.Options options = options(student, choice);
         TextCorpus text;
         try {
@@ -187,7 +154,7 @@ final class BenchQualityCommand implements Callable<Integer> {
                     options.arms().size(),
                     options.arms().stream().map(QualityArm::name).collect(Collectors.joining(", ")),
                     options.steps(),
-                    batch,
+                    optimizer.batch,
                     student.context(),
                     options.steps() * options.tokensPerStep(),
                     corpus,
@@ -205,15 +172,15 @@ final class BenchQualityCommand implements Callable<Integer> {
             PrintWriter out = spec.commandLine().getOut();
             out.printf(
                     Locale.ROOT,
-                    "%s students, %s, %,d steps of %d x %d, lr %s (warmup %d), seed %d, corpus %s%n%n",
+                    "%s students, %s, %,d steps of %d x %d, lr %s (optimizer.warmup %d), optimizer.seed %d, corpus %s%n%n",
                     size,
                     choice.precision().flag(),
                     options.steps(),
-                    batch,
+                    optimizer.batch,
                     student.context(),
-                    learningRate,
-                    warmup,
-                    seed,
+                    optimizer.learningRate,
+                    optimizer.warmup,
+                    optimizer.seed,
                     corpus);
             out.print(QualityTable.markdown(result));
             out.flush();
@@ -230,18 +197,20 @@ final class BenchQualityCommand implements Callable<Integer> {
             if (steps == null && tokens < 1) {
                 throw new IllegalArgumentException("--tokens must be at least 1, got " + tokens);
             }
-            long n = steps != null ? steps : QualityBenchmark.Options.stepsFor(tokens, Math.max(1, batch), student);
+            long n = steps != null
+                    ? steps
+                    : QualityBenchmark.Options.stepsFor(tokens, Math.max(1, optimizer.batch), student);
             return new QualityBenchmark.Options(
                     student,
                     choice.precision(),
                     arms,
                     n,
-                    batch,
+                    optimizer.batch,
                     alpha,
-                    temperature,
-                    learningRate,
-                    warmup,
-                    seed,
+                    temperature.value,
+                    optimizer.learningRate,
+                    optimizer.warmup,
+                    optimizer.seed,
                     evaluations);
         } catch (IllegalArgumentException e) {
             throw new CliException(CliException.BAD_INPUT, e.getMessage(), e);
@@ -268,13 +237,14 @@ final class BenchQualityCommand implements Callable<Integer> {
                 1e-3f,
                 50,
                 pretrain,
-                seed,
+                optimizer.seed,
                 Duration.ofSeconds(60),
                 64 * 1024,
                 Optional.empty(),
                 0);
         var gpt = Pretraining.run(
                 text, options, manager, new PretrainingProgress(err, "quality: teacher", text.unigramEntropyBits()));
-        return new TeacherModel(gpt, "pretrained-" + teacherSize, DurationConverter.format(pretrain) + "-seed-" + seed);
+        return new TeacherModel(
+                gpt, "pretrained-" + teacherSize, DurationConverter.format(pretrain) + "-seed-" + optimizer.seed);
     }
 }

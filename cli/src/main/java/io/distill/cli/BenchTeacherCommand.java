@@ -5,7 +5,6 @@ import io.distill.bench.TeacherBenchTable;
 import io.distill.bench.TeacherBenchmark;
 import io.distill.kafkakit.EmbeddedKafkaBroker;
 import io.distill.lm.codec.Codec;
-import io.distill.lm.model.LmConfig;
 import io.distill.lm.model.Precision;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -15,10 +14,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -52,13 +51,6 @@ final class BenchTeacherCommand implements Callable<Integer> {
             paramLabel = "SIZE",
             description = "Model size (default: ${DEFAULT-VALUE}).")
     String size;
-
-    @Option(
-            names = "--precision",
-            defaultValue = "fp32",
-            paramLabel = "PRECISION",
-            description = "fp32, bf16 or fp16 (default: ${DEFAULT-VALUE}).")
-    String precision;
 
     @Option(
             names = "--context",
@@ -98,13 +90,6 @@ final class BenchTeacherCommand implements Callable<Integer> {
     int rounds;
 
     @Option(
-            names = "--temperature",
-            defaultValue = "2.0",
-            paramLabel = "T",
-            description = "(default: ${DEFAULT-VALUE}).")
-    float temperature;
-
-    @Option(
             names = "--corpus",
             paramLabel = "FILE",
             description = "Text the documents are cut from, and the pretraining text (default: README.md and "
@@ -120,6 +105,13 @@ final class BenchTeacherCommand implements Callable<Integer> {
                     + "teacher's (default: ${DEFAULT-VALUE}: a random model).")
     Duration pretrain;
 
+    // a named precision, not auto: the bare loop it is compared with runs at the same one
+    @Mixin
+    PrecisionOption precision = new PrecisionOption("fp32");
+
+    @Mixin
+    TeacherSignalOptions.Temperature temperature;
+
     @Option(
             names = "--bootstrap",
             paramLabel = "HOST:PORT",
@@ -128,13 +120,8 @@ final class BenchTeacherCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Precision p;
-        try {
-            p = Precision.valueOf(precision.trim().toUpperCase(Locale.ROOT));
-            LmConfig.named(size);
-        } catch (IllegalArgumentException e) {
-            throw new CliException(CliException.BAD_INPUT, e.getMessage());
-        }
+        Precision p = precision.resolve().precision();
+        ModelFiles.namedSize(size);
         List<Codec> parsed = new ArrayList<>();
         for (String codec : codecs) {
             try {
@@ -144,7 +131,7 @@ final class BenchTeacherCommand implements Callable<Integer> {
             }
         }
         var options = new TeacherBenchmark.Options(
-                size, p, context, maxBatch, 4, batches, 3, temperature, parsed, rounds, corpusText(), pretrain);
+                size, p, context, maxBatch, 4, batches, 3, temperature.value, parsed, rounds, corpusText(), pretrain);
         PrintStream log = new PrintStream(System.err, true, StandardCharsets.UTF_8);
         TeacherBenchmark.Result result;
         if (bootstrap != null) {

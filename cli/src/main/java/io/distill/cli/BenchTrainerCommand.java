@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -44,12 +45,9 @@ final class BenchTrainerCommand implements Callable<Integer> {
             description = "Student size (default: ${DEFAULT-VALUE}).")
     String size;
 
-    @Option(
-            names = "--precision",
-            defaultValue = "fp32",
-            paramLabel = "fp32|bf16|fp16|auto",
-            description = "Precision (default: ${DEFAULT-VALUE}).")
-    String precision;
+    // a named precision, not auto: the bare loop it is compared with runs at the same one
+    @Mixin
+    PrecisionOption precision = new PrecisionOption("fp32");
 
     @Option(
             names = "--batch",
@@ -84,8 +82,7 @@ final class BenchTrainerCommand implements Callable<Integer> {
         ModelFiles.namedSize(size);
         TrainerBenchmark.Options options;
         try {
-            options = new TrainerBenchmark.Options(
-                    size, ModelFiles.precision(precision).precision(), batch, steps, warmup, rounds);
+            options = new TrainerBenchmark.Options(size, precision.resolve().precision(), batch, steps, warmup, rounds);
         } catch (IllegalArgumentException e) {
             throw new CliException(CliException.BAD_INPUT, e.getMessage(), e);
         }

@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -65,14 +64,14 @@ final class BrokerCommand implements Callable<Integer> {
             String hint = e.getMessage().contains("in use") ? "; pick another with --port" : "";
             throw new CliException(CliException.FAILED, e.getMessage() + hint, e);
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime()
-                .addShutdownHook(new Thread(
-                        () -> {
-                            broker.close();
-                            stopped.countDown();
-                        },
-                        "broker-shutdown"));
+        try (GracefulShutdown shutdown = new GracefulShutdown("broker-shutdown", broker::close)) {
+            serve(broker, shutdown);
+        }
+        return 0;
+    }
+
+    /** Creates the topics, says READY, and serves until a shutdown has closed the broker. */
+    private void serve(EmbeddedKafkaBroker broker, GracefulShutdown shutdown) throws Exception {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
             List<String> created = TopicSetup.ensure(admin, TopicSetup.standard(partitions), 30_000);
             if (!created.isEmpty()) {
@@ -82,7 +81,6 @@ final class BrokerCommand implements Callable<Integer> {
         var out = spec.commandLine().getOut();
         out.println("READY bootstrap=" + broker.bootstrapServers() + " data=" + broker.dataDir());
         out.flush();
-        stopped.await();
-        return 0;
+        shutdown.awaitStopped();
     }
 }

@@ -103,8 +103,8 @@ public final class ModelFiles {
         return sb.toString().getBytes(StandardCharsets.UTF_8);
     }
 
-    /** A named model size (tiny, student-1m, teacher-15m), or a one-line error. */
-    static LmConfig namedSize(String size) {
+    /** A named model size (tiny, student-1m, teacher-15m), or a one-line error: the one place commands name sizes. */
+    public static LmConfig namedSize(String size) {
         try {
             return LmConfig.named(size);
         } catch (IllegalArgumentException e) {

@@ -21,6 +21,7 @@ import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -73,41 +74,12 @@ final class PretrainCommand implements Callable<Integer> {
             description = "Where to save the model (default: ${DEFAULT-VALUE}); replaced if it exists.")
     Path out;
 
-    @Option(
-            names = "--precision",
-            defaultValue = "auto",
-            paramLabel = "fp32|bf16|fp16|auto",
-            description =
-                    "Precision of the matrix products (default: ${DEFAULT-VALUE}: bf16 on CPUs with native bf16).")
-    String precision;
+    @Mixin
+    PrecisionOption precision = new PrecisionOption("auto");
 
-    @Option(
-            names = "--batch",
-            defaultValue = "8",
-            paramLabel = "N",
-            description = "Windows per step (default: ${DEFAULT-VALUE}).")
-    int batch;
-
-    @Option(
-            names = "--lr",
-            defaultValue = "1e-3",
-            paramLabel = "RATE",
-            description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
-    float learningRate;
-
-    @Option(
-            names = "--warmup",
-            defaultValue = "50",
-            paramLabel = "STEPS",
-            description = "Warmup steps (default: ${DEFAULT-VALUE}).")
-    int warmup;
-
-    @Option(
-            names = "--seed",
-            defaultValue = "1",
-            paramLabel = "N",
-            description = "Random seed (default: ${DEFAULT-VALUE}).")
-    long seed;
+    // a fixed-time run: a short warmup (50 steps, the trainer's is 100) leaves more of it at the full rate
+    @Mixin
+    OptimizerOptions optimizer = new OptimizerOptions(1e-3f, 50, 8, 1);
 
     @Option(
             names = "--max-steps",
@@ -145,7 +117,7 @@ final class PretrainCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CliException(CliException.BAD_INPUT, corpus + ": " + e.getMessage());
         }
-        PrecisionChoice choice = ModelFiles.precision(precision);
+        PrecisionChoice choice = precision.resolve();
         PrintWriter err = spec.commandLine().getErr();
         err.printf(
                 Locale.ROOT,
@@ -159,11 +131,11 @@ final class PretrainCommand implements Callable<Integer> {
         var options = new Pretraining.Options(
                 config,
                 choice.precision(),
-                batch,
-                learningRate,
-                warmup,
+                optimizer.batch,
+                optimizer.learningRate,
+                optimizer.warmup,
                 Duration.ofMillis((long) (minutes * 60_000)),
-                seed,
+                optimizer.seed,
                 Duration.ofSeconds(60),
                 64 * 1024,
                 pruning(),
@@ -212,7 +184,8 @@ final class PretrainCommand implements Callable<Integer> {
     /** A short continuation of the first holdout-like line, to show what the model learned. */
     private String sample(Gpt model, NDManager manager) {
         int[] prompt = ByteTokenizer.get().encode("The ");
-        int[] continuation = new Sampler(model, manager).generate(prompt, 120, 0.8f, 40, new SplittableRandom(seed));
+        int[] continuation =
+                new Sampler(model, manager).generate(prompt, 120, 0.8f, 40, new SplittableRandom(optimizer.seed));
         return "The " + ByteTokenizer.get().decodeText(continuation);
     }
 }

@@ -3,7 +3,6 @@ package io.distill.cli;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
-import io.distill.lm.codec.Codec;
 import io.distill.lm.model.Gpt;
 import io.distill.lm.model.LmConfig;
 import io.distill.lm.model.PrecisionChoice;
@@ -19,18 +18,15 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.KafkaStreams;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.TypeConversionException;
 
 @Command(
         name = "teacher",
@@ -82,21 +78,8 @@ final class TeacherCommand implements Callable<Integer> {
             description = "Initialisation seed for --model-size (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(
-            names = "--codec",
-            defaultValue = "topk:32",
-            paramLabel = "topk:K|sampled:N",
-            converter = CodecConverter.class,
-            description = "How soft labels are compressed: the K most likely ids with log-probabilities, or N "
-                    + "draws as ids and counts (default: ${DEFAULT-VALUE}).")
-    Codec codec;
-
-    @Option(
-            names = "--temperature",
-            defaultValue = "2.0",
-            paramLabel = "T",
-            description = "Distillation temperature (default: ${DEFAULT-VALUE}).")
-    float temperature;
+    @Mixin
+    TeacherSignalOptions signal;
 
     @Option(
             names = "--context",
@@ -186,13 +169,8 @@ final class TeacherCommand implements Callable<Integer> {
                     + "interface (default: ${DEFAULT-VALUE}).")
     String httpHost;
 
-    @Option(
-            names = "--precision",
-            defaultValue = "auto",
-            paramLabel = "fp32|bf16|auto",
-            description = "Precision of the model's matrix products; auto picks bf16 where the CPU has native "
-                    + "bf16, else fp32 (default: ${DEFAULT-VALUE}).")
-    String precision;
+    @Mixin
+    PrecisionOption precision = new PrecisionOption("auto");
 
     @Option(
             names = "--allow-gaps",
@@ -203,7 +181,7 @@ final class TeacherCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         LmConfig lmConfig = modelConfig();
-        PrecisionChoice choice = ModelFiles.precision(precision);
+        PrecisionChoice choice = precision.resolve();
         int windowContext = context != null ? context : Math.min(TeacherConfig.DEFAULT_CONTEXT, lmConfig.context());
         TeacherConfig config = teacherConfig(windowContext);
         if (windowContext > lmConfig.context()) {
@@ -220,16 +198,10 @@ final class TeacherCommand implements Callable<Integer> {
         ensureTopics();
 
         var err = spec.commandLine().getErr();
-        CountDownLatch closed = new CountDownLatch(1);
+        // closed in reverse: the shutdown first (it waits for a service.close() under way), then the model
         try (NDManager manager = NDManager.newBaseManager();
-                TeacherService service = openService(options)) {
-            Thread hook = new Thread(
-                    () -> {
-                        service.close();
-                        closed.countDown();
-                    },
-                    "teacher-shutdown");
-            Runtime.getRuntime().addShutdownHook(hook);
+                TeacherService service = openService(options);
+                GracefulShutdown shutdown = new GracefulShutdown("teacher-shutdown", service::close)) {
             TeacherModel teacher = loadTeacher(lmConfig, choice, manager);
             try {
                 service.start(teacher);
@@ -270,11 +242,6 @@ final class TeacherCommand implements Callable<Integer> {
             if (end == KafkaStreams.State.ERROR) {
                 throw new CliException(CliException.FAILED, "the teacher stopped after an error (see the log above)");
             }
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException e) {
-                closed.await(); // shutting down: let the hook finish closing before the model goes
-            }
             return 0;
         }
     }
@@ -294,11 +261,7 @@ final class TeacherCommand implements Callable<Integer> {
             throw new CliException(
                     CliException.BAD_INPUT, "which teacher? give --model DIR or --model-size NAME (e.g. tiny)");
         }
-        try {
-            return LmConfig.named(modelSize);
-        } catch (IllegalArgumentException e) {
-            throw new CliException(CliException.BAD_INPUT, "--model-size: " + e.getMessage(), e);
-        }
+        return ModelFiles.namedSize(modelSize);
     }
 
     /** The trained model of --model, or a freshly initialised one of --model-size. */
@@ -317,8 +280,8 @@ final class TeacherCommand implements Callable<Integer> {
                     .inputTopic(inputTopic)
                     .outputTopic(outputTopic)
                     .deadLetterTopic(deadLetterTopic)
-                    .codec(codec)
-                    .temperature(temperature)
+                    .codec(signal.codec)
+                    .temperature(signal.temperature.value)
                     .context(windowContext)
                     .stride(stride)
                     .maxBatch(maxBatch)
@@ -353,18 +316,6 @@ final class TeacherCommand implements Callable<Integer> {
             return new TeacherService(options);
         } catch (IllegalStateException e) {
             throw new CliException(CliException.FAILED, e.getMessage() + "; pick another with --http-port", e);
-        }
-    }
-
-    /** Reads topk:K or sampled:N. */
-    static final class CodecConverter implements ITypeConverter<Codec> {
-        @Override
-        public Codec convert(String value) {
-            try {
-                return Codec.parse(value);
-            } catch (IllegalArgumentException e) {
-                throw new TypeConversionException(e.getMessage());
-            }
         }
     }
 }

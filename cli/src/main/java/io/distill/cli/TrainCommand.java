@@ -53,6 +53,13 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     KafkaOptions kafka;
 
+    @Mixin
+    PrecisionOption precision = new PrecisionOption("auto");
+
+    // the stream never ends, so a longer warmup than pretraining's costs nothing
+    @Mixin
+    OptimizerOptions optimizer = new OptimizerOptions(1e-3f, 100, 8, 1);
+
     @Option(
             names = "--student",
             defaultValue = "student",
@@ -110,35 +117,6 @@ final class TrainCommand implements Callable<Integer> {
     String loss;
 
     @Option(
-            names = "--precision",
-            defaultValue = "auto",
-            paramLabel = "fp32|bf16|fp16|auto",
-            description = "Precision of the matrix products (default: ${DEFAULT-VALUE}: bf16 on CPUs with native "
-                    + "bf16, fp16 with loss scaling on CUDA, else fp32).")
-    String precision;
-
-    @Option(
-            names = "--lr",
-            defaultValue = "1e-3",
-            paramLabel = "RATE",
-            description = "Learning rate after warmup, then constant (default: ${DEFAULT-VALUE}).")
-    float learningRate;
-
-    @Option(
-            names = "--warmup",
-            defaultValue = "100",
-            paramLabel = "STEPS",
-            description = "Linear warmup steps (default: ${DEFAULT-VALUE}).")
-    int warmup;
-
-    @Option(
-            names = "--batch",
-            defaultValue = "8",
-            paramLabel = "N",
-            description = "Windows per step (default: ${DEFAULT-VALUE}).")
-    int batch;
-
-    @Option(
             names = "--batch-wait",
             defaultValue = "5s",
             paramLabel = "DURATION",
@@ -146,13 +124,6 @@ final class TrainCommand implements Callable<Integer> {
             description = "How long a partly filled batch waits for more records before it is trained as it is "
                     + "(default: ${DEFAULT-VALUE}).")
     Duration batchWait;
-
-    @Option(
-            names = "--seed",
-            defaultValue = "1",
-            paramLabel = "N",
-            description = "Seed of a fresh student's initialisation (default: ${DEFAULT-VALUE}).")
-    long seed;
 
     @Option(
             names = "--checkpoint-dir",
@@ -273,7 +244,7 @@ final class TrainCommand implements Callable<Integer> {
         TrainerConfig config = config();
         spec.commandLine()
                 .getErr()
-                .println("train: " + student + " precision " + ModelFiles.precision(precision) + " loss "
+                .println("train: " + student + " precision " + precision.resolve() + " loss "
                         + config.loss().spec());
         kafka.connectAdmin().close(); // an unreachable broker fails here, in one line
         StudentTrainer trainer = new StudentTrainer(config);
@@ -296,7 +267,7 @@ final class TrainCommand implements Callable<Integer> {
     TrainerConfig config() {
         StudentModelOptions.Student chosen = studentModel.resolve(size);
         LmConfig model = chosen.model();
-        PrecisionChoice choice = ModelFiles.precision(precision);
+        PrecisionChoice choice = precision.resolve();
         WeightFormat format;
         TrainerConfig.OnTokenizerMismatch mismatch;
         try {
@@ -314,9 +285,9 @@ final class TrainCommand implements Callable<Integer> {
                     .topics(softLabelsTopic, checkpointsTopic, deadLetterTopic)
                     .alpha(alpha)
                     .loss(Divergence.parse(loss))
-                    .learningRate(learningRate, warmup)
-                    .batch(batch, batchWait)
-                    .seed(seed)
+                    .learningRate(optimizer.learningRate, optimizer.warmup)
+                    .batch(optimizer.batch, batchWait)
+                    .seed(optimizer.seed)
                     .checkpointEvery(checkpointEverySteps, Duration.ofSeconds(checkpointEverySeconds), keep)
                     .publish(
                             format,

@@ -4,6 +4,7 @@ package io.distill.cli.demo;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.distill.cli.CliException;
+import io.distill.cli.GracefulShutdown;
 import io.distill.cli.ModelFiles;
 import io.distill.client.CheckpointClient;
 import io.distill.client.DownloadPolicy;
@@ -34,8 +35,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -101,15 +100,15 @@ public final class DemoCommand implements Callable<Integer> {
     String studentSize;
 
     private final ServiceProbe probe = new ServiceProbe();
-    private volatile boolean interrupted;
+    private GracefulShutdown shutdown;
 
     @Override
     public Integer call() throws Exception {
         if (!(minutes > 0)) {
             throw new CliException(CliException.BAD_INPUT, "--minutes must be positive, got " + minutes);
         }
-        LmConfig teacherConfig = size(teacherSize);
-        LmConfig studentConfig = size(studentSize);
+        LmConfig teacherConfig = ModelFiles.namedSize(teacherSize);
+        LmConfig studentConfig = ModelFiles.namedSize(studentSize);
         long deadline = System.nanoTime() + (long) (minutes * 60e9);
         PrintWriter out = spec.commandLine().getOut();
         StatusBoard board = new StatusBoard(out, System.console() != null);
@@ -117,19 +116,10 @@ public final class DemoCommand implements Callable<Integer> {
         TextCorpus split = corpusOf(text);
         Path data = dataDir.toAbsolutePath();
         Files.createDirectories(data);
-        CountDownLatch finished = new CountDownLatch(1);
-        Thread hook = new Thread(
-                () -> {
-                    interrupted = true;
-                    try {
-                        finished.await(120, TimeUnit.SECONDS); // let the demo stop its services and print the summary
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                },
-                "demo-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
-        try (EmbeddedKafkaBroker broker = startBroker(data)) {
+        // Ctrl-C ends the feeding early; the exit waits up to 2 minutes for the services to stop and the summary
+        try (GracefulShutdown shutdown = new GracefulShutdown("demo-shutdown", Duration.ofMinutes(2), () -> {});
+                EmbeddedKafkaBroker broker = startBroker(data)) {
+            this.shutdown = shutdown;
             board.event("demo: Kafka broker at " + broker.bootstrapServers() + ", data in " + data);
             Properties kafka = new Properties();
             kafka.put("bootstrap.servers", broker.bootstrapServers());
@@ -139,8 +129,6 @@ public final class DemoCommand implements Callable<Integer> {
             Path teacherDir = new DemoTeacher(teacherSize, teacherConfig, board).prepare(data, text, split, deadline);
             List<DemoSample> samples = distill(broker, kafka, teacherDir, split, studentConfig, deadline, board, data);
             summarize(kafka, teacherDir, split, samples, data, out);
-        } finally {
-            finished.countDown();
         }
         return 0;
     }
@@ -212,7 +200,7 @@ public final class DemoCommand implements Callable<Integer> {
             Thread feeding = new Thread(feeder, "demo-feeder");
             feeding.setDaemon(true);
             feeding.start();
-            while (System.nanoTime() < stopAt && !interrupted) {
+            while (System.nanoTime() < stopAt && !shutdown.isRequested()) {
                 for (ChildService child : List.of(teacher, trainer)) {
                     if (!child.isAlive()) {
                         throw new CliException(
@@ -349,14 +337,6 @@ public final class DemoCommand implements Callable<Integer> {
             return TextCorpus.of(text, 0.05);
         } catch (IllegalArgumentException e) {
             throw new CliException(CliException.BAD_INPUT, "corpus: " + e.getMessage());
-        }
-    }
-
-    private static LmConfig size(String name) {
-        try {
-            return LmConfig.named(name);
-        } catch (IllegalArgumentException e) {
-            throw new CliException(CliException.BAD_INPUT, e.getMessage());
         }
     }
 
