@@ -1,11 +1,10 @@
 package io.distill.bench;
 
+import io.distill.lm.Durations;
 import io.distill.lm.train.TrainStep;
 import java.io.PrintWriter;
-import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
-import java.util.function.Function;
 
 /** Progress lines on stderr: at most every 5 s, and every evaluation. */
 public final class QualityProgress implements QualityBenchmark.Listener {
@@ -13,14 +12,11 @@ public final class QualityProgress implements QualityBenchmark.Listener {
 
     private final PrintWriter err;
     private final List<QualityArm> arms;
-    private final Function<Duration, String> clock;
     private long lastPrint;
 
-    /** @param clock formats elapsed and remaining time */
-    public QualityProgress(PrintWriter err, QualityBenchmark.Options options, Function<Duration, String> clock) {
+    public QualityProgress(PrintWriter err, QualityBenchmark.Options options) {
         this.err = err;
         this.arms = options.arms();
-        this.clock = clock;
     }
 
     @Override
@@ -47,8 +43,8 @@ public final class QualityProgress implements QualityBenchmark.Listener {
                 p.steps(),
                 losses,
                 p.tokensPerArm() / Math.max(1e-9, p.elapsed().toNanos() / 1e9),
-                clock.apply(p.elapsed()),
-                clock.apply(p.remaining()));
+                Durations.clock(p.elapsed()),
+                Durations.clock(p.remaining()));
         err.flush();
     }
 

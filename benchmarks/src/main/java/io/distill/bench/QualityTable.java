@@ -1,7 +1,7 @@
 package io.distill.bench;
 
+import io.distill.lm.Durations;
 import io.distill.lm.tokenize.ByteTokenizer;
-import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -28,7 +28,7 @@ public final class QualityTable {
                     delta(a, hard),
                     delta(a, dense),
                     wire(a),
-                    clock(a.trainTime())));
+                    Durations.clock(a.trainTime())));
         }
         sb.append(
                 String.format(Locale.ROOT, "| teacher (%s) | | %.4f | | | | |%n", r.teacher(), r.teacherBitsPerByte()));
@@ -38,9 +38,9 @@ public final class QualityTable {
                 "%nHoldout: %,d tokens. Teacher forward passes %s (shared by the KD arms); encoding (codec, Avro) %s; "
                         + "wall time %s.%n",
                 r.holdoutTokens(),
-                clock(r.teacherForward()),
+                Durations.clock(r.teacherForward()),
                 encodeTimes(r.arms()),
-                clock(r.wallTime())));
+                Durations.clock(r.wallTime())));
         sb.append("\nHoldout bits/byte during training:\n\n| step | tokens |");
         r.arms().forEach(a -> sb.append(' ').append(a.arm().name()).append(" |"));
         sb.append("\n|---|---|");
@@ -83,16 +83,8 @@ public final class QualityTable {
     private static String encodeTimes(List<QualityBenchmark.ArmResult> arms) {
         List<String> parts = arms.stream()
                 .filter(a -> a.arm().kind() == QualityArm.Kind.CODEC)
-                .map(a -> a.arm().name() + " " + clock(a.encodeTime()))
+                .map(a -> a.arm().name() + " " + Durations.clock(a.encodeTime()))
                 .toList();
         return parts.isEmpty() ? "none" : String.join(", ", parts);
-    }
-
-    /** m:ss, or h:mm:ss from an hour on. */
-    static String clock(Duration d) {
-        long s = Math.round(d.toMillis() / 1000.0);
-        return s >= 3600
-                ? String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
-                : String.format(Locale.ROOT, "%d:%02d", s / 60, s % 60);
     }
 }

@@ -164,8 +164,7 @@ final class BenchQualityCommand implements Callable<Integer> {
                     choice);
             QualityBenchmark.Result result;
             try {
-                result = QualityBenchmark.run(
-                        teacher, text, options, new QualityProgress(err, options, DurationConverter::clock));
+                result = QualityBenchmark.run(teacher, text, options, new QualityProgress(err, options));
             } catch (IllegalArgumentException e) {
                 throw new CliException(CliException.BAD_INPUT, e.getMessage(), e);
             }

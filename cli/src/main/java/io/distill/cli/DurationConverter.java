@@ -1,7 +1,6 @@
 package io.distill.cli;
 
 import java.time.Duration;
-import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine.ITypeConverter;
@@ -28,13 +27,5 @@ final class DurationConverter implements ITypeConverter<Duration> {
 
     static String format(Duration d) {
         return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
-    }
-
-    /** m:ss, or h:mm:ss from an hour on: elapsed times and ETAs in progress lines. */
-    static String clock(Duration d) {
-        long s = d.toSeconds();
-        return s >= 3600
-                ? String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
-                : String.format(Locale.ROOT, "%d:%02d", s / 60, s % 60);
     }
 }

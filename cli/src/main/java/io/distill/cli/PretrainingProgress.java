@@ -1,5 +1,6 @@
 package io.distill.cli;
 
+import io.distill.lm.Durations;
 import io.distill.lm.train.Pretraining;
 import java.io.PrintWriter;
 import java.util.Locale;
@@ -38,8 +39,8 @@ final class PretrainingProgress implements Pretraining.Listener {
                     p.tokensPerSecond(),
                     p.loss(),
                     p.learningRate(),
-                    DurationConverter.clock(p.elapsed()),
-                    DurationConverter.clock(p.remaining()));
+                    Durations.clock(p.elapsed()),
+                    Durations.clock(p.remaining()));
             err.flush();
         }
     }
