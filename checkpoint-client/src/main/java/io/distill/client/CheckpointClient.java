@@ -1,22 +1,20 @@
 package io.distill.client;
 
 import ai.djl.ndarray.NDManager;
+import io.distill.lm.artifact.FileTrees;
 import io.distill.lm.artifact.ModelBundle;
 import io.distill.lm.model.Gpt;
 import io.distill.schemas.CheckpointPublished;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 
 /**
  * Consumes published student checkpoints: reads the compacted announcement topic ({@code distill.checkpoints}, keyed
@@ -133,12 +131,12 @@ public final class CheckpointClient implements AutoCloseable {
             fetcher.fetch(announcement, download);
             new BundleUnpacker(policy.unpackedLimit(announcement.getSizeBytes()), policy.maxEntries())
                     .unzip(download, unpacked);
-            deleteRecursively(target);
+            FileTrees.deleteRecursively(target);
             Files.move(unpacked, target, StandardCopyOption.ATOMIC_MOVE);
             return target;
         } finally {
             Files.deleteIfExists(download);
-            deleteRecursively(unpacked);
+            FileTrees.deleteRecursively(unpacked);
         }
     }
 
@@ -147,16 +145,5 @@ public final class CheckpointClient implements AutoCloseable {
     public void close() {
         fetcher.close();
         announcements.close();
-    }
-
-    private static void deleteRecursively(Path path) throws IOException {
-        if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try (Stream<Path> all = Files.walk(path)) {
-            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }

@@ -1,6 +1,7 @@
 package io.distill.trainer;
 
 import io.distill.lm.Sha256;
+import io.distill.lm.StoredZip;
 import io.distill.lm.artifact.FileTrees;
 import io.distill.lm.artifact.ModelBundle;
 import io.distill.lm.model.Gpt;
@@ -9,13 +10,10 @@ import io.distill.schemas.CheckpointPublished;
 import io.distill.schemas.DistillSerdes;
 import io.distill.schemas.WeightFormat;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -27,9 +25,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import java.util.zip.CRC32;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipOutputStream;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
@@ -45,8 +40,6 @@ final class Publisher {
     private static final Logger LOG = LoggerFactory.getLogger(Publisher.class);
     static final String SUFFIX = ".zip";
     private static final Pattern VERSION_FILE = Pattern.compile("\\d+\\.zip");
-    /** Zip entries carry this time, so the same bundle always packs to the same bytes. */
-    private static final long ENTRY_TIME = Instant.parse("2020-01-01T00:00:00Z").toEpochMilli();
 
     private final TrainerConfig config;
     private final Producer<byte[], byte[]> producer;
@@ -89,7 +82,7 @@ final class Publisher {
         Path zip = dir.resolve(step + SUFFIX);
         try {
             ModelBundle.export(model, config.origin().companions(), bundle, config.publishFormat());
-            zipDirectory(bundle, zipTmp);
+            StoredZip.writeDirectory(bundle, zipTmp);
             Files.move(zipTmp, zip, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {
             FileTrees.deleteRecursively(bundle);
@@ -157,33 +150,5 @@ final class Publisher {
     static long versionOf(Path artifact) {
         String name = artifact.getFileName().toString();
         return Long.parseLong(name.substring(0, name.length() - SUFFIX.length()));
-    }
-
-    /** Packs the regular files of {@code dir} (sorted, flat) as stored zip entries, and fsyncs the zip. */
-    static void zipDirectory(Path dir, Path zip) throws IOException {
-        List<Path> files;
-        try (Stream<Path> s = Files.list(dir)) {
-            files = s.filter(Files::isRegularFile).sorted().toList();
-        }
-        try (OutputStream raw = Files.newOutputStream(zip);
-                ZipOutputStream out = new ZipOutputStream(raw)) {
-            for (Path file : files) {
-                byte[] bytes = Files.readAllBytes(file);
-                CRC32 crc = new CRC32();
-                crc.update(bytes);
-                ZipEntry entry = new ZipEntry(file.getFileName().toString());
-                entry.setMethod(ZipEntry.STORED);
-                entry.setSize(bytes.length);
-                entry.setCompressedSize(bytes.length);
-                entry.setCrc(crc.getValue());
-                entry.setTime(ENTRY_TIME);
-                out.putNextEntry(entry);
-                out.write(bytes);
-                out.closeEntry();
-            }
-        }
-        try (FileChannel channel = FileChannel.open(zip, StandardOpenOption.WRITE)) {
-            channel.force(true);
-        }
     }
 }

@@ -5,6 +5,7 @@ import io.distill.lm.codec.InvalidPayloadException;
 import io.distill.lm.codec.WindowLabels;
 import io.distill.lm.tokenize.Tokenizer;
 import io.distill.lm.train.Divergence;
+import io.distill.lm.train.SoftTargets;
 import io.distill.schemas.AvroDecodeException;
 import io.distill.schemas.AvroSerde;
 import io.distill.schemas.DistillSerdes;
@@ -84,8 +85,10 @@ final class SoftLabelReader {
         if (!Float.isFinite(temperature)) {
             return new Rejected(NON_FINITE, "temperature is " + temperature);
         }
-        if (!(temperature > 0f)) {
-            return new Rejected(MALFORMED_PAYLOAD, "temperature must be positive, got " + temperature);
+        try {
+            SoftTargets.checkTemperature(temperature);
+        } catch (IllegalArgumentException e) {
+            return new Rejected(MALFORMED_PAYLOAD, e.getMessage());
         }
         if (labels.getSampleId().isEmpty()) {
             return new Rejected(MALFORMED_PAYLOAD, "empty sample id");

@@ -122,7 +122,7 @@ final class ArtifactWriter implements AutoCloseable {
         committed = true;
         fsyncDirectory(target.getParent());
         if (old != null) {
-            deleteRecursively(old);
+            FileTrees.deleteRecursively(old);
         }
         long size = manifest.length
                 + files.values().stream().mapToLong(Manifest.FileEntry::bytes).sum();
@@ -133,7 +133,7 @@ final class ArtifactWriter implements AutoCloseable {
     @Override
     public void close() throws IOException {
         if (!committed) {
-            deleteRecursively(temp);
+            FileTrees.deleteRecursively(temp);
         }
     }
 
@@ -146,14 +146,10 @@ final class ArtifactWriter implements AutoCloseable {
             for (Path p : children.toList()) {
                 String name = p.getFileName().toString();
                 if (Files.isDirectory(p) && (name.startsWith(TEMP_PREFIX) || name.startsWith(OLD_PREFIX))) {
-                    deleteRecursively(p);
+                    FileTrees.deleteRecursively(p);
                 }
             }
         }
-    }
-
-    static void deleteRecursively(Path dir) throws IOException {
-        FileTrees.deleteRecursively(dir);
     }
 
     /** Makes a directory's entries (new files, renames) durable; Linux allows fsync on a directory opened read-only. */

@@ -139,7 +139,7 @@ public final class CheckpointStore {
         }
         for (Path old : kept.subList(0, Math.max(0, kept.size() - keep))) {
             LOG.info("deleting old checkpoint {}", old);
-            ArtifactWriter.deleteRecursively(old);
+            FileTrees.deleteRecursively(old);
         }
         return saved;
     }

@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.distill.lm.Json;
+import io.distill.lm.artifact.FileTrees;
 import io.distill.lm.artifact.Safetensors;
 import io.distill.lm.model.Gpt;
 import io.distill.lm.model.LmConfig;
@@ -24,7 +25,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * Writes a {@link Gpt} of a supported family as a Hugging Face model directory that transformers, vLLM and
@@ -104,7 +104,7 @@ public final class HfExport {
             done = true;
         } finally {
             if (!done) {
-                deleteTree(tmp);
+                FileTrees.deleteRecursively(tmp);
             }
         }
     }
@@ -207,16 +207,5 @@ public final class HfExport {
             out.putShort(half);
         }
         return out.array();
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }

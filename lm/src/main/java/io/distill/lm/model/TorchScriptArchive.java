@@ -1,17 +1,13 @@
 package io.distill.lm.model;
 
+import io.distill.lm.StoredZip;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.zip.CRC32;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipOutputStream;
 
 /**
  * Writes a minimal TorchScript archive for a parameterless module, with no Python: a zip (entries stored, not
@@ -43,14 +39,7 @@ final class TorchScriptArchive {
         entries.put(root + "code/__torch__.py", source.getBytes(StandardCharsets.UTF_8));
         entries.put(root + "constants.pkl", new byte[] {(byte) 0x80, 0x02, 0x29, 0x2E}); // protocol 2: ()
         entries.put(root + "version", "3".getBytes(StandardCharsets.US_ASCII));
-        try (OutputStream out = Files.newOutputStream(file);
-                ZipOutputStream zip = new ZipOutputStream(out)) {
-            for (var entry : entries.entrySet()) {
-                zip.putNextEntry(stored(entry.getKey(), entry.getValue()));
-                zip.write(entry.getValue());
-                zip.closeEntry();
-            }
-        }
+        StoredZip.write(file, entries);
     }
 
     /**
@@ -83,16 +72,5 @@ final class TorchScriptArchive {
         p.write('b'); // BUILD
         p.write('.'); // STOP
         return p.toByteArray();
-    }
-
-    private static ZipEntry stored(String name, byte[] content) {
-        ZipEntry entry = new ZipEntry(name);
-        entry.setMethod(ZipEntry.STORED);
-        entry.setSize(content.length);
-        entry.setCompressedSize(content.length);
-        CRC32 crc = new CRC32();
-        crc.update(content);
-        entry.setCrc(crc.getValue());
-        return entry;
     }
 }
