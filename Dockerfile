@@ -10,16 +10,23 @@
 #   JARS           build: compile inside the build stage (default); prebuilt: take cli/target/distill.jar and
 #                  cli/target/lib from the build context, as made by `mvn package -pl cli -am` on the host
 #                  (the compose test uses this, with a JRE image made by deploy/base-image.sh)
+#
+# Platforms: linux/amd64 and linux/arm64. BuildKit sets TARGETARCH from --platform (default: the builder's own);
+# the build stage runs on the builder's platform (Java bytecode is the same everywhere) and only picks the PyTorch
+# natives of the target, so `docker buildx build --platform linux/arm64 ...` needs no emulation to compile. With
+# JARS=prebuilt, the host's jars must have been built for the target: the runtime stage checks that they were.
 ARG BUILD_IMAGE=maven:3.9-eclipse-temurin-17
 ARG RUNTIME_IMAGE=eclipse-temurin:17-jre
 ARG JARS=build
 
-FROM ${BUILD_IMAGE} AS build
+FROM --platform=${BUILDPLATFORM} ${BUILD_IMAGE} AS build
+ARG TARGETARCH
 WORKDIR /src
 COPY . .
 # The Maven repository lives in a BuildKit cache, so a rebuild downloads nothing it already has.
 RUN --mount=type=cache,target=/root/.m2 \
-    mvn -B -q -DskipTests -Dspotless.check.skip=true package -pl cli -am \
+    classifier="$(sh deploy/native-platform.sh "${TARGETARCH}")" \
+ && mvn -B -q -DskipTests -Dspotless.check.skip=true -Dpytorch.native.classifier="$classifier" package -pl cli -am \
  && mkdir -p /out \
  && cp -r cli/target/lib cli/target/distill.jar /out/
 
@@ -30,6 +37,7 @@ COPY cli/target/distill.jar /out/distill.jar
 FROM ${JARS} AS jars
 
 FROM ${RUNTIME_IMAGE} AS runtime
+ARG TARGETARCH
 # jemalloc: with glibc malloc, page faults took 25-40% of a large training step. The mount points of the volumes
 # (/models, /checkpoints, /data) exist in the image, owned by the service user, so that Docker gives new named
 # volumes that owner instead of root.
@@ -38,16 +46,25 @@ RUN if ! dpkg -s libjemalloc2 curl >/dev/null 2>&1; then \
       && apt-get install -y --no-install-recommends libjemalloc2 curl \
       && rm -rf /var/lib/apt/lists/*; \
     fi \
+ && ln -s "$(dpkg -L libjemalloc2 | grep '/libjemalloc\.so\.2$')" /usr/local/lib/libjemalloc.so.2 \
  && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin distill \
  && mkdir -p /app/cache /data /models /checkpoints \
  && chown -R distill /app/cache /data /models /checkpoints
 WORKDIR /app
 COPY --from=jars /out/lib /app/lib
 COPY --from=jars /out/distill.jar /app/distill.jar
+COPY deploy/native-platform.sh /tmp/native-platform.sh
+# The PyTorch natives must be this image's: prebuilt jars from a host of another platform would fail at run time.
+RUN classifier="$(sh /tmp/native-platform.sh "${TARGETARCH:-$(dpkg --print-architecture)}")" \
+ && if ! ls /app/lib/pytorch-native-cpu-*-"$classifier".jar >/dev/null 2>&1; then \
+      echo "the jars have no PyTorch natives for $classifier: build them with -Dpytorch.native.classifier=$classifier" >&2; \
+      exit 1; \
+    fi \
+ && rm /tmp/native-platform.sh
 COPY deploy/healthcheck.sh /app/healthcheck
 # -XX:+ExitOnOutOfMemoryError: a service out of heap exits, and its restart policy starts it again, rather than
 # limping on with threads dead.
-ENV LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2 \
+ENV LD_PRELOAD=/usr/local/lib/libjemalloc.so.2 \
     MALLOC_CONF=dirty_decay_ms:-1,muzzy_decay_ms:-1 \
     DJL_CACHE_DIR=/app/cache/djl \
     ENGINE_CACHE_DIR=/app/cache/djl \
