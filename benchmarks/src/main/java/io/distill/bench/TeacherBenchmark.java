@@ -309,7 +309,7 @@ public final class TeacherBenchmark {
             // Every window is full: each record is o.context() labelled tokens.
             double steadySeconds = (visible.lastNanos() - visible.firstNanos()) / 1e9;
             double tokensPerSecond = (double) (visible.count() - visible.firstCount()) * o.context() / steadySeconds;
-            double busySeconds = (m.lastBatchNanos() - m.firstRecordNanos()) / 1e9; // first record to last batch
+            double busySeconds = m.busySeconds(); // first record to last batch
             log.printf(
                     "bench: service %s %.0f tokens/s, %.1f wire bytes/token, batch fill %.2f%n",
                     codec, tokensPerSecond, m.wireBytesPerToken(), m.batchFill());

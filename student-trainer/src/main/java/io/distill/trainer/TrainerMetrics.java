@@ -24,6 +24,10 @@ import org.apache.kafka.clients.producer.Producer;
  * published on its own (no snapshot across them); that is what a scrape needs. {@code /metrics} is the Micrometer
  * registry's page ({@link ServiceMetrics}): these figures tagged with the student, histograms of step, checkpoint
  * save and artifact download time, and the JVM's, the process's and the Kafka clients' metrics.
+ *
+ * <p>Its public methods are the progress counts for code that runs a {@link StudentTrainer} in its process ({@link
+ * StudentTrainer#metrics()}): the trainer benchmark and the tests of other modules wait on them. Everything else is
+ * the trainer's.
  */
 public final class TrainerMetrics {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -65,7 +69,7 @@ public final class TrainerMetrics {
     private final Timer checkpointSave;
     private final Timer checkpointDownload;
 
-    public TrainerMetrics(String student) {
+    TrainerMetrics(String student) {
         this.student = student;
         this.tags = Tags.of("student", student);
         this.stepLatency = ServiceMetrics.histogram("distill.trainer.step", "Latency of one training step.")
@@ -176,7 +180,7 @@ public final class TrainerMetrics {
         running = value;
     }
 
-    public boolean isRunning() {
+    boolean isRunning() {
         return running;
     }
 
@@ -210,11 +214,11 @@ public final class TrainerMetrics {
         return retentionGapRecords.get();
     }
 
-    public long skippedSteps() {
+    long skippedSteps() {
         return skippedSteps.get();
     }
 
-    public long untrainableWindows() {
+    long untrainableWindows() {
         return untrainable.get();
     }
 
@@ -222,20 +226,20 @@ public final class TrainerMetrics {
         return checkpointsPublished.get();
     }
 
-    public long checkpointsHeldBack() {
+    long checkpointsHeldBack() {
         return checkpointsHeldBack.get();
     }
 
-    public float lastKd() {
+    float lastKd() {
         return kd;
     }
 
-    public float lastCe() {
+    float lastCe() {
         return ce;
     }
 
     /** The Prometheus text page of {@code /metrics}. */
-    public String prometheus() {
+    String prometheus() {
         return registry.scrape();
     }
 
@@ -304,7 +308,7 @@ public final class TrainerMetrics {
     }
 
     /** The /status document. */
-    public String statusJson() {
+    String statusJson() {
         ObjectNode o = JSON.createObjectNode();
         o.put("student", student);
         o.put("running", running);

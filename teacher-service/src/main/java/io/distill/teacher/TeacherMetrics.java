@@ -19,6 +19,10 @@ import org.apache.kafka.streams.KafkaStreams;
  * them: tokens per second, batch fill and wire bytes per token. They are Micrometer meters of the service's registry
  * ({@link ServiceMetrics}), beside the JVM's, the process's and the Kafka Streams client's, and a histogram of batch
  * latency.
+ *
+ * <p>Its public methods are the service's own measurements for code that runs a {@link TeacherService} in its process
+ * ({@link TeacherService#metrics()}): the teacher benchmark reads the time split and the wire cost from them, tests
+ * the counts. Everything else is the service's.
  */
 public final class TeacherMetrics {
     private final int maxBatch;
@@ -39,7 +43,7 @@ public final class TeacherMetrics {
     private final PrometheusMeterRegistry registry = ServiceMetrics.registry();
     private final Timer batchLatency;
 
-    public TeacherMetrics(int maxBatch) {
+    TeacherMetrics(int maxBatch) {
         this.maxBatch = maxBatch;
         for (Rejection reason : Rejection.values()) {
             deadLetters.put(reason, new LongAdder());
@@ -104,19 +108,19 @@ public final class TeacherMetrics {
         return recordsOut.sum();
     }
 
-    public long windowsBuffered() {
+    long windowsBuffered() {
         return windowsBuffered.sum();
     }
 
-    public long tokensLabelled() {
+    long tokensLabelled() {
         return tokensLabelled.sum();
     }
 
-    public long batches() {
+    long batches() {
         return batches.sum();
     }
 
-    public long batchWindows() {
+    long batchWindows() {
         return batchWindows.sum();
     }
 
@@ -130,7 +134,7 @@ public final class TeacherMetrics {
         return labelNanos.sum() / 1e9;
     }
 
-    public long wireBytes() {
+    long wireBytes() {
         return wireBytes.sum();
     }
 
@@ -142,7 +146,7 @@ public final class TeacherMetrics {
         return deadLetters.values().stream().mapToLong(LongAdder::sum).sum();
     }
 
-    public int maxBatch() {
+    int maxBatch() {
         return maxBatch;
     }
 
@@ -163,14 +167,14 @@ public final class TeacherMetrics {
         return tokenRate.perSecond(System.currentTimeMillis());
     }
 
-    /** {@link System#nanoTime()} when the first input record arrived, 0 before (for benchmarks). */
-    public long firstRecordNanos() {
-        return firstRecordNanos;
-    }
-
-    /** {@link System#nanoTime()} when the latest batch was labelled, 0 before (for benchmarks). */
-    public long lastBatchNanos() {
-        return lastBatchNanos;
+    /**
+     * Seconds from the first input record to the end of the latest batch: the span the service has been working,
+     * against which {@link #forwardSeconds} and {@link #labelSeconds} are shares of time; 0 before the first batch.
+     */
+    public double busySeconds() {
+        long first = firstRecordNanos;
+        long last = lastBatchNanos;
+        return first == 0 || last == 0 ? 0 : (last - first) / 1e9;
     }
 
     /** The Prometheus text page of {@code /metrics}. */
