@@ -15,8 +15,8 @@
  *       and inference bundles (fp32, fp16, int8 per-channel), written atomically with a sha256 manifest, verified
  *       and loaded back.
  *   <li>{@code eval}: bits per byte, teacher/student comparison, generation.
- *   <li>{@code bench}: the engine benchmark's training loop and resident-memory probe.
- *   <li>this package: JSON, sha256 and the two libtorch helpers every package needs ({@link io.distill.lm.Autograd}
+ *   <li>this package: JSON, sha256, the one zip writer ({@link io.distill.lm.StoredZip}), the clock format of
+ *       progress lines ({@link io.distill.lm.Durations}) and the two libtorch helpers every package needs ({@link io.distill.lm.Autograd}
  *       for grad mode and gradients, {@link io.distill.lm.InPlace} for in-place copies).
  * </ul>
  *
