@@ -17,7 +17,11 @@ import java.util.HexFormat;
 import java.util.Locale;
 import java.util.OptionalLong;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,13 +35,29 @@ import org.slf4j.LoggerFactory;
  *   <li>the size and sha256 of what arrived must match the announcement.
  * </ul>
  *
- * A download that fails (no answer, an HTTP error status, a broken or short body, a missing file) is retried with
- * doubling waits; a refusal (scheme, size, hash) is final. {@link #close} ends a wait between attempts.
+ * A download that fails (no answer, an HTTP error status, a broken or short body, a missing file, a body slower than
+ * its {@link BodyDeadline}) is retried with doubling waits; a refusal (scheme, size, hash) is final. {@link #close}
+ * ends a wait between attempts.
  */
 final class ArtifactFetcher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ArtifactFetcher.class);
 
+    /**
+     * How long an HTTP body may take: {@code base} plus the announced size at {@code minBytesPerSecond}. The request
+     * timeout covers only the response headers, so without this a server trickling a byte now and then (a
+     * slow-loris) would hold a download, and a {@code follow}, for as long as it liked.
+     */
+    record BodyDeadline(Duration base, long minBytesPerSecond) {
+        /** A minute, plus the announced size at 1 MiB/s (a 100 MiB artifact may take 2 min 40 s). */
+        static final BodyDeadline DEFAULT = new BodyDeadline(Duration.ofMinutes(1), 1 << 20);
+
+        Duration forSize(long bytes) {
+            return base.plusSeconds(bytes / minBytesPerSecond);
+        }
+    }
+
     private final DownloadPolicy policy;
+    private final BodyDeadline bodyDeadline;
     private final HttpClient http = HttpClient.newBuilder()
             .connectTimeout(Duration.ofSeconds(10))
             .followRedirects(HttpClient.Redirect.NORMAL)
@@ -45,7 +65,12 @@ final class ArtifactFetcher implements AutoCloseable {
     private final CountDownLatch closed = new CountDownLatch(1);
 
     ArtifactFetcher(DownloadPolicy policy) {
+        this(policy, BodyDeadline.DEFAULT);
+    }
+
+    ArtifactFetcher(DownloadPolicy policy, BodyDeadline bodyDeadline) {
         this.policy = policy;
+        this.bodyDeadline = bodyDeadline;
     }
 
     /**
@@ -159,7 +184,50 @@ final class ArtifactFetcher implements AutoCloseable {
                 throw new CheckpointRefusedException(describe(a) + " refused: GET " + uri + " sends "
                         + length.getAsLong() + " bytes, the announcement says " + a.getSizeBytes());
             }
-            return copyBounded(a, in, file);
+            return copyWithinDeadline(a, uri, in, file);
+        }
+    }
+
+    /**
+     * {@link #copyBounded} on a thread of its own, given up at the body's deadline: a blocked read cannot time out
+     * by itself, so the reader is interrupted and the stream closed, which drops the connection.
+     */
+    private String copyWithinDeadline(CheckpointPublished a, URI uri, InputStream in, Path file) throws IOException {
+        Duration deadline = bodyDeadline.forSize(a.getSizeBytes());
+        ExecutorService reader = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "download-" + a.getStudent() + "-v" + a.getVersion());
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            return reader.submit(() -> copyBounded(a, in, file)).get(deadline.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            throw new IOException("GET " + uri + ": the body did not arrive within its deadline of "
+                    + deadline.toSeconds() + " s for " + a.getSizeBytes() + " bytes; cut off");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io; // a refusal included
+            }
+            throw new IOException("GET " + uri + ": " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CheckpointRefusedException(describe(a) + ": interrupted while downloading " + uri, e);
+        } finally {
+            reader.shutdownNow();
+            in.close();
+            awaitStopped(reader);
+        }
+    }
+
+    /** The reader must be gone before the next attempt writes the same file. */
+    private static void awaitStopped(ExecutorService reader) throws IOException {
+        try {
+            if (!reader.awaitTermination(10, TimeUnit.SECONDS)) {
+                throw new IOException("a cut-off download did not stop reading within 10 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while stopping a download", e);
         }
     }
 

@@ -240,6 +240,10 @@ final class TeacherCommand implements Callable<Integer> {
                 end = KafkaStreams.State.NOT_RUNNING; // stopped from inside this JVM (tests)
             }
             if (end == KafkaStreams.State.ERROR) {
+                Throwable failure = service.failure().orElse(null);
+                if (failure instanceof InputGapException gap) {
+                    throw new CliException(CliException.FAILED, gap.getMessage(), gap);
+                }
                 throw new CliException(CliException.FAILED, "the teacher stopped after an error (see the log above)");
             }
             return 0;

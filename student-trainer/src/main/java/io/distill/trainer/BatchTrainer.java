@@ -27,8 +27,15 @@ final class BatchTrainer {
     /** Skipped steps in a row for one batch before giving up: the fp16 scale falls from 2^16 to 2^-8 by then. */
     static final int MAX_SKIPPED = 24;
 
+    /** Where windows no step can train go, with why: the dead-letter topic ({@link DeadLetters#untrainable}). */
+    @FunctionalInterface
+    interface SetAside {
+        void windows(List<TrainingWindow> windows, String why);
+    }
+
     private final TrainStep step;
     private final NDManager manager;
+    private final SetAside setAside;
     private final OffsetTracker offsets;
     private final TrainerMetrics metrics;
     private final TrainedLog trainedLog; // test support, usually null
@@ -42,9 +49,11 @@ final class BatchTrainer {
             NDManager manager,
             OffsetTracker offsets,
             TrainerMetrics metrics,
-            TrainedLog trainedLog) {
+            TrainedLog trainedLog,
+            SetAside setAside) {
         this.step = step;
         this.manager = manager;
+        this.setAside = setAside;
         this.offsets = offsets;
         this.metrics = metrics;
         this.trainedLog = trainedLog;
@@ -143,9 +152,9 @@ final class BatchTrainer {
     }
 
     /**
-     * A batch no loss scale trains: its windows are not trained and not recorded as trained, but deliberately skipped
-     * (covered, like a dead letter) so that one poison batch cannot stop the trainer again on every restart. Logged
-     * with each window's offset and counted in {@code distill_trainer_untrainable_windows_total}.
+     * A batch no loss scale trains: its windows are not trained and not recorded as trained, but dead-lettered and
+     * skipped (covered) so that one poison batch cannot stop the trainer again on every restart. Logged with each
+     * window's offset and counted in {@code distill_trainer_untrainable_windows_total}.
      */
     private void setAside(int skips) {
         List<TrainingWindow> windows = pending.windows();
@@ -156,6 +165,10 @@ final class BatchTrainer {
                 windows.stream()
                         .map(w -> w.source() + "@" + w.offset() + " " + w.sampleId())
                         .toList());
+        setAside.windows(
+                windows,
+                "no finite gradient after " + skips + " skipped step(s), down to loss scale "
+                        + step.lossScaler().scale());
         for (TrainingWindow w : windows) {
             offsets.trained(w.source(), w.offset());
         }

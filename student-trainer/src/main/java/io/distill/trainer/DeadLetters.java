@@ -2,6 +2,7 @@ package io.distill.trainer;
 
 import io.distill.schemas.DeadLetter;
 import java.io.IOException;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.Producer;
@@ -18,6 +19,8 @@ import org.slf4j.LoggerFactory;
 final class DeadLetters {
     private static final Logger LOG = LoggerFactory.getLogger(DeadLetters.class);
     static final String STAGE = "trainer";
+    /** The reason of windows no step could train. */
+    static final String UNTRAINABLE = "UNTRAINABLE";
 
     private final String topic;
     private final Producer<byte[], byte[]> producer;
@@ -31,24 +34,46 @@ final class DeadLetters {
     }
 
     void send(ConsumerRecord<byte[], byte[]> record, SoftLabelReader.Rejected rejected) {
+        send(DeadLetter.of(STAGE, rejected.reason(), rejected.detail(), record));
+    }
+
+    private void send(DeadLetter letter) {
         Exception earlier = failure.get();
         if (earlier != null) {
             throw new KafkaException("cannot deliver to " + topic + ": " + earlier, earlier);
         }
         LOG.warn(
                 "dead letter {}-{}@{}: {} {}",
-                record.topic(),
-                record.partition(),
-                record.offset(),
-                rejected.reason(),
-                rejected.detail());
-        DeadLetter letter = DeadLetter.of(STAGE, rejected.reason(), rejected.detail(), record);
+                letter.sourceTopic(),
+                letter.sourcePartition(),
+                letter.sourceOffset(),
+                letter.reason(),
+                letter.detail());
         producer.send(letter.toProducerRecord(topic), (meta, e) -> {
             if (e != null) {
                 failure.compareAndSet(null, e);
             }
         });
-        metrics.deadLetter(rejected.reason());
+        metrics.deadLetter(letter.reason());
+    }
+
+    /**
+     * Windows that were read but no step could train (a batch set aside by {@link BatchTrainer}): each record goes
+     * to the dead-letter topic as {@link #UNTRAINABLE}, with why.
+     */
+    void untrainable(List<TrainingWindow> windows, String why) {
+        for (TrainingWindow w : windows) {
+            String detail = "window " + w.window() + " of sample '" + w.sampleId() + "': " + why;
+            send(new DeadLetter(
+                    STAGE,
+                    UNTRAINABLE,
+                    detail,
+                    w.source().topic(),
+                    w.source().partition(),
+                    w.offset(),
+                    w.key(),
+                    w.value()));
+        }
     }
 
     /** Waits until every dead letter sent so far is delivered. */

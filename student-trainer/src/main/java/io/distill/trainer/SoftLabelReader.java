@@ -144,7 +144,9 @@ final class SoftLabelReader {
                 codec,
                 targetNats,
                 new TopicPartition(record.topic(), record.partition()),
-                record.offset()));
+                record.offset(),
+                record.key(),
+                record.value()));
     }
 
     private static byte[] bytes(ByteBuffer buffer) {

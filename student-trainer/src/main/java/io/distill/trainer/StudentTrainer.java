@@ -84,9 +84,10 @@ public final class StudentTrainer {
                             : null) {
                 TrainerKafka.ensureTopics(config);
                 OffsetTracker offsets = new OffsetTracker();
-                BatchTrainer batches = new BatchTrainer(config, step, manager, offsets, metrics, trainedLog);
-                HoldoutSet holdoutSet = new HoldoutSet(config.holdoutWindows());
                 DeadLetters deadLetters = new DeadLetters(config.deadLetterTopic(), producer, metrics);
+                BatchTrainer batches =
+                        new BatchTrainer(config, step, manager, offsets, metrics, trainedLog, deadLetters::untrainable);
+                HoldoutSet holdoutSet = new HoldoutSet(config.holdoutWindows());
                 Publisher publisher = new Publisher(config, producer);
                 GatedPublisher publishing = new GatedPublisher(config, publisher, model, manager, holdoutSet, metrics);
                 Checkpointer checkpointer =

@@ -21,6 +21,8 @@ import org.apache.kafka.common.TopicPartition;
  * @param targetNats the teacher's own cross-entropy on the window at T = 1, when the record carries it
  * @param source where the record was read
  * @param offset its offset there
+ * @param key the record's key as read, for a dead letter if the window cannot be trained
+ * @param value the record's value as read, likewise
  */
 record TrainingWindow(
         String sampleId,
@@ -31,7 +33,9 @@ record TrainingWindow(
         Codec codec,
         OptionalDouble targetNats,
         TopicPartition source,
-        long offset) {
+        long offset,
+        byte[] key,
+        byte[] value) {
 
     /** A window can share a batch with another when their teacher signals have the same shape and temperature. */
     public record BatchKey(Codec codec, float temperature) {}

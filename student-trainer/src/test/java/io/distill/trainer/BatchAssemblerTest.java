@@ -111,7 +111,7 @@ class BatchAssemblerTest {
 
     private static TrainingWindow window(int[] tokens, WindowLabels soft, Codec codec) {
         return new TrainingWindow(
-                "s", 0, tokens, soft, 2f, codec, OptionalDouble.empty(), new TopicPartition("t", 0), 0);
+                "s", 0, tokens, soft, 2f, codec, OptionalDouble.empty(), new TopicPartition("t", 0), 0, null, null);
     }
 
     /** Tail masses are not what these tests look at. */

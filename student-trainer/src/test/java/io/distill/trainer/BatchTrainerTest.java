@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -48,6 +49,7 @@ class BatchTrainerTest {
             assertFalse(Arrays.equals(before, f.weights()), "the retry's update applied");
             assertEquals(added, f.metrics.windowsTrained(), "each window counted once");
             assertEquals(0, f.metrics.untrainableWindows());
+            assertEquals(List.of(), f.setAside, "nothing set aside");
             assertEquals(Map.of(f.tp, (long) added), f.offsets.covered());
 
             List<String> lines = Files.readAllLines(f.logFile);
@@ -59,7 +61,7 @@ class BatchTrainerTest {
     }
 
     @Test
-    void aBatchNoLossScaleCanTrainIsSetAsideUntrainedAndCounted(@TempDir Path dir) throws Exception {
+    void aBatchNoLossScaleCanTrainIsSetAsideUntrainedCountedAndDeadLettered(@TempDir Path dir) throws Exception {
         try (Fixture f = new Fixture(dir)) {
             // Overflows at every scale it backs off to: 2^127 halved MAX_SKIPPED times is still far beyond fp16.
             f.step.lossScaler().restore(0x1p127f, 0);
@@ -72,11 +74,31 @@ class BatchTrainerTest {
             assertEquals(added, f.metrics.untrainableWindows());
             assertEquals(List.of(), Files.readAllLines(f.logFile), "nothing recorded as trained");
             assertEquals(Map.of(f.tp, (long) added), f.offsets.covered(), "set aside, not read again forever");
+            assertEquals(1, f.setAside.size(), "one batch set aside");
+            assertEquals(
+                    f.labels.subList(0, added).stream()
+                            .map(s -> s.getSampleId() + "#" + s.getWindow())
+                            .toList(),
+                    f.setAside.get(0).windows().stream()
+                            .map(w -> w.sampleId() + "#" + w.window())
+                            .toList(),
+                    "every window of it goes to the dead-letter topic");
+            assertArrayEquals(
+                    SoftLabelStream.SERDE.encode(f.labels.get(0)),
+                    f.setAside.get(0).windows().get(0).value(),
+                    "with the bytes as read");
+            assertTrue(
+                    f.setAside.get(0).why().contains(BatchTrainer.MAX_SKIPPED + " skipped step(s)"),
+                    f.setAside.get(0).why());
         }
     }
 
-    /** An fp16 tiny student with its batch trainer, offsets, metrics and trained log. */
+    /** One call of the batch trainer's {@link BatchTrainer.SetAside}. */
+    private record SetAsideCall(List<TrainingWindow> windows, String why) {}
+
+    /** An fp16 tiny student with its batch trainer, offsets, metrics, trained log and set-aside windows. */
     private static final class Fixture implements AutoCloseable {
+        final List<SetAsideCall> setAside = new ArrayList<>();
         final TopicPartition tp = new TopicPartition("labels", 0);
         final NDManager manager = NDManager.newBaseManager();
         final Gpt gpt;
@@ -102,7 +124,14 @@ class BatchTrainerTest {
             logFile = dir.resolve("trained.log");
             log = new TrainedLog(logFile);
             offsets.assigned(tp, 0);
-            batches = new BatchTrainer(config, step, manager, offsets, metrics, log);
+            batches = new BatchTrainer(
+                    config,
+                    step,
+                    manager,
+                    offsets,
+                    metrics,
+                    log,
+                    (windows, why) -> setAside.add(new SetAsideCall(List.copyOf(windows), why)));
         }
 
         float[] weights() {

@@ -78,6 +78,8 @@ class PendingBatchTest {
                 new TopK(1),
                 OptionalDouble.empty(),
                 source,
-                offset);
+                offset,
+                null,
+                null);
     }
 }

@@ -4,7 +4,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -16,62 +18,187 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Before the teacher starts: records of its input deleted before they were labelled, because the application's
- * committed offset is older than the partition's log start (retention ran while the teacher was down). Such a gap is
- * logged with its size and counted ({@code distill_teacher_retention_gap_records_total}); then the teacher refuses to
- * start ({@link InputGapException}) unless gaps are allowed, when Kafka Streams resumes from the log start.
+ * Records of the teacher's input deleted before they were labelled, because the log start (moved by retention) passed
+ * the offset the teacher would read next. Such a gap is logged with its size and counted ({@code
+ * distill_teacher_retention_gap_records_total}); then the teacher stops ({@link InputGapException}) unless gaps are
+ * allowed, when it goes on from the log start.
+ *
+ * <ul>
+ *   <li>Before Kafka Streams starts ({@link #checkCommitted}): the application's committed offsets against the log
+ *       start (retention ran while the teacher was down).
+ *   <li>While it runs ({@link #watch}): Kafka Streams resets a fetch that fell below the log start to the earliest
+ *       offset by itself, so the processor watches each record's offset: where it jumps past the next one expected
+ *       (or, for a partition's first record, past the committed offset), the log start says whether the offsets in
+ *       between were deleted. A jump is otherwise a transaction marker or an aborted record; only jumps cost a
+ *       look-up.
+ * </ul>
+ *
+ * The count is of offsets, so transaction markers among the deleted offsets count too: it is an upper bound of the
+ * records lost.
  */
-final class InputGaps {
+final class InputGaps implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(InputGaps.class);
+    private static final long TIMEOUT_SECONDS = 30;
 
-    private InputGaps() {}
+    private final Admin admin;
+    private final String applicationId;
+    private final String topic;
+    private final boolean allow;
+    private final TeacherMetrics metrics;
+    /** Committed offsets whose gap {@link #checkCommitted} reported already, so a watch does not count it again. */
+    private final Map<TopicPartition, Long> reportedAtStart = new ConcurrentHashMap<>();
 
-    static void check(String applicationId, String topic, Properties kafka, boolean allow, TeacherMetrics metrics) {
-        Map<TopicPartition, Long> committed = new HashMap<>();
-        Map<TopicPartition, Long> starts = new HashMap<>();
-        try (Admin admin = Admin.create(kafka)) {
-            Map<TopicPartition, OffsetAndMetadata> all = admin.listConsumerGroupOffsets(applicationId)
-                    .partitionsToOffsetAndMetadata()
-                    .get(30, TimeUnit.SECONDS);
-            all.forEach((tp, om) -> {
-                if (tp.topic().equals(topic) && om != null) {
-                    committed.put(tp, om.offset());
+    InputGaps(String applicationId, String topic, Properties kafka, boolean allow, TeacherMetrics metrics) {
+        this.admin = Admin.create(kafka);
+        this.applicationId = applicationId;
+        this.topic = topic;
+        this.allow = allow;
+        this.metrics = metrics;
+    }
+
+    /** Follows one input partition's offsets as its processor sees them. */
+    interface Watch {
+        /** A watch that checks nothing (topology tests, which have no broker to ask). */
+        Watch NONE = offset -> {};
+
+        /** The offset of the record about to be processed. */
+        void seen(long offset);
+    }
+
+    /** A watch of {@code partition} of the input topic, for the processor of its task. */
+    Watch watch(int partition) {
+        TopicPartition tp = new TopicPartition(topic, partition);
+        return new Watch() {
+            private long expected = -1; // unknown until the first record
+
+            @Override
+            public void seen(long offset) {
+                if (expected < 0) {
+                    OptionalLong committed = committed(tp);
+                    boolean reported = committed.isPresent()
+                            && Long.valueOf(committed.getAsLong()).equals(reportedAtStart.get(tp));
+                    expected = committed.isPresent() && !reported ? committed.getAsLong() : offset;
                 }
-            });
+                if (offset > expected) {
+                    checkJump(tp, expected, offset);
+                }
+                expected = offset + 1;
+            }
+        };
+    }
+
+    /**
+     * Before Streams starts: refuses (or, allowed, reports) committed offsets behind the log start.
+     *
+     * @throws InputGapException when there is a gap and gaps are not allowed
+     */
+    void checkCommitted() {
+        Map<TopicPartition, Long> committed = new HashMap<>();
+        try {
+            admin.listConsumerGroupOffsets(applicationId)
+                    .partitionsToOffsetAndMetadata()
+                    .get(TIMEOUT_SECONDS, TimeUnit.SECONDS)
+                    .forEach((tp, om) -> {
+                        if (tp.topic().equals(topic) && om != null) {
+                            committed.put(tp, om.offset());
+                        }
+                    });
             if (committed.isEmpty()) {
                 return; // a new application reads from the beginning: nothing it had yet to read is missing
             }
-            Map<TopicPartition, OffsetSpec> earliest = new HashMap<>();
-            committed.keySet().forEach(tp -> earliest.put(tp, OffsetSpec.earliest()));
-            admin.listOffsets(earliest)
-                    .all()
-                    .get(30, TimeUnit.SECONDS)
-                    .forEach((tp, info) -> starts.put(tp, info.offset()));
+            Map<TopicPartition, Long> starts =
+                    logStarts(committed.keySet().stream().toList());
+            List<String> gaps = new ArrayList<>();
+            long lost = 0;
+            for (Map.Entry<TopicPartition, Long> e : committed.entrySet()) {
+                Long start = starts.get(e.getKey());
+                if (start != null && start > e.getValue()) {
+                    gaps.add(e.getKey() + " offsets " + e.getValue() + ".." + (start - 1));
+                    lost += start - e.getValue();
+                    reportedAtStart.put(e.getKey(), e.getValue());
+                }
+            }
+            if (!gaps.isEmpty()) {
+                decide(gaps, lost, "refusing to start", "resuming from the log start");
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while checking " + topic + " for retention gaps", e);
         } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException("cannot check " + topic + " for retention gaps: " + e, e);
         }
-        List<String> gaps = new ArrayList<>();
-        long lost = 0;
-        for (Map.Entry<TopicPartition, Long> e : committed.entrySet()) {
-            Long start = starts.get(e.getKey());
-            if (start != null && start > e.getValue()) {
-                gaps.add(e.getKey() + " offsets " + e.getValue() + ".." + (start - 1));
-                lost += start - e.getValue();
-            }
-        }
-        if (gaps.isEmpty()) {
+    }
+
+    /**
+     * While running: the record at {@code offset} came where {@code expected} was due. A gap when the log start is
+     * past {@code expected}; a check that cannot ask the broker is logged and skipped, not fatal.
+     *
+     * @throws InputGapException when there is a gap and gaps are not allowed
+     */
+    private void checkJump(TopicPartition tp, long expected, long offset) {
+        long start;
+        try {
+            start = logStarts(List.of(tp)).get(tp);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            LOG.warn("{}: interrupted while checking offsets {}..{} for a retention gap", tp, expected, offset - 1);
+            return;
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warn("{}: cannot check offsets {}..{} for a retention gap: {}", tp, expected, offset - 1, e.toString());
             return;
         }
+        if (start > expected) {
+            long end = Math.min(start, offset);
+            decide(
+                    List.of(tp + " offsets " + expected + ".." + (end - 1)),
+                    end - expected,
+                    "stopping",
+                    "going on from the log start");
+        }
+    }
+
+    private OptionalLong committed(TopicPartition tp) {
+        try {
+            OffsetAndMetadata om = admin.listConsumerGroupOffsets(applicationId)
+                    .partitionsToOffsetAndMetadata()
+                    .get(TIMEOUT_SECONDS, TimeUnit.SECONDS)
+                    .get(tp);
+            return om == null ? OptionalLong.empty() : OptionalLong.of(om.offset());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return OptionalLong.empty();
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warn("{}: cannot read the committed offset to check for a retention gap: {}", tp, e.toString());
+            return OptionalLong.empty();
+        }
+    }
+
+    private Map<TopicPartition, Long> logStarts(List<TopicPartition> partitions)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        Map<TopicPartition, OffsetSpec> earliest = new HashMap<>();
+        partitions.forEach(tp -> earliest.put(tp, OffsetSpec.earliest()));
+        Map<TopicPartition, Long> starts = new HashMap<>();
+        admin.listOffsets(earliest)
+                .all()
+                .get(TIMEOUT_SECONDS, TimeUnit.SECONDS)
+                .forEach((tp, info) -> starts.put(tp, info.offset()));
+        return starts;
+    }
+
+    /** Logs and counts a gap, then refuses it ({@code refusal}) or, allowed, goes on ({@code allowance}). */
+    private void decide(List<String> gaps, long lost, String refusal, String allowance) {
         metrics.retentionGap(lost);
         String what = "retention gap: up to " + lost + " input records deleted before they were labelled ("
                 + String.join(", ", gaps) + ")";
         if (!allow) {
-            LOG.error("{}; refusing to start (--allow-gaps resumes from the log start)", what);
-            throw new InputGapException(what + "; refusing to start (--allow-gaps to go on)", lost);
+            LOG.error("{}; {} (--allow-gaps goes on from the log start)", what, refusal);
+            throw new InputGapException(what + "; " + refusal + " (--allow-gaps to go on)", lost);
         }
-        LOG.warn("{}; resuming from the log start (--allow-gaps)", what);
+        LOG.warn("{}; {} (--allow-gaps)", what, allowance);
+    }
+
+    @Override
+    public void close() {
+        admin.close();
     }
 }

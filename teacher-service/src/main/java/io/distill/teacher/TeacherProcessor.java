@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntFunction;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.processor.Cancellable;
@@ -56,6 +57,8 @@ final class TeacherProcessor implements Processor<byte[], byte[], byte[], byte[]
     private final TeacherConfig config;
     private final TeacherModel teacher;
     private final TeacherMetrics metrics;
+    private final IntFunction<InputGaps.Watch> gaps;
+    private InputGaps.Watch gapWatch;
     private final TextValueDecoder decoder = new TextValueDecoder();
     private final AvroSerde<SoftLabels> serde = DistillSerdes.softLabels();
 
@@ -74,16 +77,19 @@ final class TeacherProcessor implements Processor<byte[], byte[], byte[], byte[]
 
     private static final long NOT_WAITING = -1;
 
-    TeacherProcessor(TeacherConfig config, TeacherModel teacher, TeacherMetrics metrics) {
+    TeacherProcessor(
+            TeacherConfig config, TeacherModel teacher, TeacherMetrics metrics, IntFunction<InputGaps.Watch> gaps) {
         this.config = config;
         this.teacher = teacher;
         this.metrics = metrics;
+        this.gaps = gaps;
     }
 
     @Override
     public void init(ProcessorContext<byte[], byte[]> context) {
         this.context = context;
         this.pending = context.getStateStore(TeacherTopology.PENDING_STORE);
+        this.gapWatch = gaps.apply(context.taskId().partition()); // one source topic: its partition is the task's
         this.labeler = new SoftLabeler(teacher, config.codec(), config.temperature());
         // The store is restored before init: windows buffered but not published before a crash or a task move.
         try (KeyValueIterator<Bytes, byte[]> it = pending.all()) {
@@ -98,8 +104,9 @@ final class TeacherProcessor implements Processor<byte[], byte[], byte[], byte[]
 
     @Override
     public void process(Record<byte[], byte[]> record) {
-        metrics.recordIn();
         RecordMetadata source = context.recordMetadata().orElseThrow();
+        gapWatch.seen(source.offset()); // a refused gap throws here: this record's transaction aborts
+        metrics.recordIn();
         byte[] value = record.value();
         if (value != null && value.length > config.maxTextBytes()) {
             deadLetter(

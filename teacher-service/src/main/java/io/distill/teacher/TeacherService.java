@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.streams.KafkaStreams;
@@ -60,6 +61,8 @@ public final class TeacherService implements AutoCloseable {
     private volatile KafkaStreams streams;
     private volatile TeacherModel teacher;
     private KafkaStreamsMetrics kafkaMetrics;
+    private InputGaps gaps;
+    private volatile Throwable failure;
     private Path stateDir;
     private boolean closed;
 
@@ -82,12 +85,19 @@ public final class TeacherService implements AutoCloseable {
             throw new IllegalStateException("already started");
         }
         options.config().checkFits(model);
-        InputGaps.check(
+        InputGaps inputGaps = new InputGaps(
                 options.applicationId(),
                 options.config().inputTopic(),
                 options.kafka(),
                 options.config().allowGaps(),
                 metrics);
+        try {
+            inputGaps.checkCommitted();
+        } catch (RuntimeException e) {
+            inputGaps.close();
+            throw e;
+        }
+        this.gaps = inputGaps;
         try {
             // Only the in-memory buffer's bookkeeping lives here; its contents come back from the changelog.
             stateDir = Files.createTempDirectory("distill-teacher-");
@@ -95,7 +105,7 @@ public final class TeacherService implements AutoCloseable {
             throw new UncheckedIOException("cannot create a state directory", e);
         }
         KafkaStreams kafkaStreams = new KafkaStreams(
-                TeacherTopology.buildTopology(options.config(), model, metrics),
+                TeacherTopology.buildTopology(options.config(), model, metrics, inputGaps::watch),
                 TeacherTopology.streamsConfig(options.applicationId(), options.kafka(), stateDir));
         kafkaStreams.setStateListener((now, before) -> {
             log.info("teacher streams {} -> {}", before, now);
@@ -107,13 +117,35 @@ public final class TeacherService implements AutoCloseable {
         // the timeouts): stop, and let the process exit non-zero so its supervisor restarts it. Exactly-once makes
         // the restart safe.
         kafkaStreams.setUncaughtExceptionHandler(e -> {
-            log.error("teacher stream thread failed; shutting down", e);
+            InputGapException gap = inputGap(e);
+            if (gap != null) {
+                log.error("teacher stopping: {}", gap.getMessage()); // the gap, logged and counted already
+                failure = gap;
+            } else {
+                log.error("teacher stream thread failed; shutting down", e);
+                failure = e;
+            }
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
         this.teacher = model;
         this.streams = kafkaStreams;
         this.kafkaMetrics = metrics.bind(kafkaStreams);
         kafkaStreams.start();
+    }
+
+    /** A refused retention gap met while running, wherever Kafka Streams wrapped it; null if that is not it. */
+    private static InputGapException inputGap(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof InputGapException gap) {
+                return gap;
+            }
+        }
+        return null;
+    }
+
+    /** What stopped the stream thread, if it failed: e.g. an {@link InputGapException}. */
+    public Optional<Throwable> failure() {
+        return Optional.ofNullable(failure);
     }
 
     /** Blocks until the Streams application stops (closed, or failed); returns the final state. */
@@ -166,6 +198,9 @@ public final class TeacherService implements AutoCloseable {
             kafkaMetrics.close();
         }
         stopped.countDown();
+        if (gaps != null) {
+            gaps.close();
+        }
         http.close();
         if (stateDir != null) {
             FileTrees.deleteQuietly(stateDir, log); // Kafka Streams may have removed it already

@@ -3,6 +3,7 @@ package io.distill.teacher;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Properties;
+import java.util.function.IntFunction;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -39,10 +40,16 @@ public final class TeacherTopology {
      * deserialization failures) and writes SoftLabels values it encodes itself (so it can count their bytes).
      */
     public static Topology buildTopology(TeacherConfig config, TeacherModel teacher, TeacherMetrics metrics) {
+        return buildTopology(config, teacher, metrics, partition -> InputGaps.Watch.NONE);
+    }
+
+    /** As above, with each input partition's offsets watched for retention gaps while running. */
+    static Topology buildTopology(
+            TeacherConfig config, TeacherModel teacher, TeacherMetrics metrics, IntFunction<InputGaps.Watch> gaps) {
         config.checkFits(teacher);
         Topology topology = new Topology();
         topology.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), config.inputTopic());
-        topology.addProcessor(PROCESSOR, () -> new TeacherProcessor(config, teacher, metrics), SOURCE);
+        topology.addProcessor(PROCESSOR, () -> new TeacherProcessor(config, teacher, metrics, gaps), SOURCE);
         // In memory is enough: the buffer holds about one batch, and its changelog is what makes it durable.
         topology.addStateStore(
                 Stores.keyValueStoreBuilder(

@@ -1,6 +1,7 @@
 package io.distill.teacher;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -15,7 +16,10 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -101,6 +105,66 @@ class TeacherRetentionGapIT {
                                     l.startsWith("distill_teacher_retention_gap_records_total") && l.endsWith(" 3.0")),
                     "the gap is on /metrics");
         }
+    }
+
+    /**
+     * The same gap opening while the teacher runs: it has read every record up to offset n (sent without a
+     * transaction, so that its position is exactly n), the next ones are held back by an open transaction (exactly-
+     * once reads read_committed), and meanwhile the log start moves past n. Kafka Streams resets the fetch to the
+     * log start by itself; the teacher must notice, count it, and stop unless gaps are allowed.
+     */
+    @Test
+    void aGapOpeningWhileTheTeacherRunsStopsItUnlessGapsAreAllowedThenCounted() throws Exception {
+        int deleted = 3;
+        try (TeacherService refused = gapWhileRunning("running-gap-refused", deleted, false)) {
+            assertEquals(KafkaStreams.State.ERROR, refused.awaitStopped());
+            InputGapException gap =
+                    assertInstanceOf(InputGapException.class, refused.failure().orElseThrow());
+            assertEquals(deleted, gap.lost());
+            assertTrue(gap.getMessage().contains("--allow-gaps"), gap.getMessage());
+            assertEquals(deleted, refused.metrics().retentionGapRecords());
+            assertEquals(FIRST, refused.metrics().recordsIn(), "nothing read past the gap");
+        }
+        try (TeacherService allowed = gapWhileRunning("running-gap-allowed", deleted, true)) {
+            TeacherServiceIT.await(
+                    () -> allowed.metrics().recordsIn() == FIRST + SECOND - deleted, Duration.ofSeconds(90));
+            assertEquals(deleted, allowed.metrics().retentionGapRecords());
+            assertEquals(KafkaStreams.State.RUNNING, allowed.state());
+        }
+    }
+
+    private static final int FIRST = 6;
+    private static final int SECOND = 8;
+
+    /**
+     * A running teacher that has read FIRST documents, then SECOND more in a transaction left open while the first
+     * {@code deleted} of them are deleted; the transaction commits after the deletion.
+     */
+    private TeacherService gapWhileRunning(String prefix, int deleted, boolean allowGaps) throws Exception {
+        KafkaTestKit.createTopics(
+                broker.bootstrapServers(),
+                Map.of(prefix + ".text", 1, prefix + ".soft-labels", 1, prefix + ".dead-letters", 1));
+        TopicPartition tp = new TopicPartition(prefix + ".text", 0);
+        try (var producer = KafkaTestKit.producer(broker.bootstrapServers())) {
+            KafkaTestKit.send(producer, prefix + ".text", KafkaTestKit.docs("first", FIRST, 120, 1));
+        }
+        TeacherService service = new TeacherService(options(prefix + "-app", prefix, allowGaps));
+        service.start(teacher);
+        TeacherServiceIT.await(() -> service.metrics().recordsIn() == FIRST, Duration.ofSeconds(90));
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, prefix + "-producer");
+        try (var producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+                Admin admin = admin()) {
+            producer.initTransactions();
+            producer.beginTransaction();
+            KafkaTestKit.send(producer, prefix + ".text", KafkaTestKit.docs("second", SECOND, 120, 2));
+            admin.deleteRecords(Map.of(tp, RecordsToDelete.beforeOffset(FIRST + deleted)))
+                    .all()
+                    .get(30, TimeUnit.SECONDS);
+            producer.commitTransaction();
+        }
+        return service;
     }
 
     private Admin admin() {

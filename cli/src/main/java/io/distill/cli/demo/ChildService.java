@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
  * file. The demo runs the teacher service and the trainer this way so each gets one core of libtorch threads
  * (OMP_NUM_THREADS=1) instead of both spinning on two, and so it exercises exactly what a user deploys.
  */
-final class ChildService implements AutoCloseable {
+public final class ChildService implements AutoCloseable {
     private final String name;
     private final Process process;
     private final Path log;
@@ -37,8 +37,19 @@ final class ChildService implements AutoCloseable {
      */
     static ChildService start(String name, List<String> arguments, Path log, Map<String, String> environment)
             throws IOException {
+        return start(name, List.of(), arguments, log, environment);
+    }
+
+    /**
+     * As {@link #start(String, List, Path, Map)}, with options for the child's JVM (e.g. {@code -Xmx512m}, a
+     * container-sized heap, as the integration tests run the services).
+     */
+    public static ChildService start(
+            String name, List<String> jvmOptions, List<String> arguments, Path log, Map<String, String> environment)
+            throws IOException {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java"));
+        command.addAll(jvmOptions);
         command.add("-Dai.djl.offline=true");
         command.add("-DOPT_OUT_TRACKING=true"); // no DJL telemetry probe
         command.add("-Dai.djl.pytorch.num_threads=" + LIBTORCH_THREADS);
@@ -55,20 +66,20 @@ final class ChildService implements AutoCloseable {
         return new ChildService(name, builder.start(), log);
     }
 
-    boolean isAlive() {
+    public boolean isAlive() {
         return process.isAlive();
     }
 
-    String name() {
+    public String name() {
         return name;
     }
 
-    Path log() {
+    public Path log() {
         return log;
     }
 
     /** Asks the child to stop (SIGTERM, as `docker stop` does) and waits; kills it if it does not stop in time. */
-    int stop(long timeoutSeconds) throws InterruptedException {
+    public int stop(long timeoutSeconds) throws InterruptedException {
         process.destroy();
         if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
             process.destroyForcibly();
