@@ -171,6 +171,9 @@ final class KafkaArtifactReader {
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
         props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        // 16 chunks a fetch instead of the default 1 MiB's two: fewer round trips for a large artifact.
+        props.putIfAbsent(
+                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(16 * ArtifactChunks.CHUNK_BYTES));
         return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
