@@ -1,6 +1,7 @@
 package io.distill.client;
 
 import io.distill.lm.Sha256;
+import io.distill.schemas.ArtifactChunks;
 import io.distill.schemas.CheckpointPublished;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,6 +17,7 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Locale;
 import java.util.OptionalLong;
+import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -29,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * Downloads an announced artifact to a file and verifies it, trusting nothing the announcement says:
  *
  * <ul>
- *   <li>{@code http(s)://} URIs; {@code file://} only when the policy allows it, and only to a regular file;
+ *   <li>{@code kafka://} URIs (chunks on the artifacts topic, {@link KafkaArtifactReader}) and {@code http(s)://};
+ *       {@code file://} only when the policy allows it, and only to a regular file;
  *   <li>at most the announced {@code sizeBytes} are written: reading stops one byte past it, and the artifact is
  *       refused (so an endless body or {@code /dev/zero} costs at most {@code sizeBytes} of disk);
  *   <li>the size and sha256 of what arrived must match the announcement.
@@ -63,13 +66,16 @@ final class ArtifactFetcher implements AutoCloseable {
             .followRedirects(HttpClient.Redirect.NORMAL)
             .build();
     private final CountDownLatch closed = new CountDownLatch(1);
+    private final KafkaArtifactReader kafkaReader;
 
-    ArtifactFetcher(DownloadPolicy policy) {
-        this(policy, BodyDeadline.DEFAULT);
+    /** @param kafka client settings for {@code kafka://} artifacts (bootstrap servers and security) */
+    ArtifactFetcher(DownloadPolicy policy, Properties kafka) {
+        this(policy, kafka, BodyDeadline.DEFAULT);
     }
 
-    ArtifactFetcher(DownloadPolicy policy, BodyDeadline bodyDeadline) {
+    ArtifactFetcher(DownloadPolicy policy, Properties kafka, BodyDeadline bodyDeadline) {
         this.policy = policy;
+        this.kafkaReader = new KafkaArtifactReader(kafka);
         this.bodyDeadline = bodyDeadline;
     }
 
@@ -88,7 +94,7 @@ final class ArtifactFetcher implements AutoCloseable {
                         "{}: attempt {} failed ({}); retrying in {} ms",
                         describe(a),
                         attempt - 1,
-                        last,
+                        FailureReasons.of(last),
                         wait.toMillis());
                 pause(a, wait);
             }
@@ -107,7 +113,7 @@ final class ArtifactFetcher implements AutoCloseable {
         }
         throw new CheckpointRefusedException(
                 describe(a) + ": download failed " + policy.attempts() + " times, giving up on this version: "
-                        + last.getMessage(),
+                        + FailureReasons.of(last),
                 last);
     }
 
@@ -131,7 +137,7 @@ final class ArtifactFetcher implements AutoCloseable {
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
         switch (scheme) {
-            case "http", "https" -> {
+            case ArtifactChunks.SCHEME, "http", "https" -> {
                 return uri;
             }
             case "file" -> {
@@ -149,6 +155,15 @@ final class ArtifactFetcher implements AutoCloseable {
 
     /** One attempt: copies at most {@code sizeBytes} to {@code file}, returning the sha256 of what arrived. */
     private String download(CheckpointPublished a, URI uri, Path file) throws IOException {
+        if (uri.getScheme().equalsIgnoreCase(ArtifactChunks.SCHEME)) {
+            ArtifactChunks.Location where;
+            try {
+                where = ArtifactChunks.Location.parse(uri);
+            } catch (IllegalArgumentException e) {
+                throw new CheckpointRefusedException(describe(a) + " refused: " + e.getMessage(), e);
+            }
+            return kafkaReader.read(a, where, file);
+        }
         if (uri.getScheme().equalsIgnoreCase("file")) {
             Path path;
             try {
@@ -171,6 +186,8 @@ final class ArtifactFetcher implements AutoCloseable {
         HttpResponse<InputStream> response;
         try {
             response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+        } catch (IOException e) {
+            throw new IOException("GET " + uri + ": " + FailureReasons.of(e), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CheckpointRefusedException(describe(a) + ": interrupted while downloading " + uri, e);

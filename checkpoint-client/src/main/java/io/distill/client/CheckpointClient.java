@@ -28,8 +28,10 @@ import java.util.function.Consumer;
  * }
  * }</pre>
  *
- * <p>By default only {@code http(s)://} artifacts are followed ({@link DownloadPolicy#defaults}); a trainer without
- * HTTP announces {@code file://} URIs, which need {@link DownloadPolicy#withFileUris}. The follow methods block until
+ * <p>By default {@code kafka://} artifacts (chunks on {@code distill.checkpoint-artifacts}, read with the same client
+ * settings, so nothing but Kafka access is needed) and {@code http(s)://} ones are followed ({@link
+ * DownloadPolicy#defaults}); a trainer with {@code --artifact-store http} and no HTTP server announces {@code
+ * file://} URIs, which need {@link DownloadPolicy#withFileUris}. The follow methods block until
  * {@link #close} is called from another thread.
  */
 public final class CheckpointClient implements AutoCloseable {
@@ -53,7 +55,7 @@ public final class CheckpointClient implements AutoCloseable {
         this.workDir = workDir;
         this.policy = policy;
         this.announcements = new Announcements(kafka, topic);
-        this.fetcher = new ArtifactFetcher(policy);
+        this.fetcher = new ArtifactFetcher(policy, kafka);
     }
 
     /** The newest announcement of every student (or of {@code student} only), as the topic holds them now. */

@@ -19,6 +19,7 @@ import io.distill.schemas.DistillSerdes;
 import io.distill.schemas.SoftLabels;
 import io.distill.teacher.TeacherModel;
 import io.distill.teacher.TextLabeler;
+import io.distill.trainer.ArtifactStore;
 import io.distill.trainer.StudentTrainer;
 import io.distill.trainer.TrainerConfig;
 import java.nio.charset.StandardCharsets;
@@ -34,8 +35,12 @@ import java.util.SplittableRandom;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -43,7 +48,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * End to end on a real broker: a stand-in teacher's soft labels, the student trainer publishing over HTTP, and the
- * client following the announcements, hot-reloading each version, and generating text with the newest.
+ * client following the announcements, hot-reloading each version, and generating text with the newest; and
+ * artifacts in Kafka, pulled after the trainer has stopped and its files are gone.
  */
 @ExtendWith(KafkaBrokerExtension.class)
 class CheckpointClientIT {
@@ -66,6 +72,7 @@ class CheckpointClientIT {
                 .checkpointEvery(4, Duration.ofMinutes(1), 3)
                 .http(0, "127.0.0.1")
                 .holdout(20, 32)
+                .artifacts(new ArtifactStore(ArtifactStore.Kind.HTTP, "e2e.artifacts", 5, 1L << 30))
                 .build();
 
         List<LoadedModel> delivered = new CopyOnWriteArrayList<>();
@@ -140,6 +147,103 @@ class CheckpointClientIT {
         }
         if (failure.get() != null) {
             throw new AssertionError("trainer failed", failure.get());
+        }
+    }
+
+    @Test
+    void checkpointsInKafkaOutliveTheTrainerAndOlderVersionsGetTombstones(@TempDir Path dir) throws Exception {
+        String topic = "outlive-labels";
+        int records = produceSoftLabels(topic);
+        Properties kafka = new Properties();
+        kafka.put("bootstrap.servers", broker.bootstrapServers());
+        TrainerConfig config = TrainerConfig.builder("outlive", LmConfig.named("tiny"), kafka, dir.resolve("trainer"))
+                .topics(topic, "outlive.checkpoints", "outlive.dead-letters")
+                .batch(8, Duration.ofMillis(200))
+                .learningRate(3e-3f, 5)
+                .checkpointEvery(2, Duration.ofMinutes(1), 3)
+                .holdout(20, 32)
+                .artifacts(new ArtifactStore(ArtifactStore.Kind.KAFKA, "outlive.artifacts", 2, 1L << 30))
+                .build();
+        StudentTrainer trainer = new StudentTrainer(config);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread training = new Thread(
+                () -> {
+                    try {
+                        trainer.run();
+                    } catch (Throwable t) {
+                        failure.set(t);
+                    }
+                },
+                "trainer");
+        training.start();
+        try {
+            await(
+                    "every record",
+                    () -> trainer.metrics().windowsTrained() + trainer.metrics().heldOutRecords() >= records);
+            await("three published checkpoints", () -> trainer.metrics().checkpointsPublished() >= 3);
+        } finally {
+            trainer.stop();
+            training.join(60_000);
+        }
+        if (failure.get() != null) {
+            throw new AssertionError("trainer failed", failure.get());
+        }
+        deleteRecursively(config.publishedRoot()); // nothing of the trainer's is left to download from
+
+        List<CheckpointPublished> announced = everyAnnouncement(kafka, config.checkpointsTopic());
+        CheckpointClient client = new CheckpointClient(kafka, config.checkpointsTopic(), dir.resolve("pulled"));
+        CheckpointPublished newest =
+                client.latest(Optional.of("outlive"), Duration.ofSeconds(30)).get("outlive");
+        assertTrue(
+                newest.getUri().startsWith("kafka://outlive.artifacts/outlive/" + newest.getVersion() + "?"),
+                newest.getUri());
+        try (LoadedModel model = client.load(newest)) {
+            assertEquals(LmConfig.named("tiny"), model.model().config());
+        }
+        // --keep-published 2: every version but the newest two got tombstones, in the transaction of a later one.
+        List<Long> versions =
+                announced.stream().map(CheckpointPublished::getVersion).toList();
+        assertTrue(versions.size() >= 3, "versions " + versions);
+        List<String> tombstoned = everyRecord(kafka, "outlive.artifacts").stream()
+                .filter(r -> r.value() == null)
+                .map(r -> new String(r.key(), StandardCharsets.UTF_8))
+                .toList();
+        List<String> expected = versions.subList(0, versions.size() - 2).stream()
+                .map(v -> "outlive/" + v + "/0")
+                .toList();
+        assertEquals(expected, tombstoned);
+    }
+
+    /** Every announcement on {@code topic} in order, read_committed, before compaction thins them out. */
+    private static List<CheckpointPublished> everyAnnouncement(Properties kafka, String topic) {
+        return everyRecord(kafka, topic).stream()
+                .map(r -> DistillSerdes.checkpointPublished().decode(r.value()))
+                .toList();
+    }
+
+    /** Every committed record of partition 0 of {@code topic}, in order. */
+    private static List<ConsumerRecord<byte[], byte[]>> everyRecord(Properties kafka, String topic) {
+        Properties props = new Properties();
+        props.putAll(kafka);
+        props.put("isolation.level", "read_committed");
+        List<ConsumerRecord<byte[], byte[]>> all = new ArrayList<>();
+        try (var consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            TopicPartition tp = new TopicPartition(topic, 0);
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+            long end = consumer.endOffsets(List.of(tp)).get(tp);
+            while (consumer.position(tp) < end) {
+                consumer.poll(Duration.ofMillis(200)).forEach(all::add);
+            }
+        }
+        return all;
+    }
+
+    private static void deleteRecursively(Path root) throws java.io.IOException {
+        try (var paths = Files.walk(root)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
         }
     }
 

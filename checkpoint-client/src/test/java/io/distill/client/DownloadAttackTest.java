@@ -82,8 +82,9 @@ class DownloadAttackTest {
             CheckpointPublished a = announcement(dir.resolve("x.zip"), "0".repeat(64), announced);
             a.setUri(server.uri("/checkpoints/alice/7"));
             Path file = dir.resolve("download");
-            CheckpointRefusedException e =
-                    assertThrows(CheckpointRefusedException.class, () -> new ArtifactFetcher(FAST).fetch(a, file));
+            CheckpointRefusedException e = assertThrows(
+                    CheckpointRefusedException.class,
+                    () -> new ArtifactFetcher(FAST, new java.util.Properties()).fetch(a, file));
             assertTrue(e.getMessage().contains("more than the announced " + announced + " bytes"), e.getMessage());
             assertTrue(Files.size(file) <= announced, "wrote " + Files.size(file));
             assertEquals(1, server.requestNanos().size(), "a refusal is not retried");

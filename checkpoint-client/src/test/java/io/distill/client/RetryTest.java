@@ -4,10 +4,13 @@ import static io.distill.client.CheckpointClientTest.announcement;
 import static io.distill.client.CheckpointClientTest.bundleZip;
 import static io.distill.client.CheckpointClientTest.sha256;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.distill.schemas.CheckpointPublished;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -54,6 +57,22 @@ class RetryTest {
             assertTrue(e.getMessage().contains("answered 500"), e.getMessage());
             assertEquals(4, server.requestNanos().size());
         }
+    }
+
+    @Test
+    void aRefusedConnectionIsNamedAsSuchNotNull(@TempDir Path dir) throws Exception {
+        Path zip = bundleZip(dir);
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0, 0, InetAddress.getLoopbackAddress())) {
+            closedPort = socket.getLocalPort();
+        }
+        CheckpointPublished a = announcement(zip, sha256(zip), Files.size(zip));
+        a.setUri("http://127.0.0.1:" + closedPort + "/checkpoints/alice/7");
+        CheckpointRefusedException e = assertThrows(CheckpointRefusedException.class, () -> client(
+                        DownloadPolicy.defaults().withRetries(2, Duration.ofMillis(1)))
+                .pull(a, dir.resolve("out")));
+        assertTrue(e.getMessage().endsWith("GET " + a.getUri() + ": connection refused"), e.getMessage());
+        assertFalse(e.getMessage().contains("null"), e.getMessage());
     }
 
     @Test

@@ -11,6 +11,7 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Properties;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -61,7 +62,7 @@ class SlowDownloadTest {
             CheckpointPublished a = announcement(dir.resolve("x.zip"), "0".repeat(64), SIZE);
             a.setUri(server.uri("/checkpoints/alice/7"));
             ArtifactFetcher fetcher =
-                    new ArtifactFetcher(TWO_ATTEMPTS, new ArtifactFetcher.BodyDeadline(DEADLINE, 1L << 30));
+                    new ArtifactFetcher(TWO_ATTEMPTS, new Properties(), new ArtifactFetcher.BodyDeadline(DEADLINE, 1L << 30));
             long start = System.nanoTime();
             CheckpointRefusedException e =
                     assertThrows(CheckpointRefusedException.class, () -> fetcher.fetch(a, dir.resolve("download")));

@@ -3,6 +3,7 @@ package io.distill.cli;
 import io.distill.client.CheckpointClient;
 import io.distill.client.CheckpointRefusedException;
 import io.distill.client.DownloadPolicy;
+import io.distill.client.FailureReasons;
 import io.distill.schemas.CheckpointPublished;
 import io.distill.schemas.Topics;
 import java.io.IOException;
@@ -157,7 +158,7 @@ final class CheckpointsCommand implements Runnable {
         } catch (CheckpointRefusedException e) {
             throw new CliException(CliException.FAILED, e.getMessage(), e);
         } catch (IOException e) {
-            throw new CliException(CliException.FAILED, "cannot pull " + a.getUri() + ": " + e.getMessage(), e);
+            throw new CliException(CliException.FAILED, "cannot pull " + a.getUri() + ": " + FailureReasons.of(e), e);
         }
     }
 }

@@ -3,6 +3,7 @@ package io.distill.cli;
 import io.distill.cli.demo.DemoCommand;
 import java.io.PrintWriter;
 import java.util.Map;
+import java.util.Optional;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IExecutionExceptionHandler;
@@ -82,6 +83,11 @@ public final class Distill implements Runnable {
             if (exception instanceof CliException e) {
                 commandLine.getErr().println("distill " + commandLine.getCommandName() + ": " + e.getMessage());
                 return e.exitCode();
+            }
+            Optional<String> refused = KafkaRefusal.describe(exception);
+            if (refused.isPresent()) {
+                commandLine.getErr().println("distill " + commandLine.getCommandName() + ": " + refused.get());
+                return CliException.FAILED;
             }
             throw exception;
         };

@@ -109,7 +109,12 @@ final class FeedCommand implements Callable<Integer> {
         try (Admin admin = kafka.connectAdmin()) {
             TopicSetup.ensure(admin, List.of(new TopicSetup.Spec(topic, partitions, false)), kafka.timeout.toMillis());
         } catch (ExecutionException | TimeoutException e) {
-            throw new CliException(CliException.FAILED, "cannot create topic " + topic + ": " + e.getMessage(), e);
+            throw new CliException(
+                    CliException.FAILED,
+                    "cannot create topic " + topic + ": "
+                            + KafkaRefusal.describe(e).orElse(e.getMessage())
+                            + " (without DESCRIBE on an existing topic, it looks missing)",
+                    e);
         }
         ProgressMeter meter = new ProgressMeter("feed", err, 2_000_000_000L);
         AtomicReference<Exception> sendError = new AtomicReference<>();

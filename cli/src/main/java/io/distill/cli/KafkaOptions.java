@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -104,6 +105,10 @@ final class KafkaOptions {
             return admin;
         } catch (TimeoutException | ExecutionException e) {
             admin.close(Duration.ZERO);
+            Optional<String> refused = KafkaRefusal.describe(e);
+            if (refused.isPresent()) {
+                throw new CliException(CliException.FAILED, "Kafka at " + servers + ": " + refused.get(), e);
+            }
             throw new CliException(
                     CliException.UNREACHABLE,
                     "cannot reach Kafka at " + servers + " within " + DurationConverter.format(timeout)

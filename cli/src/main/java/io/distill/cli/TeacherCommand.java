@@ -311,7 +311,11 @@ final class TeacherCommand implements Callable<Integer> {
                             new TopicSetup.Spec(deadLetterTopic, 1, false)),
                     kafka.timeout.toMillis());
         } catch (ExecutionException | TimeoutException e) {
-            throw new CliException(CliException.FAILED, "cannot create the teacher's topics: " + e.getMessage(), e);
+            throw new CliException(
+                    CliException.FAILED,
+                    "cannot create the teacher's topics: "
+                            + KafkaRefusal.describe(e).orElse(e.getMessage()),
+                    e);
         }
     }
 

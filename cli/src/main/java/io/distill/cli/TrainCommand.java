@@ -5,6 +5,7 @@ import io.distill.lm.model.LmConfig;
 import io.distill.lm.model.PrecisionChoice;
 import io.distill.lm.train.Divergence;
 import io.distill.schemas.Topics;
+import io.distill.trainer.ArtifactStore;
 import io.distill.trainer.RetentionGapException;
 import io.distill.trainer.StudentTrainer;
 import io.distill.trainer.TrainerConfig;
@@ -153,6 +154,39 @@ final class TrainCommand implements Callable<Integer> {
             paramLabel = "K",
             description = "Checkpoints and published artifacts to keep (default: ${DEFAULT-VALUE}).")
     int keep;
+
+    @Option(
+            names = "--artifact-store",
+            defaultValue = "kafka",
+            paramLabel = "kafka|http",
+            description = "Where consumers get published artifacts: kafka writes them in 512 KiB chunks to "
+                    + "--artifacts-topic in the announcement's transaction, so they outlive the trainer; http "
+                    + "announces the trainer's own URL (the HTTP server serves artifacts either way) "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String artifactStore;
+
+    @Option(
+            names = "--artifacts-topic",
+            defaultValue = Topics.CHECKPOINT_ARTIFACTS,
+            paramLabel = "TOPIC",
+            description = "The compacted topic of artifact chunks (default: ${DEFAULT-VALUE}).")
+    String artifactsTopic;
+
+    @Option(
+            names = "--keep-published",
+            defaultValue = "5",
+            paramLabel = "K",
+            description = "Versions per student kept on --artifacts-topic; older ones get tombstones "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int keepPublished;
+
+    @Option(
+            names = "--max-artifact-bytes",
+            defaultValue = "" + ArtifactStore.DEFAULT_MAX_BYTES,
+            paramLabel = "BYTES",
+            description = "A checkpoint whose published artifact is larger is not published and the trainer stops "
+                    + "saying so (default: ${DEFAULT-VALUE}, 2 GiB).")
+    long maxArtifactBytes;
 
     @Option(
             names = "--publish-format",
@@ -304,6 +338,8 @@ final class TrainCommand implements Callable<Integer> {
                     .origin(chosen.origin())
                     .startFresh(startFresh)
                     .allowGaps(allowGaps)
+                    .artifacts(new ArtifactStore(
+                            ArtifactStore.Kind.parse(artifactStore), artifactsTopic, keepPublished, maxArtifactBytes))
                     .build();
         } catch (IllegalArgumentException e) {
             throw new CliException(CliException.BAD_INPUT, e.getMessage(), e);

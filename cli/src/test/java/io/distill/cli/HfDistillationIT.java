@@ -164,7 +164,6 @@ class HfDistillationIT {
         CliRun pull = CliRun.of(
                 "checkpoints",
                 "pull",
-                "--allow-file-uris", // the trainer runs without HTTP (--http-port -1): it announces file:// URIs
                 "--bootstrap",
                 broker.bootstrapServers(),
                 "--checkpoints-topic",

@@ -440,10 +440,15 @@ class KubernetesManifestsTest {
     }
 
     @Test
-    void theStrimziOverlayDeclaresTheFourTopics() throws IOException {
+    void theStrimziOverlayDeclaresTheFiveTopics() throws IOException {
         Map<String, JsonNode> topics = topics();
         assertEquals(
-                Set.of("distill.text", "distill.soft-labels", "distill.checkpoints", "distill.dead-letters"),
+                Set.of(
+                        "distill.text",
+                        "distill.soft-labels",
+                        "distill.checkpoints",
+                        "distill.checkpoint-artifacts",
+                        "distill.dead-letters"),
                 topics.keySet());
         String cluster = null;
         for (Map.Entry<String, JsonNode> topic : topics.entrySet()) {
@@ -459,13 +464,16 @@ class KubernetesManifestsTest {
             assertTrue(topic.getValue().path("spec").path("partitions").asInt() >= 1);
             assertTrue(topic.getValue().path("spec").path("replicas").asInt() >= 1);
         }
-        assertEquals(
-                "compact",
-                topics.get("distill.checkpoints")
-                        .path("spec")
-                        .path("config")
-                        .path("cleanup.policy")
-                        .asText());
+        for (String compacted : List.of("distill.checkpoints", "distill.checkpoint-artifacts")) {
+            assertEquals(
+                    "compact",
+                    topics.get(compacted)
+                            .path("spec")
+                            .path("config")
+                            .path("cleanup.policy")
+                            .asText(),
+                    compacted);
+        }
         assertFalse(topics.get("distill.text").path("spec").path("config").has("cleanup.policy"));
         ConfigMap patch = assertInstanceOf(
                 ConfigMap.class,
@@ -539,7 +547,7 @@ class KubernetesManifestsTest {
             String output = new String(process.getInputStream().readAllBytes());
             assertTrue(process.waitFor(60, TimeUnit.SECONDS));
             assertEquals(0, process.exitValue(), dir);
-            int expected = dir.endsWith("strimzi") ? base + 4 : base;
+            int expected = dir.endsWith("strimzi") ? base + topics().size() : base;
             List<HasMetadata> built = parse(output);
             assertEquals(expected, built.size(), dir);
             for (HasMetadata resource : built) {

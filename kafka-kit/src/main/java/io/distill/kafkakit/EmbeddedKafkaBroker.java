@@ -71,10 +71,34 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      */
     public static EmbeddedKafkaBroker start(
             Path dataDir, int port, boolean deleteOnClose, Map<String, String> overrides) {
+        return start(dataDir, port, deleteOnClose, overrides, Map.of());
+    }
+
+    /**
+     * As {@link #start(Path, int, boolean, Map)}, with more client listeners on 127.0.0.1 beside the PLAINTEXT one
+     * (which stays the inter-broker listener and {@link #bootstrapServers}).
+     *
+     * @param extraListeners security protocol (also the listener's name, e.g. {@code SASL_SSL}) to its port; the
+     *     listener's own settings (SASL mechanisms, key stores) go in {@code overrides}
+     */
+    public static EmbeddedKafkaBroker start(
+            Path dataDir,
+            int port,
+            boolean deleteOnClose,
+            Map<String, String> overrides,
+            Map<String, Integer> extraListeners) {
         int clientPort = port == 0 ? freePort() : requireFree(port);
         // The controller's voter string needs a real port before start, so pick it here too.
         int controllerPort = freePort();
         Properties props = brokerProperties(dataDir, clientPort, controllerPort);
+        extraListeners.forEach((protocol, listenerPort) -> {
+            String listener = protocol + "://127.0.0.1:" + listenerPort;
+            props.put("listeners", props.getProperty("listeners") + "," + listener);
+            props.put("advertised.listeners", props.getProperty("advertised.listeners") + "," + listener);
+            props.put(
+                    "listener.security.protocol.map",
+                    props.getProperty("listener.security.protocol.map") + "," + protocol + ":" + protocol);
+        });
         props.putAll(overrides);
         KafkaConfig config = new KafkaConfig(props, false);
         long started = System.nanoTime();
@@ -219,7 +243,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         log.info("Kafka broker at {} stopped", bootstrapServers());
     }
 
-    private static int freePort() {
+    /** A port on 127.0.0.1 that was free a moment ago. */
+    public static int freePort() {
         try (ServerSocket socket = new ServerSocket(0, 0, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         } catch (IOException e) {

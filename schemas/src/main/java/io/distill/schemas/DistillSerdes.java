@@ -15,4 +15,8 @@ public final class DistillSerdes {
     public static AvroSerde<CheckpointPublished> checkpointPublished() {
         return new AvroSerde<>(CheckpointPublished.class);
     }
+
+    public static AvroSerde<CheckpointChunk> checkpointChunk() {
+        return new AvroSerde<>(CheckpointChunk.class);
+    }
 }

@@ -42,6 +42,7 @@ public final class TopicSetup {
                 new Spec(Topics.TEXT, textPartitions, false),
                 new Spec(Topics.SOFT_LABELS, textPartitions, false),
                 new Spec(Topics.CHECKPOINTS, 1, true),
+                new Spec(Topics.CHECKPOINT_ARTIFACTS, 1, true),
                 new Spec(Topics.DEAD_LETTERS, 1, false));
     }
 

@@ -8,6 +8,11 @@ public final class Topics {
     public static final String SOFT_LABELS = "distill.soft-labels";
     /** Compacted announcements of student checkpoints: {@link CheckpointPublished}, keyed by student name. */
     public static final String CHECKPOINTS = "distill.checkpoints";
+    /**
+     * Compacted published checkpoint artifacts in chunks: {@link CheckpointChunk}, keyed {@code student/version/index},
+     * written in the announcement's transaction.
+     */
+    public static final String CHECKPOINT_ARTIFACTS = "distill.checkpoint-artifacts";
     /** Records no stage could process: original key and value bytes plus {@link DeadLetter} headers. */
     public static final String DEAD_LETTERS = "distill.dead-letters";
 

@@ -77,6 +77,7 @@ public final class StudentTrainer {
             Gpt model = Gpt.create(config.model(), config.precision(), manager);
             try (TrainStep step = new TrainStep(model, manager, stepOptions());
                     KafkaProducer<byte[], byte[]> producer = TrainerKafka.producer(config);
+                    KafkaProducer<byte[], byte[]> publishing = TrainerKafka.publishingProducer(config);
                     KafkaConsumer<byte[], byte[]> c = TrainerKafka.consumer(config);
                     TrainerMetrics.KafkaBinding kafkaMetrics = metrics.bind(producer, c);
                     TrainedLog trainedLog = config.trainedLog().isPresent()
@@ -88,10 +89,10 @@ public final class StudentTrainer {
                 BatchTrainer batches =
                         new BatchTrainer(config, step, manager, offsets, metrics, trainedLog, deadLetters::untrainable);
                 HoldoutSet holdoutSet = new HoldoutSet(config.holdoutWindows());
-                Publisher publisher = new Publisher(config, producer);
-                GatedPublisher publishing = new GatedPublisher(config, publisher, model, manager, holdoutSet, metrics);
+                Publisher publisher = new Publisher(config, publishing);
+                GatedPublisher gated = new GatedPublisher(config, publisher, model, manager, holdoutSet, metrics);
                 Checkpointer checkpointer =
-                        new Checkpointer(config, model, step, batches, offsets, deadLetters, c, publishing, metrics);
+                        new Checkpointer(config, model, step, batches, offsets, deadLetters, c, gated, metrics);
                 checkpointer.restoreLatest();
                 RetentionGaps gaps = new RetentionGaps(c, config.allowGaps(), metrics);
                 try (CheckpointServer server = startServer(publisher)) {

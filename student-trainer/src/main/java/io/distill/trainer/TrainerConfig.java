@@ -58,6 +58,7 @@ import java.util.regex.Pattern;
  *     from the log start instead of refusing to go on ({@link RetentionGaps})
  * @param loss the divergence the distillation term is (forward KL by default); a record whose codec cannot give it
  *     is refused ({@link io.distill.lm.codec.Codec#checkLoss})
+ * @param artifacts where published artifacts live for consumers (Kafka by default)
  */
 public record TrainerConfig(
         String student,
@@ -92,7 +93,8 @@ public record TrainerConfig(
         boolean startFresh,
         boolean allowGaps,
         String httpBind,
-        Divergence loss) {
+        Divergence loss,
+        ArtifactStore artifacts) {
 
     /** Where the HTTP server listens by default: this machine only. */
     public static final String LOOPBACK = "127.0.0.1";
@@ -117,6 +119,7 @@ public record TrainerConfig(
         Objects.requireNonNull(tokenizerMismatch, "tokenizerMismatch");
         Objects.requireNonNull(origin, "origin");
         Objects.requireNonNull(loss, "loss");
+        Objects.requireNonNull(artifacts, "artifacts");
         if (origin.tokenizer().vocabSize() > model.vocab()) {
             throw new IllegalArgumentException("the student's vocabulary (" + model.vocab()
                     + ") is smaller than its tokenizer's " + origin.tokenizer().id() + " ("
@@ -230,6 +233,7 @@ public record TrainerConfig(
         private boolean allowGaps;
         private String httpBind = LOOPBACK;
         private Divergence loss = Divergence.FORWARD_KL;
+        private ArtifactStore artifacts = ArtifactStore.defaults();
 
         private Builder(String student, LmConfig model, Properties kafka, Path checkpointDir) {
             this.student = student;
@@ -351,6 +355,12 @@ public record TrainerConfig(
             return this;
         }
 
+        /** Where published artifacts live: {@link ArtifactStore#defaults} (Kafka) unless set. */
+        public Builder artifacts(ArtifactStore value) {
+            artifacts = value;
+            return this;
+        }
+
         public TrainerConfig build() {
             return new TrainerConfig(
                     student,
@@ -385,7 +395,8 @@ public record TrainerConfig(
                     startFresh,
                     allowGaps,
                     httpBind,
-                    loss);
+                    loss,
+                    artifacts);
         }
     }
 }

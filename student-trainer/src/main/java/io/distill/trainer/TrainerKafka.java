@@ -56,12 +56,44 @@ final class TrainerKafka {
     }
 
     /**
-     * Creates the announcement topic (compacted: the latest record per student is the current model) and the
-     * dead-letter topic when they are missing; existing topics are left as their owner set them up.
+     * The publisher's producer: transactional, so an artifact's chunks and its announcement commit together. Its
+     * transactional id is {@code distill-publisher-<student>}: a second trainer of the same student fences the first
+     * off. The transaction may take as long as sending the biggest artifact does, so its timeout is 10 minutes
+     * (brokers allow up to 15 by default, {@code transaction.max.timeout.ms}).
+     */
+    static KafkaProducer<byte[], byte[]> publishingProducer(TrainerConfig config) {
+        Properties props = new Properties();
+        props.putAll(config.kafka());
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId(config.student()));
+        props.putIfAbsent(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, "600000");
+        props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, "5");
+        props.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "distill-student-" + config.student() + "-publisher");
+        KafkaProducer<byte[], byte[]> producer =
+                new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+        try {
+            producer.initTransactions();
+        } catch (KafkaException e) {
+            producer.close(java.time.Duration.ZERO);
+            throw e;
+        }
+        return producer;
+    }
+
+    /** The publisher's transactional id; the ACLs in docs/security.md grant it by this prefix. */
+    static String transactionalId(String student) {
+        return "distill-publisher-" + student;
+    }
+
+    /**
+     * Creates the announcement topic (compacted: the latest record per student is the current model), the
+     * artifacts topic (compacted) and the dead-letter topic when they are missing; existing topics are left as their owner set them up.
      */
     static void ensureTopics(TrainerConfig config) throws InterruptedException {
         List<TopicSetup.Spec> specs = List.of(
                 new TopicSetup.Spec(config.checkpointsTopic(), 1, true),
+                new TopicSetup.Spec(config.artifacts().topic(), 1, true),
                 new TopicSetup.Spec(config.deadLetterTopic(), 1, false));
         try (Admin admin = Admin.create(config.kafka())) {
             List<String> created = TopicSetup.ensure(admin, specs, 30_000);
@@ -70,8 +102,9 @@ final class TrainerKafka {
             }
         } catch (ExecutionException | TimeoutException | KafkaException e) {
             LOG.warn(
-                    "could not check or create {} and {} ({}); carrying on with whatever exists",
+                    "could not check or create {}, {} and {} ({}); carrying on with whatever exists",
                     config.checkpointsTopic(),
+                    config.artifacts().topic(),
                     config.deadLetterTopic(),
                     e.toString());
         }

@@ -276,10 +276,7 @@ public final class DemoCommand implements Callable<Integer> {
             Properties kafka, Path teacherDir, TextCorpus split, List<DemoSample> samples, Path data, PrintWriter out)
             throws IOException {
         try (CheckpointClient client = new CheckpointClient(
-                        kafka,
-                        Topics.CHECKPOINTS,
-                        data.resolve("pulled"),
-                        DownloadPolicy.defaults().withFileUris(true));
+                        kafka, Topics.CHECKPOINTS, data.resolve("pulled"), DownloadPolicy.defaults());
                 NDManager manager = NDManager.newBaseManager()) {
             Map<String, CheckpointPublished> latest = client.latest(Optional.of(STUDENT), Duration.ofSeconds(15));
             CheckpointPublished announcement = latest.get(STUDENT);
@@ -288,13 +285,8 @@ public final class DemoCommand implements Callable<Integer> {
                         CliException.FAILED,
                         "the trainer published no checkpoint; see " + data.resolve("logs/trainer.log"));
             }
-            // The trainer has stopped, so its HTTP endpoint is gone: read the same artifact from the volume it
-            // published to. The client still verifies its sha256 against the announcement.
-            Path zip = data.resolve("checkpoints/published/" + STUDENT + "/" + announcement.getVersion() + ".zip");
-            CheckpointPublished local = CheckpointPublished.newBuilder(announcement)
-                    .setUri(zip.toUri().toString())
-                    .build();
-            try (LoadedModel student = client.load(local)) {
+            // The trainer has stopped; the artifact lives on in Kafka, where the client reads and verifies it.
+            try (LoadedModel student = client.load(announcement)) {
                 Gpt teacher = ModelFiles.load(teacherDir, Precision.FP32, manager);
                 out.printf(
                         Locale.ROOT,
@@ -304,9 +296,9 @@ public final class DemoCommand implements Callable<Integer> {
                         announcement.getUri());
                 out.printf(
                         Locale.ROOT,
-                        "demo: pulled and verified (sha256 %s) from %s%n%n",
+                        "demo: pulled from Kafka and verified (sha256 %s) into %s%n%n",
                         announcement.getSha256(),
-                        zip);
+                        student.dir());
                 // At most 16k held-out bytes: enough for the comparison, and it bounds the summary's time.
                 int[] holdout = split.holdout();
                 int[] sample = Arrays.copyOf(holdout, Math.min(holdout.length, 16 * 1024));
