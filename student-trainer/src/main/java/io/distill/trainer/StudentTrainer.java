@@ -84,7 +84,10 @@ public final class StudentTrainer {
                             : null) {
                 TrainerKafka.ensureTopics(config);
                 OffsetTracker offsets = new OffsetTracker();
-                BatchTrainer batches = new BatchTrainer(config, step, manager, offsets, metrics, trainedLog);
+                StudentSampler sampler = config.onPolicy().isPresent()
+                        ? new StudentSampler(config, model, manager, producer, metrics)
+                        : null;
+                BatchTrainer batches = new BatchTrainer(config, step, manager, offsets, metrics, trainedLog, sampler);
                 HoldoutSet holdoutSet = new HoldoutSet(config.holdoutWindows());
                 DeadLetters deadLetters = new DeadLetters(config.deadLetterTopic(), producer, metrics);
                 Publisher publisher = new Publisher(config, producer);
@@ -108,7 +111,8 @@ public final class StudentTrainer {
                             checkpointer,
                             new ProgressReporter(config, c, step, batches, metrics),
                             metrics,
-                            gaps);
+                            gaps,
+                            sampler);
                     c.subscribe(List.of(config.softLabelsTopic()), new RebalanceListener(c, offsets, batches, gaps));
                     metrics.running(true);
                     LOG.info(
@@ -119,6 +123,15 @@ public final class StudentTrainer {
                             config.loss().spec(),
                             config.softLabelsTopic(),
                             config.groupId());
+                    config.onPolicy()
+                            .ifPresent(p -> LOG.info(
+                                    "on-policy: {} of trained tokens from own samples of up to {} tokens at"
+                                            + " temperature {}, written to {}, trained while at most {} versions old",
+                                    p.lambda(),
+                                    p.sampleTokens(),
+                                    p.temperature(),
+                                    p.textTopic(),
+                                    p.maxPolicyLag()));
                     try {
                         loop.run(() -> stopRequested);
                     } catch (UnusableStreamException e) {

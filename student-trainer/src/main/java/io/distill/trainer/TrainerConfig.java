@@ -58,6 +58,7 @@ import java.util.regex.Pattern;
  *     from the log start instead of refusing to go on ({@link RetentionGaps})
  * @param loss the divergence the distillation term is (forward KL by default); a record whose codec cannot give it
  *     is refused ({@link io.distill.lm.codec.Codec#checkLoss})
+ * @param onPolicy when present, the trainer also writes its own samples and trains on their labels ({@link OnPolicy})
  */
 public record TrainerConfig(
         String student,
@@ -92,7 +93,8 @@ public record TrainerConfig(
         boolean startFresh,
         boolean allowGaps,
         String httpBind,
-        Divergence loss) {
+        Divergence loss,
+        Optional<OnPolicy> onPolicy) {
 
     /** Where the HTTP server listens by default: this machine only. */
     public static final String LOOPBACK = "127.0.0.1";
@@ -117,6 +119,7 @@ public record TrainerConfig(
         Objects.requireNonNull(tokenizerMismatch, "tokenizerMismatch");
         Objects.requireNonNull(origin, "origin");
         Objects.requireNonNull(loss, "loss");
+        Objects.requireNonNull(onPolicy, "onPolicy");
         if (origin.tokenizer().vocabSize() > model.vocab()) {
             throw new IllegalArgumentException("the student's vocabulary (" + model.vocab()
                     + ") is smaller than its tokenizer's " + origin.tokenizer().id() + " ("
@@ -230,6 +233,7 @@ public record TrainerConfig(
         private boolean allowGaps;
         private String httpBind = LOOPBACK;
         private Divergence loss = Divergence.FORWARD_KL;
+        private Optional<OnPolicy> onPolicy = Optional.empty();
 
         private Builder(String student, LmConfig model, Properties kafka, Path checkpointDir) {
             this.student = student;
@@ -351,6 +355,12 @@ public record TrainerConfig(
             return this;
         }
 
+        /** On-policy distillation ({@link OnPolicy}); off when empty, the default. */
+        public Builder onPolicy(Optional<OnPolicy> value) {
+            onPolicy = value;
+            return this;
+        }
+
         public TrainerConfig build() {
             return new TrainerConfig(
                     student,
@@ -385,7 +395,8 @@ public record TrainerConfig(
                     startFresh,
                     allowGaps,
                     httpBind,
-                    loss);
+                    loss,
+                    onPolicy);
         }
     }
 }

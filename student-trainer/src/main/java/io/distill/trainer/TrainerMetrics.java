@@ -64,6 +64,7 @@ public final class TrainerMetrics {
     private final Timer stepLatency;
     private final Timer checkpointSave;
     private final Timer checkpointDownload;
+    private volatile OnPolicyMetrics onPolicy;
 
     public TrainerMetrics(String student) {
         this.student = student;
@@ -232,6 +233,14 @@ public final class TrainerMetrics {
 
     public float lastCe() {
         return ce;
+    }
+
+    /** The on-policy figures, registered on first use (only trainers with {@code --on-policy} have them). */
+    public synchronized OnPolicyMetrics onPolicy() {
+        if (onPolicy == null) {
+            onPolicy = new OnPolicyMetrics(registry, tags);
+        }
+        return onPolicy;
     }
 
     /** The Prometheus text page of {@code /metrics}. */
