@@ -139,11 +139,10 @@ final class StudentSampler {
     private String text(int[] prompt, int[] continuation) {
         int[] ids = new int[prompt.length + continuation.length];
         int n = 0;
-        for (int[] part : List.of(prompt, continuation)) {
-            for (int id : part) {
-                if (id < tokenizer.vocabSize()) {
-                    ids[n++] = id;
-                }
+        for (int i = 0; i < ids.length; i++) {
+            int id = i < prompt.length ? prompt[i] : continuation[i - prompt.length];
+            if (id < tokenizer.vocabSize()) {
+                ids[n++] = id;
             }
         }
         // Byte-level: a multi-byte character cut by the sampler becomes U+FFFD, and the teacher labels that text.
