@@ -53,6 +53,9 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     KafkaOptions kafka;
 
+    @Mixin
+    OnPolicyOptions onPolicy;
+
     @Option(
             names = "--student",
             defaultValue = "student",
@@ -333,6 +336,7 @@ final class TrainCommand implements Callable<Integer> {
                     .origin(chosen.origin())
                     .startFresh(startFresh)
                     .allowGaps(allowGaps)
+                    .onPolicy(onPolicy.resolve())
                     .build();
         } catch (IllegalArgumentException e) {
             throw new CliException(CliException.BAD_INPUT, e.getMessage(), e);
