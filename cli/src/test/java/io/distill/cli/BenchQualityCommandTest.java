@@ -53,6 +53,65 @@ class BenchQualityCommandTest {
     }
 
     @Test
+    void onPolicyComparesTheThreeArmsAtEqualTokensWithTheirGenerations() throws IOException {
+        Path corpus = Files.writeString(
+                dir.resolve("corpus.txt"),
+                "the cat sat on the mat. the dog sat on the log. ".repeat(400),
+                StandardCharsets.UTF_8);
+        CliRun run = CliRun.of(
+                "bench",
+                "quality",
+                "--on-policy",
+                "--corpus",
+                corpus.toString(),
+                "--teacher-size",
+                "tiny",
+                "--pretrain",
+                "1s",
+                "--size",
+                "tiny",
+                "--steps",
+                "2",
+                "--batch",
+                "2",
+                "--prompts",
+                "2",
+                "--precision",
+                "fp32");
+
+        assertEquals(0, run.exitCode(), run.err());
+        for (String arm : new String[] {"forward-kl, off-policy", "GKD: on-policy λ 0.5, jsd:0.5", "reverse-kl"}) {
+            assertTrue(run.out().contains("| " + arm), run.out());
+            assertTrue(run.out().contains("- " + arm), "a generation of each arm: " + run.out());
+        }
+        assertEquals(
+                3,
+                run.out()
+                        .lines()
+                        .filter(l -> l.matches("\\| .* \\| 256 \\| .*"))
+                        .count(),
+                run.out());
+        assertTrue(run.out().contains("(the holdout's own continuations)"), run.out());
+
+        CliRun odd = CliRun.of(
+                "bench",
+                "quality",
+                "--on-policy",
+                "--teacher-size",
+                "tiny",
+                "--pretrain",
+                "1s",
+                "--size",
+                "tiny",
+                "--steps",
+                "1",
+                "--batch",
+                "3");
+        assertEquals(CliException.BAD_INPUT, odd.exitCode(), odd.err());
+        assertTrue(odd.err().contains("--batch must be even"), odd.err());
+    }
+
+    @Test
     void aMissingTeacherIsOneLine() {
         CliRun run = CliRun.of(
                 "bench", "quality", "--teacher", dir.resolve("nothing").toString(), "--corpus", "builtin");
