@@ -71,13 +71,11 @@ class BenchQualityCommandTest {
                 "--size",
                 "tiny",
                 "--steps",
-                "2",
+                "1",
                 "--batch",
                 "2",
                 "--prompts",
-                "2",
-                "--precision",
-                "fp32");
+                "1");
 
         assertEquals(0, run.exitCode(), run.err());
         for (String arm : new String[] {"forward-kl, off-policy", "GKD: on-policy λ 0.5, jsd:0.5", "reverse-kl"}) {
@@ -88,7 +86,7 @@ class BenchQualityCommandTest {
                 3,
                 run.out()
                         .lines()
-                        .filter(l -> l.matches("\\| .* \\| 256 \\| .*"))
+                        .filter(l -> l.matches("\\| .* \\| 128 \\| .*"))
                         .count(),
                 run.out());
         assertTrue(run.out().contains("(the holdout's own continuations)"), run.out());

@@ -17,6 +17,8 @@ public final class OnPolicyMetrics {
     private final AtomicLong produced = new AtomicLong();
     private final AtomicLong skipped = new AtomicLong();
     private volatile long lastLag = -1;
+    private final MeterRegistry registry;
+    private final Tags tags;
 
     OnPolicyMetrics(MeterRegistry registry, Tags tags) {
         counter(registry, tags, "distill.trainer.samples.produced", "Own samples written to the text topic.", produced);
@@ -27,15 +29,8 @@ public final class OnPolicyMetrics {
                 "distill.trainer.on.policy.tokens",
                 "Token positions of own samples trained on.",
                 onPolicyTokens);
-        Gauge.builder("distill.trainer.on.policy.ratio", this, OnPolicyMetrics::onPolicyRatio)
-                .description("Share of the token positions trained by this process that were own samples.")
-                .tags(tags)
-                .register(registry);
-        Gauge.builder("distill.trainer.policy.lag.steps", this, m -> m.lastLag >= 0 ? m.lastLag : Double.NaN)
-                .description("Versions (steps) between the weights that wrote the last trained sample and the"
-                        + " weights that read it.")
-                .tags(tags)
-                .register(registry);
+        this.registry = registry;
+        this.tags = tags;
     }
 
     private static void counter(MeterRegistry registry, Tags tags, String name, String help, AtomicLong value) {
@@ -46,11 +41,25 @@ public final class OnPolicyMetrics {
     }
 
     void trained(long offPolicy, long onPolicy) {
+        if (offPolicyTokens.get() + onPolicyTokens.get() == 0 && offPolicy + onPolicy > 0) {
+            // registered once known: no sample rather than NaN before the first step
+            Gauge.builder("distill.trainer.on.policy.ratio", this, OnPolicyMetrics::onPolicyRatio)
+                    .description("Share of the token positions trained by this process that were own samples.")
+                    .tags(tags)
+                    .register(registry);
+        }
         offPolicyTokens.addAndGet(offPolicy);
         onPolicyTokens.addAndGet(onPolicy);
     }
 
     void accepted(long lag) {
+        if (lastLag < 0) {
+            Gauge.builder("distill.trainer.policy.lag.steps", this, m -> m.lastLag)
+                    .description("Versions (steps) between the weights that wrote the last own sample trained on"
+                            + " and the weights that read it.")
+                    .tags(tags)
+                    .register(registry);
+        }
         lastLag = lag;
     }
 
