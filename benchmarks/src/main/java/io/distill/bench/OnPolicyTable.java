@@ -1,6 +1,5 @@
 package io.distill.bench;
 
-import java.time.Duration;
 import java.util.Locale;
 
 /** The on-policy benchmark's result as Markdown: the arms, the references, and one generation per arm. */
@@ -37,8 +36,8 @@ public final class OnPolicyTable {
                         + "context. Sampling for the GKD arm's training %s; wall time %s.%n",
                 r.options().prompts(),
                 OnPolicyBenchmark.PROMPT_TOKENS,
-                clock(r.sampling()),
-                clock(r.wallTime())));
+                QualityTable.clock(r.sampling()),
+                QualityTable.clock(r.wallTime())));
         sb.append(String.format(Locale.ROOT, "%nPrompt: `%s`%n%n", oneLine(r.prompt())));
         for (OnPolicyBenchmark.ArmResult a : r.arms()) {
             sb.append(String.format(Locale.ROOT, "- %s: `%s`%n", a.arm().label(), oneLine(a.sample())));
@@ -52,10 +51,5 @@ public final class OnPolicyTable {
 
     private static String oneLine(String text) {
         return text.replace("\\", "\\\\").replace("\n", "\\n").replace("`", "'").replace("\r", "\\r");
-    }
-
-    private static String clock(Duration d) {
-        long s = d.toSeconds();
-        return String.format(Locale.ROOT, "%d:%02d", s / 60, s % 60);
     }
 }

@@ -237,18 +237,7 @@ final class BenchQualityCommand implements Callable<Integer> {
                 throw new CliException(CliException.BAD_INPUT, e.getMessage(), e);
             }
             PrintWriter out = spec.commandLine().getOut();
-            out.printf(
-                    Locale.ROOT,
-                    "%s students, %s, %,d steps of %d x %d, lr %s (warmup %d), seed %d, corpus %s%n%n",
-                    size,
-                    choice.precision().flag(),
-                    options.steps(),
-                    batch,
-                    student.context(),
-                    learningRate,
-                    warmup,
-                    seed,
-                    corpus);
+            printSetup(out, options);
             out.print(QualityTable.markdown(result));
             out.flush();
         }
@@ -295,6 +284,14 @@ final class BenchQualityCommand implements Callable<Integer> {
             throw new CliException(CliException.BAD_INPUT, e.getMessage(), e);
         }
         PrintWriter out = spec.commandLine().getOut();
+        printSetup(out, options);
+        out.print(OnPolicyTable.markdown(result));
+        out.flush();
+        return 0;
+    }
+
+    /** The line above the tables: what was trained, how. */
+    private void printSetup(PrintWriter out, QualityBenchmark.Options options) {
         out.printf(
                 Locale.ROOT,
                 "%s students, %s, %,d steps of %d x %d, alpha %s, T %s, lr %s (warmup %d), seed %d, corpus %s%n%n",
@@ -309,9 +306,6 @@ final class BenchQualityCommand implements Callable<Integer> {
                 warmup,
                 seed,
                 corpus);
-        out.print(OnPolicyTable.markdown(result));
-        out.flush();
-        return 0;
     }
 
     /** Pretrains a teacher on the corpus's training part, as `distill pretrain` does. */

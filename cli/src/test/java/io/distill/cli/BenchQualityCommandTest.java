@@ -18,10 +18,7 @@ class BenchQualityCommandTest {
 
     @Test
     void pretrainsATeacherTrainsEveryArmAndPrintsTheTable() throws IOException {
-        Path corpus = Files.writeString(
-                dir.resolve("corpus.txt"),
-                "the cat sat on the mat. the dog sat on the log. ".repeat(400),
-                StandardCharsets.UTF_8);
+        Path corpus = corpus();
         CliRun run = CliRun.of(
                 "bench",
                 "quality",
@@ -54,10 +51,7 @@ class BenchQualityCommandTest {
 
     @Test
     void onPolicyComparesTheThreeArmsAtEqualTokensWithTheirGenerations() throws IOException {
-        Path corpus = Files.writeString(
-                dir.resolve("corpus.txt"),
-                "the cat sat on the mat. the dog sat on the log. ".repeat(400),
-                StandardCharsets.UTF_8);
+        Path corpus = corpus();
         CliRun run = CliRun.of(
                 "bench",
                 "quality",
@@ -107,6 +101,13 @@ class BenchQualityCommandTest {
                 "3");
         assertEquals(CliException.BAD_INPUT, odd.exitCode(), odd.err());
         assertTrue(odd.err().contains("--batch must be even"), odd.err());
+    }
+
+    private Path corpus() throws IOException {
+        return Files.writeString(
+                dir.resolve("corpus.txt"),
+                "the cat sat on the mat. the dog sat on the log. ".repeat(400),
+                StandardCharsets.UTF_8);
     }
 
     @Test
