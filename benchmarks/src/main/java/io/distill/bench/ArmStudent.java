@@ -84,6 +84,15 @@ final class ArmStudent implements AutoCloseable {
         return arm;
     }
 
+    /** The student's model, e.g. to sample from; it lives in {@link #manager()}. */
+    Gpt model() {
+        return model;
+    }
+
+    NDManager manager() {
+        return manager;
+    }
+
     /**
      * One training step on the windows.
      *

@@ -1,6 +1,8 @@
 package io.distill.cli;
 
 import ai.djl.ndarray.NDManager;
+import io.distill.bench.OnPolicyBenchmark;
+import io.distill.bench.OnPolicyTable;
 import io.distill.bench.QualityArm;
 import io.distill.bench.QualityBenchmark;
 import io.distill.bench.QualityProgress;
@@ -40,8 +42,14 @@ import picocli.CommandLine.Spec;
                     + "decoder, byte for byte what goes over Kafka. The holdout is 5%% of the corpus (every 20th "
                     + "4 KiB block), the same split `distill pretrain` holds out. Prints Markdown tables.",
             "",
+            "With --on-policy: off-policy forward-KL KD, on-policy GKD (half of every batch the student's own "
+                    + "samples, jsd:0.5) and reverse KL, at equal tokens, from the teacher's dense logits; measured on "
+                    + "holdout bits per byte and on the teacher's bits per byte of the student's generations from "
+                    + "fixed prompts, with one generation per arm.",
+            "",
             "Examples:",
             "  distill bench quality --teacher distill-data/teacher",
+            "  distill bench quality --on-policy --teacher distill-data/teacher --tokens 500000",
             "  distill bench quality --pretrain 10m --tokens 2000000",
             "  distill bench quality --teacher-size student-1m --pretrain 1m --size tiny",
             ""
@@ -129,11 +137,32 @@ final class BenchQualityCommand implements Callable<Integer> {
                     + "${DEFAULT-VALUE}).")
     int evaluations;
 
+    @Option(
+            names = "--on-policy",
+            description = "Compare off-policy forward-KL, on-policy GKD (lambda 0.5, jsd:0.5) and reverse-KL "
+                    + "instead of the codecs (--codecs is ignored).")
+    boolean onPolicy;
+
+    @Option(
+            names = "--prompts",
+            defaultValue = "32",
+            paramLabel = "N",
+            description = "With --on-policy: fixed holdout prompts that score generation (default: ${DEFAULT-VALUE}).")
+    int prompts;
+
     @Override
     public Integer call() {
         LmConfig student = ModelFiles.namedSize(size);
         PrecisionChoice choice = precision.resolve();
         QualityBenchmark.Options options = options(student, choice);
+        OnPolicyBenchmark.Options onPolicyOptions = null;
+        if (onPolicy) {
+            try {
+                onPolicyOptions = new OnPolicyBenchmark.Options(options, prompts);
+            } catch (IllegalArgumentException e) {
+                throw new CliException(CliException.BAD_INPUT, e.getMessage(), e);
+            }
+        }
         TextCorpus text;
         try {
             text = TextCorpus.of(ModelFiles.readCorpus(corpus), 0.05);
@@ -151,8 +180,10 @@ final class BenchQualityCommand implements Callable<Integer> {
                             + "(%,d training bytes, %,d held out); teacher %s; precision %s%n",
                     size,
                     student.parameterCount(),
-                    options.arms().size(),
-                    options.arms().stream().map(QualityArm::name).collect(Collectors.joining(", ")),
+                    onPolicy ? 3 : options.arms().size(),
+                    onPolicy
+                            ? "forward-kl, gkd, reverse-kl"
+                            : options.arms().stream().map(QualityArm::name).collect(Collectors.joining(", ")),
                     options.steps(),
                     optimizer.batch,
                     student.context(),
@@ -162,6 +193,9 @@ final class BenchQualityCommand implements Callable<Integer> {
                     text.holdoutTokens(),
                     teacher.modelId(),
                     choice);
+            if (onPolicy) {
+                return onPolicy(teacher, text, onPolicyOptions, err);
+            }
             QualityBenchmark.Result result;
             try {
                 result = QualityBenchmark.run(teacher, text, options, new QualityProgress(err, options));
@@ -169,18 +203,7 @@ final class BenchQualityCommand implements Callable<Integer> {
                 throw new CliException(CliException.BAD_INPUT, e.getMessage(), e);
             }
             PrintWriter out = spec.commandLine().getOut();
-            out.printf(
-                    Locale.ROOT,
-                    "%s students, %s, %,d steps of %d x %d, lr %s (optimizer.warmup %d), optimizer.seed %d, corpus %s%n%n",
-                    size,
-                    choice.precision().flag(),
-                    options.steps(),
-                    optimizer.batch,
-                    student.context(),
-                    optimizer.learningRate,
-                    optimizer.warmup,
-                    optimizer.seed,
-                    corpus);
+            printSetup(out, options);
             out.print(QualityTable.markdown(result));
             out.flush();
         }
@@ -214,6 +237,43 @@ final class BenchQualityCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CliException(CliException.BAD_INPUT, e.getMessage(), e);
         }
+    }
+
+    /** {@code --on-policy}: the three arms of {@link OnPolicyBenchmark} on the same training options. */
+    private int onPolicy(TeacherModel teacher, TextCorpus text, OnPolicyBenchmark.Options o, PrintWriter err) {
+        QualityBenchmark.Options options = o.training();
+        OnPolicyBenchmark.Result result;
+        try {
+            result = OnPolicyBenchmark.run(teacher, text, o, line -> {
+                err.println("quality --on-policy: " + line);
+                err.flush();
+            });
+        } catch (IllegalArgumentException e) {
+            throw new CliException(CliException.BAD_INPUT, e.getMessage(), e);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        printSetup(out, options);
+        out.print(OnPolicyTable.markdown(result));
+        out.flush();
+        return 0;
+    }
+
+    /** The line above the tables: what was trained, how. */
+    private void printSetup(PrintWriter out, QualityBenchmark.Options options) {
+        out.printf(
+                Locale.ROOT,
+                "%s students, %s, %,d steps of %d x %d, alpha %s, T %s, lr %s (warmup %d), seed %d, corpus %s%n%n",
+                size,
+                options.precision().flag(),
+                options.steps(),
+                optimizer.batch,
+                options.student().context(),
+                alpha,
+                temperature.value,
+                optimizer.learningRate,
+                optimizer.warmup,
+                optimizer.seed,
+                corpus);
     }
 
     /** Pretrains a teacher on the corpus's training part, as `distill pretrain` does. */

@@ -61,6 +61,9 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     OptimizerOptions optimizer = new OptimizerOptions(1e-3f, 100, 8, 1);
 
+    @Mixin
+    OnPolicyOptions onPolicy;
+
     @Option(
             names = "--student",
             defaultValue = "student",
@@ -340,6 +343,7 @@ final class TrainCommand implements Callable<Integer> {
                     .allowGaps(allowGaps)
                     .artifacts(new ArtifactStore(
                             ArtifactStore.Kind.parse(artifactStore), artifactsTopic, keepPublished, maxArtifactBytes))
+                    .onPolicy(onPolicy.resolve())
                     .build();
         } catch (IllegalArgumentException e) {
             throw new CliException(CliException.BAD_INPUT, e.getMessage(), e);

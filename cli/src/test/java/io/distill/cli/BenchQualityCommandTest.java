@@ -18,10 +18,7 @@ class BenchQualityCommandTest {
 
     @Test
     void pretrainsATeacherTrainsEveryArmAndPrintsTheTable() throws IOException {
-        Path corpus = Files.writeString(
-                dir.resolve("corpus.txt"),
-                "the cat sat on the mat. the dog sat on the log. ".repeat(400),
-                StandardCharsets.UTF_8);
+        Path corpus = corpus();
         CliRun run = CliRun.of(
                 "bench",
                 "quality",
@@ -50,6 +47,67 @@ class BenchQualityCommandTest {
         assertTrue(run.out().contains("| topk:8 (alpha 0.9, T 2.0) | 256 |"), run.out());
         assertTrue(run.out().contains("| teacher (pretrained-tiny"), run.out());
         assertTrue(run.err().contains("ETA"), run.err());
+    }
+
+    @Test
+    void onPolicyComparesTheThreeArmsAtEqualTokensWithTheirGenerations() throws IOException {
+        Path corpus = corpus();
+        CliRun run = CliRun.of(
+                "bench",
+                "quality",
+                "--on-policy",
+                "--corpus",
+                corpus.toString(),
+                "--teacher-size",
+                "tiny",
+                "--pretrain",
+                "1s",
+                "--size",
+                "tiny",
+                "--steps",
+                "1",
+                "--batch",
+                "2",
+                "--prompts",
+                "1");
+
+        assertEquals(0, run.exitCode(), run.err());
+        for (String arm : new String[] {"forward-kl, off-policy", "GKD: on-policy λ 0.5, jsd:0.5", "reverse-kl"}) {
+            assertTrue(run.out().contains("| " + arm), run.out());
+            assertTrue(run.out().contains("- " + arm), "a generation of each arm: " + run.out());
+        }
+        assertEquals(
+                3,
+                run.out()
+                        .lines()
+                        .filter(l -> l.matches("\\| .* \\| 128 \\| .*"))
+                        .count(),
+                run.out());
+        assertTrue(run.out().contains("(the holdout's own continuations)"), run.out());
+
+        CliRun odd = CliRun.of(
+                "bench",
+                "quality",
+                "--on-policy",
+                "--teacher-size",
+                "tiny",
+                "--pretrain",
+                "1s",
+                "--size",
+                "tiny",
+                "--steps",
+                "1",
+                "--batch",
+                "3");
+        assertEquals(CliException.BAD_INPUT, odd.exitCode(), odd.err());
+        assertTrue(odd.err().contains("--batch must be even"), odd.err());
+    }
+
+    private Path corpus() throws IOException {
+        return Files.writeString(
+                dir.resolve("corpus.txt"),
+                "the cat sat on the mat. the dog sat on the log. ".repeat(400),
+                StandardCharsets.UTF_8);
     }
 
     @Test

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.distill.lm.artifact.WeightFormat;
 import io.distill.lm.model.LmConfig;
 import io.distill.lm.train.Divergence;
+import io.distill.trainer.OnPolicy;
 import io.distill.trainer.TrainerConfig;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -114,6 +115,22 @@ class TrainCommandTest {
     }
 
     @Test
+    void onPolicyIsOffByDefaultAndItsOptionsBuildTheSettings() {
+        assertTrue(parse(Map.of()).onPolicy().isEmpty());
+        OnPolicy p = parse(
+                        Map.of("DISTILL_MAX_POLICY_LAG", "3"),
+                        "--on-policy",
+                        "0.5",
+                        "--sample-tokens",
+                        "32",
+                        "--sample-temperature",
+                        "0.7")
+                .onPolicy()
+                .orElseThrow();
+        assertEquals(new OnPolicy(0.5, 32, 0.7f, 3, "distill.text"), p);
+    }
+
+    @Test
     void badValuesAreOneLineBeforeAnyNetworkWork() {
         for (String[] args : new String[][] {
             {"train", "--publish-format", "fp8"},
@@ -126,6 +143,10 @@ class TrainCommandTest {
             {"train", "--loss", "jsd:2"},
             {"train", "--loss", "skew-kl:1"},
             {"train", "--layers", "0,2"},
+            {"train", "--on-policy", "1"},
+            {"train", "--on-policy", "0.5", "--sample-tokens", "0"},
+            {"train", "--on-policy", "0.5", "--max-policy-lag", "-1"},
+            {"train", "--on-policy", "0.5", "--sample-temperature", "-1"},
             {"train", "--init-from-teacher", "/no/such/dir"},
             {"train", "--init-from-teacher", ".", "--student-config", "config.json"},
             {"train", "--student-config", "/no/such/config.json"},

@@ -39,10 +39,12 @@ final class BatchTrainer {
     private final OffsetTracker offsets;
     private final TrainerMetrics metrics;
     private final TrainedLog trainedLog; // test support, usually null
+    private final StudentSampler sampler; // null unless --on-policy
     private final Duration batchWait;
     private final PendingBatch pending;
     private long tokensSeen;
 
+    /** @param sampler writes the student's own samples after each applied step; null without {@code --on-policy} */
     BatchTrainer(
             TrainerConfig config,
             TrainStep step,
@@ -50,7 +52,9 @@ final class BatchTrainer {
             OffsetTracker offsets,
             TrainerMetrics metrics,
             TrainedLog trainedLog,
-            SetAside setAside) {
+            SetAside setAside,
+            StudentSampler sampler) {
+        this.sampler = sampler;
         this.step = step;
         this.manager = manager;
         this.setAside = setAside;
@@ -64,6 +68,11 @@ final class BatchTrainer {
     /** Non-padding positions trained on so far, over every run of this student. */
     long tokensSeen() {
         return tokensSeen;
+    }
+
+    /** The version of the current weights: the number of applied steps, as a published checkpoint's version. */
+    long version() {
+        return step.steps();
     }
 
     /** Continues from a checkpoint: its step, optimizer schedule and token count. */
@@ -147,8 +156,11 @@ final class BatchTrainer {
             offsets.trained(w.source(), w.offset());
         }
         metrics.trainedWindows(trained.size());
-        pending.clear();
         metrics.stepped(r.step(), tokensSeen, r.loss(), r.kd(), r.ce(), r.lossScale(), System.nanoTime() - start);
+        pending.clear();
+        if (sampler != null) {
+            sampler.afterStep(trained, step.steps());
+        }
     }
 
     /**

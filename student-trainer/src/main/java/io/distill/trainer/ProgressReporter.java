@@ -21,6 +21,7 @@ final class ProgressReporter {
     private final TrainStep step;
     private final BatchTrainer batches;
     private final TrainerMetrics metrics;
+    private final boolean onPolicy;
     private long lastNanos = System.nanoTime();
     private long lastTokens;
 
@@ -36,6 +37,7 @@ final class ProgressReporter {
         this.step = step;
         this.batches = batches;
         this.metrics = metrics;
+        this.onPolicy = config.onPolicy().isPresent();
         this.lastTokens = batches.tokensSeen();
     }
 
@@ -59,17 +61,33 @@ final class ProgressReporter {
         lastNanos = now;
         lastTokens = tokensSeen;
         LOG.info(String.format(
+                        Locale.ROOT,
+                        "student %s: step %,d | %,.0f tokens/s | kd %.4f | ce %.4f | loss scale %s | lag %s | dead letters %d | held out %d",
+                        student,
+                        step.steps(),
+                        tokensPerSecond,
+                        metrics.lastKd(),
+                        metrics.lastCe(),
+                        step.lossScaler().scale(),
+                        lag < 0 ? "?" : String.format(Locale.ROOT, "%,d", lag),
+                        metrics.deadLetters(),
+                        metrics.heldOutRecords())
+                + onPolicy());
+    }
+
+    /** With --on-policy: the share of own samples trained, the last lag and the samples written and skipped. */
+    private String onPolicy() {
+        if (!onPolicy) {
+            return "";
+        }
+        OnPolicyMetrics p = metrics.onPolicy();
+        return String.format(
                 Locale.ROOT,
-                "student %s: step %,d | %,.0f tokens/s | kd %.4f | ce %.4f | loss scale %s | lag %s | dead letters %d | held out %d",
-                student,
-                step.steps(),
-                tokensPerSecond,
-                metrics.lastKd(),
-                metrics.lastCe(),
-                step.lossScaler().scale(),
-                lag < 0 ? "?" : String.format(Locale.ROOT, "%,d", lag),
-                metrics.deadLetters(),
-                metrics.heldOutRecords()));
+                " | on-policy %.2f | policy lag %s | samples %d written, %d stale",
+                p.onPolicyRatio(),
+                p.lastLag() < 0 ? "?" : Long.toString(p.lastLag()),
+                p.samplesProduced(),
+                p.samplesSkipped());
     }
 
     /** Records between the consumer's position and the end of its partitions; -1 when unknown. */

@@ -85,9 +85,13 @@ public final class StudentTrainer {
                             : null) {
                 TrainerKafka.ensureTopics(config);
                 OffsetTracker offsets = new OffsetTracker();
+                StudentSampler sampler = config.onPolicy().isPresent()
+                        ? new StudentSampler(config, model, manager, producer, metrics)
+                        : null;
                 DeadLetters deadLetters = new DeadLetters(config.deadLetterTopic(), producer, metrics);
                 BatchTrainer batches =
-                        new BatchTrainer(config, step, manager, offsets, metrics, trainedLog, deadLetters::untrainable);
+                        new BatchTrainer(
+                        config, step, manager, offsets, metrics, trainedLog, deadLetters::untrainable, sampler);
                 HoldoutSet holdoutSet = new HoldoutSet(config.holdoutWindows());
                 Publisher publisher = new Publisher(config, publishing);
                 GatedPublisher gated = new GatedPublisher(config, publisher, model, manager, holdoutSet, metrics);
@@ -110,7 +114,8 @@ public final class StudentTrainer {
                             checkpointer,
                             new ProgressReporter(config, c, step, batches, metrics),
                             metrics,
-                            gaps);
+                            gaps,
+                            sampler);
                     c.subscribe(List.of(config.softLabelsTopic()), new RebalanceListener(c, offsets, batches, gaps));
                     metrics.running(true);
                     LOG.info(
@@ -121,6 +126,15 @@ public final class StudentTrainer {
                             config.loss().spec(),
                             config.softLabelsTopic(),
                             config.groupId());
+                    config.onPolicy()
+                            .ifPresent(p -> LOG.info(
+                                    "on-policy: {} of trained tokens from own samples of up to {} tokens at"
+                                            + " temperature {}, written to {}, trained while at most {} versions old",
+                                    p.lambda(),
+                                    p.sampleTokens(),
+                                    p.temperature(),
+                                    p.textTopic(),
+                                    p.maxPolicyLag()));
                     try {
                         loop.run(() -> stopRequested);
                     } catch (UnusableStreamException e) {

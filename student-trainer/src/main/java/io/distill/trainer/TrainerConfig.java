@@ -59,6 +59,7 @@ import java.util.regex.Pattern;
  * @param loss the divergence the distillation term is (forward KL by default); a record whose codec cannot give it
  *     is refused ({@link io.distill.lm.codec.Codec#checkLoss})
  * @param artifacts where published artifacts live for consumers (Kafka by default)
+ * @param onPolicy when present, the trainer also writes its own samples and trains on their labels ({@link OnPolicy})
  */
 public record TrainerConfig(
         String student,
@@ -94,7 +95,8 @@ public record TrainerConfig(
         boolean allowGaps,
         String httpBind,
         Divergence loss,
-        ArtifactStore artifacts) {
+        ArtifactStore artifacts,
+        Optional<OnPolicy> onPolicy) {
 
     /** Where the HTTP server listens by default: this machine only. */
     public static final String LOOPBACK = "127.0.0.1";
@@ -120,6 +122,7 @@ public record TrainerConfig(
         Objects.requireNonNull(origin, "origin");
         Objects.requireNonNull(loss, "loss");
         Objects.requireNonNull(artifacts, "artifacts");
+        Objects.requireNonNull(onPolicy, "onPolicy");
         if (origin.tokenizer().vocabSize() > model.vocab()) {
             throw new IllegalArgumentException("the student's vocabulary (" + model.vocab()
                     + ") is smaller than its tokenizer's " + origin.tokenizer().id() + " ("
@@ -234,6 +237,7 @@ public record TrainerConfig(
         private String httpBind = LOOPBACK;
         private Divergence loss = Divergence.FORWARD_KL;
         private ArtifactStore artifacts = ArtifactStore.defaults();
+        private Optional<OnPolicy> onPolicy = Optional.empty();
 
         private Builder(String student, LmConfig model, Properties kafka, Path checkpointDir) {
             this.student = student;
@@ -361,6 +365,12 @@ public record TrainerConfig(
             return this;
         }
 
+        /** On-policy distillation ({@link OnPolicy}); off when empty, the default. */
+        public Builder onPolicy(Optional<OnPolicy> value) {
+            onPolicy = value;
+            return this;
+        }
+
         public TrainerConfig build() {
             return new TrainerConfig(
                     student,
@@ -396,7 +406,8 @@ public record TrainerConfig(
                     allowGaps,
                     httpBind,
                     loss,
-                    artifacts);
+                    artifacts,
+                    onPolicy);
         }
     }
 }

@@ -68,6 +68,7 @@ public final class TrainerMetrics {
     private final Timer stepLatency;
     private final Timer checkpointSave;
     private final Timer checkpointDownload;
+    private volatile OnPolicyMetrics onPolicy;
 
     TrainerMetrics(String student) {
         this.student = student;
@@ -236,6 +237,14 @@ public final class TrainerMetrics {
 
     float lastCe() {
         return ce;
+    }
+
+    /** The on-policy figures, registered on first use (only trainers with {@code --on-policy} have them). */
+    public synchronized OnPolicyMetrics onPolicy() {
+        if (onPolicy == null) {
+            onPolicy = new OnPolicyMetrics(registry, tags);
+        }
+        return onPolicy;
     }
 
     /** The Prometheus text page of {@code /metrics}. */

@@ -28,6 +28,7 @@ final class TrainingLoop {
     private final ProgressReporter progress;
     private final TrainerMetrics metrics;
     private final RetentionGaps gaps;
+    private final StudentSampler sampler; // null unless --on-policy
 
     TrainingLoop(
             TrainerConfig config,
@@ -39,7 +40,8 @@ final class TrainingLoop {
             Checkpointer checkpointer,
             ProgressReporter progress,
             TrainerMetrics metrics,
-            RetentionGaps gaps) {
+            RetentionGaps gaps,
+            StudentSampler sampler) {
         this.consumer = consumer;
         this.reader = new SoftLabelReader(
                 config.origin().tokenizer(), config.model().vocab(), config.tokenizerMismatch(), config.loss());
@@ -52,6 +54,7 @@ final class TrainingLoop {
         this.progress = progress;
         this.metrics = metrics;
         this.gaps = gaps;
+        this.sampler = sampler;
     }
 
     /** Runs until {@code stopRequested}; the step under way finishes, unread records are read again next time. */
@@ -119,6 +122,16 @@ final class TrainingLoop {
             return false;
         }
         TrainingWindow window = ((SoftLabelReader.Accepted) outcome).window();
+        if (sampler != null) {
+            PolicyLag.Verdict verdict = sampler.classify(window, batches.version());
+            if (verdict instanceof PolicyLag.Stale) {
+                offsets.skipped(tp, record.offset()); // valid, so no dead letter: deliberately not trained
+                return false;
+            }
+            if (verdict instanceof PolicyLag.Fresh) {
+                return batches.add(window); // the holdout measures the input text, not the student's own writing
+            }
+        }
         if (holdout.isHeldOut(window.sampleId())) {
             holdoutSet.add(window);
             metrics.heldOut();

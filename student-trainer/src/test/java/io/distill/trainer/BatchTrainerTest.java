@@ -131,7 +131,8 @@ class BatchTrainerTest {
                     offsets,
                     metrics,
                     log,
-                    (windows, why) -> setAside.add(new SetAsideCall(List.copyOf(windows), why)));
+                    (windows, why) -> setAside.add(new SetAsideCall(List.copyOf(windows), why)),
+                    null);
         }
 
         float[] weights() {

@@ -67,6 +67,81 @@ public final class Sampler {
         return Arrays.copyOfRange(seq, prompt.length, n);
     }
 
+    /**
+     * Continuations of several prompts of one length at once: one forward pass of the whole batch per new token, so
+     * the cost of {@code maxNewTokens} tokens is {@code maxNewTokens} batched passes whatever the number of prompts.
+     * Each row stops after its own end-of-text token (rows that stopped are still computed, their draws dropped).
+     *
+     * @param prompts at least one, all of the same length (at least one token)
+     * @return per prompt, the new tokens, as {@link #generate} returns them
+     */
+    public int[][] generate(int[][] prompts, int maxNewTokens, float temperature, int topK, RandomGenerator random) {
+        if (prompts.length == 0 || prompts[0].length == 0) {
+            throw new IllegalArgumentException("at least one prompt of at least one token is needed");
+        }
+        if (maxNewTokens < 0) {
+            throw new IllegalArgumentException("maxNewTokens must be >= 0, got " + maxNewTokens);
+        }
+        int b = prompts.length;
+        int p = prompts[0].length;
+        int[][] seqs = new int[b][];
+        for (int i = 0; i < b; i++) {
+            if (prompts[i].length != p) {
+                throw new IllegalArgumentException("prompts must share one length: " + prompts[i].length + " and " + p);
+            }
+            seqs[i] = Arrays.copyOf(prompts[i], p + maxNewTokens);
+        }
+        int[] ends = new int[b]; // where each row's generation ended; 0 while it runs
+        int context = model.config().context();
+        for (int n = p; n < p + maxNewTokens; n++) {
+            float[][] logits = lastLogits(seqs, Math.max(0, n - context), n);
+            boolean running = false;
+            for (int i = 0; i < b; i++) {
+                if (ends[i] != 0) {
+                    continue;
+                }
+                seqs[i][n] = pick(logits[i], temperature, topK, random);
+                if (eos.isPresent() && seqs[i][n] == eos.getAsInt()) {
+                    ends[i] = n + 1;
+                } else {
+                    running = true;
+                }
+            }
+            if (!running) {
+                break;
+            }
+        }
+        int[][] out = new int[b][];
+        for (int i = 0; i < b; i++) {
+            out[i] = Arrays.copyOfRange(seqs[i], p, ends[i] != 0 ? ends[i] : p + maxNewTokens);
+        }
+        return out;
+    }
+
+    /** Logits (B, V) at the last of tokens [start, end) of each row. */
+    @SuppressWarnings("try") // the no-grad scope is used for its effect only
+    private float[][] lastLogits(int[][] seqs, int start, int end) {
+        int t = end - start;
+        long[] window = new long[seqs.length * t];
+        for (int i = 0; i < seqs.length; i++) {
+            for (int j = start; j < end; j++) {
+                window[i * t + j - start] = seqs[i][j];
+            }
+        }
+        try (NDManager scope = manager.newSubManager();
+                Autograd.NoGrad noGrad = Autograd.noGrad()) {
+            NDArray ids = scope.create(window, new Shape(seqs.length, t)); // (B, T)
+            NDArray logits = model.logits(parameterStore, ids, false); // (B, T, V)
+            float[] last = logits.get(":, " + (t - 1) + ", :").toFloatArray(); // (B, V)
+            int v = last.length / seqs.length;
+            float[][] rows = new float[seqs.length][];
+            for (int i = 0; i < seqs.length; i++) {
+                rows[i] = Arrays.copyOfRange(last, i * v, (i + 1) * v);
+            }
+            return rows;
+        }
+    }
+
     /** Logits (V) at the last of tokens [start, end). */
     @SuppressWarnings("try") // the no-grad scope is used for its effect only
     private float[] lastLogits(int[] seq, int start, int end) {

@@ -105,4 +105,28 @@ class SamplerTest {
         assertEquals(ByteTokenizer.EOS, out[0]);
         assertTrue(new Sampler(gpt, m).generate(new int[] {'x'}, 0, 0f, 0, new SplittableRandom(1)).length == 0);
     }
+
+    @Test
+    void aBatchOfPromptsGeneratesWhatEachPromptGeneratesAloneAndStopsEachRowAtItsEos() {
+        Gpt gpt = Gpt.create(LmConfig.named("tiny"), m);
+        try (TrainStep trainer = new TrainStep(gpt, m, TrainStep.Options.defaults(3e-2f, 0))) {
+            for (int i = 0; i < 40; i++) {
+                try (Batch batch =
+                        Batch.fromWindows(m, new int[][] {{'x', ByteTokenizer.EOS}, {'a', 'b'}, {'b', 'c'}})) {
+                    trainer.step(batch);
+                }
+            }
+        }
+        Sampler sampler = new Sampler(gpt, m);
+        int[][] prompts = {{'x'}, {'a'}, {'b'}};
+        int[][] batch = sampler.generate(prompts, 3, 0f, 0, new SplittableRandom(1));
+        for (int i = 0; i < prompts.length; i++) {
+            int[] alone = sampler.generate(prompts[i], 3, 0f, 0, new SplittableRandom(1));
+            assertEquals(java.util.Arrays.toString(alone), java.util.Arrays.toString(batch[i]), "prompt " + i);
+        }
+        assertEquals(1, batch[0].length, "the first row stops at its EOS");
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> sampler.generate(new int[][] {{'a'}, {'a', 'b'}}, 2, 0f, 0, new SplittableRandom(1)));
+    }
 }
