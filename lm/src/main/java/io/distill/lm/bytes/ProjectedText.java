@@ -7,7 +7,6 @@ import ai.djl.training.ParameterStore;
 import io.distill.lm.Autograd;
 import io.distill.lm.model.Gpt;
 import io.distill.lm.tokenize.Tokenizer;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -76,11 +75,7 @@ public record ProjectedText(
         for (int j = 1; j < ids.length; j++) {
             tokenNats -= tokenizer.isSpecial(ids[j]) ? 0 : logProbs[j - 1][ids[j]];
         }
-        ByteArrayOutputStream spelled = new ByteArrayOutputStream();
-        for (int id : ids) {
-            spelled.writeBytes(tokenizer.tokenBytes(id));
-        }
-        byte[] y = spelled.toByteArray();
+        byte[] y = ProjectedWindow.spell(tokenizer, ids);
         byte[] t = text.getBytes(StandardCharsets.UTF_8);
         int prefix = y.length - t.length; // SentencePiece's dummy "▁", or nothing
         if (prefix < 0 || !Arrays.equals(y, prefix, y.length, t, 0, t.length)) {
