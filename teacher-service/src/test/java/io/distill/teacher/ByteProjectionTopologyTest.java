@@ -131,7 +131,45 @@ class ByteProjectionTopologyTest {
         }
     }
 
+    /**
+     * The projection of a byte-level teacher is its own next-byte distribution without the ids that spell no byte
+     * (BOS, PAD), renormalised: checked against the model's logits computed apart ({@link TinyTeacher#scaledLogits}),
+     * with no tokenizer files needed.
+     */
+    @Test
+    void aByteLevelTeachersProjectionIsItsOwnDistributionWithoutTheByteLessIds() {
+        String doc = "The tiny teacher labels bytes: caf\u00e9, 42. Its projection is its own distribution, less the"
+                + " ids that spell no byte, over windows of 48 bytes."; // 3 windows
+        try (NDManager manager = NDManager.newBaseManager()) {
+            TeacherModel teacher = TinyTeacher.create(manager);
+            List<SoftLabels> projected = label(teacher, true, doc);
+            List<SoftLabels> own = label(teacher, false, doc);
+            assertEquals(3, own.size());
+            assertEquals(own.size(), projected.size());
+            for (int w = 0; w < own.size(); w++) {
+                int[] tokens = own.get(w).getTokens().stream()
+                        .mapToInt(Integer::intValue)
+                        .toArray();
+                assertEquals(
+                        own.get(w).getTokens(), projected.get(w).getTokens(), "bytes are the byte teacher's tokens");
+                float[][] logits = TinyTeacher.scaledLogits(teacher, tokens, 1f);
+                double nats = 0;
+                for (int j = 0; j < logits.length; j++) {
+                    double lse = TinyTeacher.logSumExp(logits[j]);
+                    double byteLess =
+                            Math.exp(logits[j][ByteTokenizer.BOS] - lse) + Math.exp(logits[j][ByteTokenizer.PAD] - lse);
+                    nats -= logits[j][tokens[j + 1]] - lse - Math.log1p(-byteLess);
+                }
+                assertEquals(nats, projected.get(w).getTargetNats(), 1e-4 * nats, "window " + w);
+            }
+        }
+    }
+
     private List<SoftLabels> label(TeacherModel teacher, boolean projectBytes) {
+        return label(teacher, projectBytes, TEXT);
+    }
+
+    private List<SoftLabels> label(TeacherModel teacher, boolean projectBytes, String text) {
         TeacherConfig config = TeacherDriver.config()
                 .codec(new TopK(32))
                 .temperature(1f)
@@ -140,7 +178,7 @@ class ByteProjectionTopologyTest {
                 .projectBytes(projectBytes)
                 .build();
         try (TeacherDriver d = new TeacherDriver(config, teacher, tmp.resolve("state-" + projectBytes))) {
-            d.sendPlain("doc", TEXT);
+            d.sendPlain("doc", text);
             d.flushByMaxWait(config);
             assertEquals(List.of(), d.readDeadLetters());
             return d.readSoftLabels();
