@@ -139,7 +139,7 @@ public final class ByteProjection {
                 }
             }
             double kept = Arrays.stream(mass).sum(); // 1 when nothing was dropped since the last byte
-            double[] dist = normalised(mass, kept, i);
+            double[] dist = normalised(mass.clone(), kept, i); // mass stays as it is: the weights are rescaled by it
             if (i >= from) {
                 next[i - from] = dist;
                 droppedNats -= Math.log(kept);
