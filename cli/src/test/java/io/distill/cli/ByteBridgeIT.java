@@ -1,7 +1,6 @@
 package io.distill.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.distill.kafkakit.EmbeddedKafkaBroker;
@@ -11,22 +10,14 @@ import io.distill.lm.tokenize.Tokenizer;
 import io.distill.lm.tokenize.Tokenizers;
 import io.distill.schemas.DistillSerdes;
 import io.distill.schemas.SoftLabels;
-import io.distill.trainer.StudentTrainer;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * The byte bridge on the real broker: a tiny random Llama with the real Llama 2 tokenizer labels text through
@@ -56,40 +47,32 @@ class ByteBridgeIT {
         CliRun fed = CliRun.of("feed", "--bootstrap", broker.bootstrapServers(), "--topic", TEXT, file.toString());
         assertEquals(0, fed.exitCode(), fed.err());
 
-        StringWriter teacherErr = new StringWriter();
-        AtomicInteger teacherExit = new AtomicInteger(-1);
-        Thread teacher = new Thread(() -> {
-            CommandLine cl = Distill.commandLine(Map.of("DISTILL_MAX_WAIT", "100ms"));
-            cl.setOut(new PrintWriter(new StringWriter(), true));
-            cl.setErr(new PrintWriter(teacherErr, true));
-            teacherExit.set(cl.execute(
-                    "teacher",
-                    "--bootstrap",
-                    broker.bootstrapServers(),
-                    "--model",
-                    teacherDir.toString(),
-                    "--project",
-                    "bytes",
-                    "--precision",
-                    "fp32",
-                    "--context",
-                    "64",
-                    "--http-port",
-                    "0",
-                    "--application-id",
-                    "bytes-it",
-                    "--input-topic",
-                    TEXT,
-                    "--output-topic",
-                    LABELS,
-                    "--dead-letter-topic",
-                    "bytes-it.dead-letters"));
-        });
-        teacher.start();
+        TeacherInThread teacher = new TeacherInThread(
+                "--bootstrap",
+                broker.bootstrapServers(),
+                "--model",
+                teacherDir.toString(),
+                "--project",
+                "bytes",
+                "--precision",
+                "fp32",
+                "--context",
+                "64",
+                "--http-port",
+                "0",
+                "--application-id",
+                "bytes-it",
+                "--input-topic",
+                TEXT,
+                "--output-topic",
+                LABELS,
+                "--dead-letter-topic",
+                "bytes-it.dead-letters");
         Path checkpoints = dir.resolve("checkpoints");
+        int teacherExit;
         try (Tokenizer llama = Tokenizers.forModelDir(teacherDir)) {
             var records = TopicReader.read(broker.bootstrapServers(), LABELS, lines.size(), Duration.ofSeconds(120));
-            assertEquals(lines.size(), records.size(), teacherErr.toString()); // one window per short line
+            assertEquals(lines.size(), records.size(), teacher.err()); // one window per short line
             for (var record : records) {
                 SoftLabels labels = DistillSerdes.softLabels().decode(record.value());
                 assertEquals(ByteTokenizer.ID, labels.getTeacher().getTokenizerId());
@@ -108,35 +91,13 @@ class ByteBridgeIT {
             assertTrue(err[err.length - 1].contains("uses tokenizer byte-v1"), refused.err());
             assertTrue(!refused.err().contains("\tat "), refused.err());
         } finally {
-            teacher.interrupt();
-            teacher.join(60_000);
+            teacherExit = teacher.stop();
         }
-        assertEquals(0, teacherExit.get(), teacherErr.toString());
+        assertEquals(0, teacherExit, teacher.err());
 
-        TrainCommand train = (TrainCommand) Distill.commandLine(Map.of())
-                .parseArgs(trainArgs("byte-student", checkpoints, "--size", "tiny"))
-                .subcommand()
-                .commandSpec()
-                .userObject();
-        StudentTrainer trainer = new StudentTrainer(train.config());
-        AtomicReference<Throwable> trainFailure = new AtomicReference<>();
-        Thread training = new Thread(() -> {
-            try {
-                trainer.run();
-            } catch (Throwable t) {
-                trainFailure.set(t);
-            }
-        });
-        training.start();
-        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-        while (!hasCheckpoint(checkpoints.resolve("training/byte-student"))) { // every 2 steps
-            assertTrue(training.isAlive(), "the trainer stopped: " + trainFailure.get());
-            assertTrue(System.nanoTime() < deadline, "no checkpoint within 120 s");
-            Thread.sleep(100);
-        }
+        TrainerInThread trainer = new TrainerInThread(trainArgs("byte-student", checkpoints, "--size", "tiny"));
+        trainer.awaitCheckpoint(checkpoints, "byte-student", Duration.ofSeconds(120)); // a checkpoint every 2 steps
         trainer.stop();
-        training.join(60_000);
-        assertNull(trainFailure.get());
     }
 
     private String[] trainArgs(String student, Path checkpoints, String... model) {
@@ -168,14 +129,5 @@ class ByteBridgeIT {
                 "10"));
         args.addAll(List.of(model));
         return args.toArray(String[]::new);
-    }
-
-    private static boolean hasCheckpoint(Path training) throws java.io.IOException {
-        if (!Files.isDirectory(training)) {
-            return false;
-        }
-        try (Stream<Path> s = Files.list(training)) {
-            return s.anyMatch(p -> p.getFileName().toString().startsWith("step-"));
-        }
     }
 }

@@ -45,27 +45,8 @@ class ByteProjectionTopologyTest {
 
     @Test
     void projectedRecordsAreByteLevelLabelsOfTheDocumentsBytes() throws Exception {
-        Path tokenizerDir = TokenizerCache.modelDir("llama2");
-        Path dir = tmp.resolve("model");
-        PythonReference.require()
-                .make(
-                        dir,
-                        "--arch",
-                        "llama",
-                        "--layers",
-                        "2",
-                        "--hidden",
-                        "64",
-                        "--heads",
-                        "4",
-                        "--vocab-size",
-                        "32000",
-                        "--max-pos",
-                        "256",
-                        "--tokenizer-dir",
-                        tokenizerDir.toString(),
-                        "--seed",
-                        "3");
+        Path dir = PythonReference.require()
+                .tinyModel(tmp.resolve("model"), "llama", 32000, TokenizerCache.modelDir("llama2"), 3);
         try (NDManager manager = NDManager.newBaseManager();
                 HfTokenizer tokenizer = HfTokenizer.load(dir)) {
             HfModel model = HfImport.load(dir, Precision.FP32, manager);

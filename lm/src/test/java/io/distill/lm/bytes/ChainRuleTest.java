@@ -95,28 +95,8 @@ class ChainRuleTest {
     }
 
     private static Path tinyModel(String tokenizerName, String arch, int vocab, Path tmp) throws Exception {
-        Path tokenizerDir = TokenizerCache.modelDir(tokenizerName);
-        Path dir = tmp.resolve("model");
-        PythonReference.require()
-                .make(
-                        dir,
-                        "--arch",
-                        arch,
-                        "--layers",
-                        "2",
-                        "--hidden",
-                        "64",
-                        "--heads",
-                        "4",
-                        "--vocab-size",
-                        String.valueOf(vocab),
-                        "--max-pos",
-                        "256",
-                        "--tokenizer-dir",
-                        tokenizerDir.toString(),
-                        "--seed",
-                        "3");
-        return dir;
+        return PythonReference.require()
+                .tinyModel(tmp.resolve("model"), arch, vocab, TokenizerCache.modelDir(tokenizerName), 3);
     }
 
     private static double dropped(ProjectedText p) {
