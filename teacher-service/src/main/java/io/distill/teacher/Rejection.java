@@ -23,8 +23,8 @@ public enum Rejection {
     /** The teacher's logits for a window held a NaN or an infinity; that window only. */
     NON_FINITE_LOGITS,
     /**
-     * {@code --project bytes}: a window with no next-byte distribution (a byte no evaluated tokenization covers, e.g.
-     * after a special token inside the text, or no byte to predict); that window only.
+     * {@code --project bytes}: a window with no next-byte distribution (its targets spell no byte, or a byte of it has
+     * probability 0 under every tokenization the teacher evaluated); that window only.
      */
     UNPROJECTABLE;
 

@@ -34,7 +34,7 @@ public record ProjectedWindow(int[] inputs, double[][] next, double nats) {
      * @param logProbs L rows: log p(· | tokens[0..j]) over the model's vocabulary
      * @param documentStart whether the window starts its document (its first token is BOS or the text's first token)
      * @throws IllegalStateException when a byte of the window has probability 0 under every cover the teacher
-     *     evaluated (e.g. a special token inside the window, which spells nothing)
+     *     evaluated (a model that masks tokens out)
      */
     public static ProjectedWindow of(
             Tokenizer tokenizer, ByteProjection projection, int[] tokens, float[][] logProbs, boolean documentStart) {
