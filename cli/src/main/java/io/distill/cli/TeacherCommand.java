@@ -49,6 +49,7 @@ import picocli.CommandLine.Spec;
             "  distill teacher --model distill-data/teacher",
             "  distill teacher --model-size tiny --context 64",
             "  distill teacher --model-size teacher-15m --codec sampled:12 --temperature 1.5",
+            "  distill teacher --model path/to/llama --project bytes     # labels for byte-level students",
             "  DISTILL_BOOTSTRAP=kafka:9092 DISTILL_MODEL_SIZE=teacher-15m distill teacher",
             ""
         })
@@ -173,6 +174,14 @@ final class TeacherCommand implements Callable<Integer> {
     PrecisionOption precision = new PrecisionOption("auto");
 
     @Option(
+            names = "--project",
+            paramLabel = "bytes",
+            description = "Publish the teacher's next-byte distributions (tokenizer byte-v1, 257 outcomes: 256 bytes "
+                    + "and end of text) instead of its own tokens, for byte-level students; the teacher's tokenizer "
+                    + "must be byte-level BPE or have byte fallback (docs/byte-bridge.md).")
+    String project;
+
+    @Option(
             names = "--allow-gaps",
             description = "When retention deleted input records before they were labelled, log and count them and "
                     + "resume from the log start (without it the teacher refuses to start).")
@@ -213,7 +222,7 @@ final class TeacherCommand implements Callable<Integer> {
             err.printf(
                     Locale.ROOT,
                     "teacher: %s (%,d parameters, version %s), precision %s%n"
-                            + "teacher: %s at T=%s, windows of %d positions (stride %d), batches of %d or %s; "
+                            + "teacher: %s%s at T=%s, windows of %d positions (stride %d), batches of %d or %s; "
                             + "%s -> %s, bad input -> %s; application id %s%n"
                             + "teacher: health and metrics on http://localhost:%d/healthz and /metrics%n",
                     teacher.modelId(),
@@ -221,6 +230,7 @@ final class TeacherCommand implements Callable<Integer> {
                     teacher.modelVersion(),
                     choice,
                     config.codec(),
+                    config.projectBytes() ? " over next-byte distributions (byte-v1, projected)" : "",
                     config.temperature(),
                     config.context(),
                     config.stride(),
@@ -292,10 +302,18 @@ final class TeacherCommand implements Callable<Integer> {
                     .maxWait(maxWait)
                     .maxTextBytes(maxTextBytes)
                     .allowGaps(allowGaps)
+                    .projectBytes(projectBytes())
                     .build();
         } catch (IllegalArgumentException e) {
             throw new CliException(CliException.BAD_INPUT, e.getMessage(), e);
         }
+    }
+
+    private boolean projectBytes() {
+        if (project != null && !project.equals("bytes")) {
+            throw new CliException(CliException.BAD_INPUT, "--project: only 'bytes' is known, got '" + project + "'");
+        }
+        return project != null;
     }
 
     private void ensureTopics() throws InterruptedException {

@@ -17,22 +17,15 @@ import io.distill.lm.tokenize.Tokenizer;
 import io.distill.lm.tokenize.Tokenizers;
 import io.distill.schemas.DistillSerdes;
 import io.distill.schemas.SoftLabels;
-import io.distill.trainer.StudentTrainer;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * Real models in, real models out, on the real broker: a tiny random Llama with the real Llama 2-kind tokenizer
@@ -63,102 +56,71 @@ class HfDistillationIT {
         CliRun fed = CliRun.of("feed", "--bootstrap", broker.bootstrapServers(), "--topic", TEXT, file.toString());
         assertEquals(0, fed.exitCode(), fed.err());
 
-        StringWriter teacherErr = new StringWriter();
-        AtomicInteger teacherExit = new AtomicInteger(-1);
-        Thread teacher = new Thread(() -> {
-            CommandLine cl = Distill.commandLine(Map.of("DISTILL_MAX_WAIT", "100ms"));
-            cl.setOut(new PrintWriter(new StringWriter(), true));
-            cl.setErr(new PrintWriter(teacherErr, true));
-            teacherExit.set(cl.execute(
-                    "teacher",
-                    "--bootstrap",
-                    broker.bootstrapServers(),
-                    "--model",
-                    teacherDir.toString(),
-                    "--precision",
-                    "fp32",
-                    "--context",
-                    "32",
-                    "--http-port",
-                    "0",
-                    "--application-id",
-                    "hf-it",
-                    "--input-topic",
-                    TEXT,
-                    "--output-topic",
-                    LABELS,
-                    "--dead-letter-topic",
-                    "hf-it.dead-letters"));
-        });
-        teacher.start();
-        StudentTrainer trainer;
-        Thread training;
-        AtomicReference<Throwable> trainFailure = new AtomicReference<>();
+        TeacherInThread teacher = new TeacherInThread(
+                "--bootstrap",
+                broker.bootstrapServers(),
+                "--model",
+                teacherDir.toString(),
+                "--precision",
+                "fp32",
+                "--context",
+                "32",
+                "--http-port",
+                "0",
+                "--application-id",
+                "hf-it",
+                "--input-topic",
+                TEXT,
+                "--output-topic",
+                LABELS,
+                "--dead-letter-topic",
+                "hf-it.dead-letters");
+        TrainerInThread trainer;
+        int teacherExit;
         Path checkpoints = dir.resolve("checkpoints");
         try (Tokenizer tokenizer = Tokenizers.forModelDir(teacherDir)) {
             var records = TopicReader.read(broker.bootstrapServers(), LABELS, lines.size(), Duration.ofSeconds(120));
-            assertEquals(lines.size(), records.size(), teacherErr.toString()); // one window per short line
+            assertEquals(lines.size(), records.size(), teacher.err()); // one window per short line
             SoftLabels first = DistillSerdes.softLabels().decode(records.get(0).value());
             assertEquals(tokenizer.id(), first.getTeacher().getTokenizerId());
             assertEquals(tokenizer.checksum(), first.getTeacher().getTokenizerChecksum());
             assertEquals(tokenizer.bos().getAsInt(), first.getTokens().get(0)); // Llama 2 documents start with BOS
 
-            TrainCommand train = (TrainCommand) Distill.commandLine(Map.of())
-                    .parseArgs(
-                            "train",
-                            "--student",
-                            "hf-student",
-                            "--init-from-teacher",
-                            teacherDir.toString(),
-                            "--layers",
-                            "0,2",
-                            "--precision",
-                            "fp32",
-                            "--bootstrap",
-                            broker.bootstrapServers(),
-                            "--soft-labels-topic",
-                            LABELS,
-                            "--checkpoints-topic",
-                            CHECKPOINTS,
-                            "--checkpoint-dir",
-                            checkpoints.toString(),
-                            "--checkpoint-every-steps",
-                            "2",
-                            "--checkpoint-every-seconds",
-                            "0",
-                            "--batch",
-                            "2",
-                            "--batch-wait",
-                            "200ms",
-                            "--http-port",
-                            "-1",
-                            "--holdout-percent",
-                            "10")
-                    .subcommand()
-                    .commandSpec()
-                    .userObject();
-            trainer = new StudentTrainer(train.config());
-            training = new Thread(() -> {
-                try {
-                    trainer.run();
-                } catch (Throwable t) {
-                    trainFailure.set(t);
-                }
-            });
-            training.start();
-            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-            while (!hasCheckpoint(checkpoints)) { // a checkpoint every 2 steps: training has gone on
-                assertTrue(training.isAlive(), "the trainer stopped: " + trainFailure.get());
-                assertTrue(System.nanoTime() < deadline, "no checkpoint within 120 s");
-                Thread.sleep(100);
-            }
+            trainer = new TrainerInThread(
+                    "train",
+                    "--student",
+                    "hf-student",
+                    "--init-from-teacher",
+                    teacherDir.toString(),
+                    "--layers",
+                    "0,2",
+                    "--precision",
+                    "fp32",
+                    "--bootstrap",
+                    broker.bootstrapServers(),
+                    "--soft-labels-topic",
+                    LABELS,
+                    "--checkpoints-topic",
+                    CHECKPOINTS,
+                    "--checkpoint-dir",
+                    checkpoints.toString(),
+                    "--checkpoint-every-steps",
+                    "2",
+                    "--checkpoint-every-seconds",
+                    "0",
+                    "--batch",
+                    "2",
+                    "--batch-wait",
+                    "200ms",
+                    "--http-port",
+                    "-1",
+                    "--holdout-percent",
+                    "10");
+            trainer.awaitCheckpoint(checkpoints, "hf-student", Duration.ofSeconds(120)); // a checkpoint every 2 steps
         } finally {
-            teacher.interrupt();
-            teacher.join(60_000);
+            teacherExit = teacher.stop();
         }
         trainer.stop(); // finish the step, checkpoint, publish
-        training.join(60_000);
-        assertEquals(null, trainFailure.get());
 
         Path pulled = dir.resolve("pulled");
         CliRun pull = CliRun.of(
@@ -226,16 +188,6 @@ class HfDistillationIT {
             assertEquals(0, generate.exitCode(), generate.err());
             assertEquals(prompt + tokenizer.decodeText(expected), generate.out().strip());
         }
-        assertEquals(0, teacherExit.get(), teacherErr.toString());
-    }
-
-    private static boolean hasCheckpoint(Path checkpoints) throws java.io.IOException {
-        Path training = checkpoints.resolve("training/hf-student");
-        if (!Files.isDirectory(training)) {
-            return false;
-        }
-        try (Stream<Path> s = Files.list(training)) {
-            return s.anyMatch(p -> p.getFileName().toString().startsWith("step-"));
-        }
+        assertEquals(0, teacherExit, teacher.err());
     }
 }

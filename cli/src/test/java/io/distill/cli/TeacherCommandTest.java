@@ -31,7 +31,8 @@ class TeacherCommandTest {
             "--output-topic",
             "--dead-letter-topic",
             "--http-port",
-            "--precision"
+            "--precision",
+            "--project"
         }) {
             assertTrue(run.out().contains(option), option + " missing from\n" + run.out());
         }
@@ -71,6 +72,11 @@ class TeacherCommandTest {
                 "stride must be between 1 and the context (32)");
         assertOneLine(CliRun.of("teacher", "--model-size", "tiny", "--max-batch", "0"), "max batch");
         assertOneLine(CliRun.of("teacher", "--model-size", "tiny", "--temperature", "0"), "temperature");
+    }
+
+    @Test
+    void projectionIsToBytesOnly() {
+        assertOneLine(CliRun.of("teacher", "--model-size", "tiny", "--project", "chars"), "only 'bytes' is known");
     }
 
     @Test

@@ -21,7 +21,12 @@ public enum Rejection {
     /** One byte of text: no next token to predict, so no window. */
     TOO_SHORT,
     /** The teacher's logits for a window held a NaN or an infinity; that window only. */
-    NON_FINITE_LOGITS;
+    NON_FINITE_LOGITS,
+    /**
+     * {@code --project bytes}: a window with no next-byte distribution (its targets spell no byte, or a byte of it has
+     * probability 0 under every tokenization the teacher evaluated); that window only.
+     */
+    UNPROJECTABLE;
 
     static Rejection of(AvroDecodeException.Reason reason) {
         return switch (reason) {

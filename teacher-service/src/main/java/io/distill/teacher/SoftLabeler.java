@@ -19,7 +19,7 @@ import java.util.List;
 final class SoftLabeler implements AutoCloseable {
 
     /** What became of one window. */
-    sealed interface Outcome permits Labelled, NonFinite {
+    sealed interface Outcome permits Labelled, NonFinite, Unprojectable {
         PendingWindow window();
     }
 
@@ -29,19 +29,30 @@ final class SoftLabeler implements AutoCloseable {
     /** The teacher produced a NaN or infinite logit at {@code position} of the window. */
     record NonFinite(PendingWindow window, int position) implements Outcome {}
 
+    /** {@code --project bytes} found no next-byte distribution for the window ({@link ByteLabeler}). */
+    record Unprojectable(PendingWindow window, String reason) implements Outcome {}
+
     private final TeacherModel teacher;
     private final SoftLabelEncoder encoder;
+    private final ByteLabeler bytes;
     private final NDManager manager;
 
+    /** A labeler of the teacher's own tokens. */
     SoftLabeler(TeacherModel teacher, Codec codec, float temperature) {
+        this(teacher, codec, temperature, null);
+    }
+
+    /** @param bytes projects the teacher's distributions to bytes ({@code --project bytes}), or null for its tokens */
+    SoftLabeler(TeacherModel teacher, Codec codec, float temperature, ByteLabeler bytes) {
         this.teacher = teacher;
         this.encoder = new SoftLabelEncoder(teacher.identity(), codec, temperature);
+        this.bytes = bytes;
         this.manager = NDManager.newBaseManager();
     }
 
     /**
      * The outcomes of one batch, one per window in order, and how long the model's forward pass alone took (the
-     * rest of the call is the codec: top-k or sampling, copying out, packing).
+     * rest of the call is the codec: top-k or sampling, copying out, packing; and the byte projection, if any).
      */
     record Batch(List<Outcome> outcomes, long forwardNanos) {}
 
@@ -56,6 +67,9 @@ final class SoftLabeler implements AutoCloseable {
             long start = System.nanoTime();
             NDArray logits = teacher.logits(scope, tokens); // (B, T, V)
             long forwardNanos = System.nanoTime() - start;
+            if (bytes != null) {
+                return new Batch(bytes.label(logits, windows, createdAt), forwardNanos);
+            }
             List<SoftLabelEncoder.Result> results = encoder.encode(logits, toEncode, createdAt);
             List<Outcome> outcomes = new ArrayList<>(windows.size());
             for (int i = 0; i < windows.size(); i++) {

@@ -1,6 +1,7 @@
 package io.distill.teacher;
 
 import io.distill.lm.codec.Codec;
+import io.distill.lm.tokenize.ByteTokenizer;
 import io.distill.lm.train.SoftTargets;
 import io.distill.schemas.Topics;
 import java.time.Duration;
@@ -17,6 +18,8 @@ import java.util.Objects;
  * @param maxWait a partial batch runs once the buffer has waited this long (as the punctuator, which ticks every
  *     quarter of it, sees it)
  * @param maxTextBytes input values larger than this go to the dead-letter topic unread
+ * @param projectBytes publish next-byte distributions for byte-level students (tokenizer byte-v1) instead of the
+ *     teacher's own tokens ({@code --project bytes}, docs/byte-bridge.md)
  */
 public record TeacherConfig(
         String inputTopic,
@@ -29,7 +32,8 @@ public record TeacherConfig(
         int maxBatch,
         Duration maxWait,
         int maxTextBytes,
-        boolean allowGaps) {
+        boolean allowGaps,
+        boolean projectBytes) {
 
     public static final float DEFAULT_TEMPERATURE = 2.0f;
     public static final int DEFAULT_CONTEXT = 128;
@@ -64,7 +68,8 @@ public record TeacherConfig(
     }
 
     /**
-     * Checks what only the model can tell: the window fits its context and top-k asks for no more ids than it has.
+     * Checks what only the model can tell: the window fits its context and top-k asks for no more ids than the
+     * labels have (the model's vocabulary, or the byte vocabulary when projecting).
      *
      * @throws IllegalArgumentException with a one-line reason
      */
@@ -73,7 +78,7 @@ public record TeacherConfig(
             throw new IllegalArgumentException(
                     "context " + context + " is longer than the model's context of " + teacher.context());
         }
-        codec.checkVocabulary(teacher.vocabSize());
+        codec.checkVocabulary(projectBytes ? ByteTokenizer.VOCAB_SIZE : teacher.vocabSize());
     }
 
     public static Builder builder() {
@@ -89,6 +94,7 @@ public record TeacherConfig(
     /** Defaults: the standard topics, topk:32 at T = 2, 128 positions with stride = context, 16 windows or 250 ms. */
     public static final class Builder {
         private boolean allowGaps;
+        private boolean projectBytes;
         private String inputTopic = Topics.TEXT;
         private String outputTopic = Topics.SOFT_LABELS;
         private String deadLetterTopic = Topics.DEAD_LETTERS;
@@ -159,6 +165,12 @@ public record TeacherConfig(
             return this;
         }
 
+        /** Publish byte-level labels projected from the teacher's tokens ({@code --project bytes}). */
+        public Builder projectBytes(boolean projectBytes) {
+            this.projectBytes = projectBytes;
+            return this;
+        }
+
         public TeacherConfig build() {
             return new TeacherConfig(
                     inputTopic,
@@ -171,7 +183,8 @@ public record TeacherConfig(
                     maxBatch,
                     maxWait,
                     maxTextBytes,
-                    allowGaps);
+                    allowGaps,
+                    projectBytes);
         }
     }
 }

@@ -6,13 +6,19 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
 import java.util.EnumMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.DoubleAdder;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.apache.kafka.streams.KafkaStreams;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The teacher's own counters, shared by every stream task of a service (thread-safe), and the figures derived from
@@ -25,6 +31,10 @@ import org.apache.kafka.streams.KafkaStreams;
  * the counts. Everything else is the service's.
  */
 public final class TeacherMetrics {
+    private static final Logger LOG = LoggerFactory.getLogger(TeacherMetrics.class);
+    /** How often the running bits per byte of {@code --project bytes} is logged. */
+    static final Duration PROJECTION_LOG_EVERY = Duration.ofSeconds(30);
+
     private final int maxBatch;
     private final LongAdder recordsIn = new LongAdder();
     private final LongAdder retentionGapRecords = new LongAdder();
@@ -36,6 +46,9 @@ public final class TeacherMetrics {
     private final LongAdder labelNanos = new LongAdder();
     private final LongAdder forwardNanos = new LongAdder();
     private final LongAdder wireBytes = new LongAdder();
+    private final LongAdder projectedBytes = new LongAdder();
+    private final DoubleAdder projectedNats = new DoubleAdder();
+    private final AtomicLong lastProjectionLogNanos = new AtomicLong(System.nanoTime());
     private final Map<Rejection, LongAdder> deadLetters = new EnumMap<>(Rejection.class);
     private final RateMeter tokenRate = new RateMeter(10);
     private volatile long firstRecordNanos;
@@ -93,6 +106,39 @@ public final class TeacherMetrics {
         tokensLabelled.add(positions);
         wireBytes.add(valueBytes);
         tokenRate.add(positions, System.currentTimeMillis());
+    }
+
+    /** {@code --project bytes}: a record of {@code bytes} byte positions whose teacher cross-entropy is {@code nats}. */
+    void projected(int bytes, double nats) {
+        projectedBytes.add(bytes);
+        projectedNats.add(nats);
+    }
+
+    /**
+     * Logs the teacher's running bits per byte over what it projected, at most once per {@link #PROJECTION_LOG_EVERY}
+     * whichever task calls (one line per interval for the service).
+     */
+    void logProjectionIfDue() {
+        long now = System.nanoTime();
+        long last = lastProjectionLogNanos.get();
+        if (now - last >= PROJECTION_LOG_EVERY.toNanos() && lastProjectionLogNanos.compareAndSet(last, now)) {
+            LOG.info(String.format(
+                    Locale.ROOT,
+                    "projected %,d bytes: the teacher's own %.4f bits/byte over them, %.1f wire bytes/byte",
+                    projectedBytes(),
+                    projectedBitsPerByte(),
+                    wireBytesPerToken()));
+        }
+    }
+
+    public long projectedBytes() {
+        return projectedBytes.sum();
+    }
+
+    /** The teacher's cross-entropy over the bytes it labelled with {@code --project bytes}, in bits per byte. */
+    public double projectedBitsPerByte() {
+        long n = projectedBytes();
+        return n == 0 ? 0 : projectedNats.sum() / n / Math.log(2);
     }
 
     void deadLetter(Rejection reason) {
@@ -216,6 +262,10 @@ public final class TeacherMetrics {
         counter("distill.teacher.wire.bytes", "SoftLabels value bytes produced.", wireBytes);
         counter("distill.teacher.forward.seconds", "Time in the model's forward passes.", forwardNanos, 1e-9);
         counter("distill.teacher.label.seconds", "Time labelling batches: forward passes and codec.", labelNanos, 1e-9);
+        counter("distill.teacher.projected.bytes", "Byte positions labelled by --project bytes.", projectedBytes);
+        Gauge.builder("distill.teacher.projected.bits.per.byte", this, TeacherMetrics::projectedBitsPerByte)
+                .description("The teacher's own bits per byte over what --project bytes labelled.")
+                .register(registry);
         Gauge.builder("distill.teacher.tokens.per.second", this, TeacherMetrics::tokensPerSecond)
                 .description("Token positions labelled per second, last 10 s.")
                 .register(registry);

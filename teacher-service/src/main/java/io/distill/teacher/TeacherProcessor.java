@@ -56,6 +56,7 @@ final class TeacherProcessor implements Processor<byte[], byte[], byte[], byte[]
 
     private final TeacherConfig config;
     private final TeacherModel teacher;
+    private final ByteLabeler bytes;
     private final TeacherMetrics metrics;
     private final IntFunction<InputGaps.Watch> gaps;
     private InputGaps.Watch gapWatch;
@@ -77,10 +78,19 @@ final class TeacherProcessor implements Processor<byte[], byte[], byte[], byte[]
 
     private static final long NOT_WAITING = -1;
 
+    /**
+     * @param bytes the byte projection of {@code --project bytes}, or null to label the teacher's own tokens
+     * @param gaps watches an input partition's offsets for retention gaps while running
+     */
     TeacherProcessor(
-            TeacherConfig config, TeacherModel teacher, TeacherMetrics metrics, IntFunction<InputGaps.Watch> gaps) {
+            TeacherConfig config,
+            TeacherModel teacher,
+            ByteLabeler bytes,
+            TeacherMetrics metrics,
+            IntFunction<InputGaps.Watch> gaps) {
         this.config = config;
         this.teacher = teacher;
+        this.bytes = bytes;
         this.metrics = metrics;
         this.gaps = gaps;
     }
@@ -90,7 +100,7 @@ final class TeacherProcessor implements Processor<byte[], byte[], byte[], byte[]
         this.context = context;
         this.pending = context.getStateStore(TeacherTopology.PENDING_STORE);
         this.gapWatch = gaps.apply(context.taskId().partition()); // one source topic: its partition is the task's
-        this.labeler = new SoftLabeler(teacher, config.codec(), config.temperature());
+        this.labeler = new SoftLabeler(teacher, config.codec(), config.temperature(), bytes);
         // The store is restored before init: windows buffered but not published before a crash or a task move.
         try (KeyValueIterator<Bytes, byte[]> it = pending.all()) {
             while (it.hasNext()) {
@@ -194,33 +204,47 @@ final class TeacherProcessor implements Processor<byte[], byte[], byte[], byte[]
             PendingWindow window = outcome.window();
             byte[] key = window.sampleId().getBytes(StandardCharsets.UTF_8);
             if (outcome instanceof SoftLabeler.Labelled labelled) {
-                byte[] value = serde.encode(labelled.labels());
+                SoftLabels labels = labelled.labels();
+                byte[] value = serde.encode(labels);
                 context.forward(
                         new Record<>(key, value, window.timestamp(), new RecordHeaders()),
                         TeacherTopology.SOFT_LABELS_SINK);
-                metrics.published(window.positions(), value.length);
+                int positions = labels.getTokens().size() - 1; // bytes when projecting
+                metrics.published(positions, value.length);
+                if (bytes != null) {
+                    metrics.projected(positions, labels.getTargetNats());
+                }
             } else if (outcome instanceof SoftLabeler.NonFinite bad) {
-                // The original record may hold many windows; the dead letter carries this window's text only.
-                DeadLetter letter = new DeadLetter(
-                        STAGE,
-                        Rejection.NON_FINITE_LOGITS.name(),
-                        "window " + window.window() + " of sample '" + window.sampleId()
-                                + "': non-finite logit at position " + bad.position(),
-                        config.inputTopic(),
-                        window.sourcePartition(),
-                        window.sourceOffset(),
-                        key,
-                        teacher.tokenizer().decode(window.tokens()));
-                context.forward(
-                        new Record<>(letter.boundedKey(), letter.boundedValue(), window.timestamp(), letter.headers()),
-                        TeacherTopology.DEAD_LETTER_SINK);
-                metrics.deadLetter(Rejection.NON_FINITE_LOGITS);
+                deadLetter(window, Rejection.NON_FINITE_LOGITS, "non-finite logit at position " + bad.position());
+            } else if (outcome instanceof SoftLabeler.Unprojectable bad) {
+                deadLetter(window, Rejection.UNPROJECTABLE, "no next-byte distribution: " + bad.reason());
             }
+        }
+        if (bytes != null) {
+            metrics.logProjectionIfDue();
         }
         for (Bytes key : keys) {
             pending.delete(key);
         }
         pendingCount -= keys.size();
+    }
+
+    /** One window of a record: the dead letter carries this window's text only, the record may hold many. */
+    private void deadLetter(PendingWindow window, Rejection reason, String detail) {
+        byte[] key = window.sampleId().getBytes(StandardCharsets.UTF_8);
+        DeadLetter letter = new DeadLetter(
+                STAGE,
+                reason.name(),
+                "window " + window.window() + " of sample '" + window.sampleId() + "': " + detail,
+                config.inputTopic(),
+                window.sourcePartition(),
+                window.sourceOffset(),
+                key,
+                teacher.tokenizer().decode(window.tokens()));
+        context.forward(
+                new Record<>(letter.boundedKey(), letter.boundedValue(), window.timestamp(), letter.headers()),
+                TeacherTopology.DEAD_LETTER_SINK);
+        metrics.deadLetter(reason);
     }
 
     private void deadLetter(Record<byte[], byte[]> record, RecordMetadata source, Rejection reason, String detail) {

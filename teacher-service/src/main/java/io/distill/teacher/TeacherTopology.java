@@ -47,9 +47,12 @@ public final class TeacherTopology {
     static Topology buildTopology(
             TeacherConfig config, TeacherModel teacher, TeacherMetrics metrics, IntFunction<InputGaps.Watch> gaps) {
         config.checkFits(teacher);
+        // built once (the vocabulary's prefix tree), shared by every task
+        ByteLabeler bytes =
+                config.projectBytes() ? new ByteLabeler(teacher, config.codec(), config.temperature()) : null;
         Topology topology = new Topology();
         topology.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), config.inputTopic());
-        topology.addProcessor(PROCESSOR, () -> new TeacherProcessor(config, teacher, metrics, gaps), SOURCE);
+        topology.addProcessor(PROCESSOR, () -> new TeacherProcessor(config, teacher, bytes, metrics, gaps), SOURCE);
         // In memory is enough: the buffer holds about one batch, and its changelog is what makes it durable.
         topology.addStateStore(
                 Stores.keyValueStoreBuilder(

@@ -50,6 +50,19 @@ public final class ByteProjection {
         return new ByteProjection(ByteTrie.of(pieces), tokenizer.eos());
     }
 
+    /**
+     * The first byte value no token starts with, if any: a text holding it has no tokenization, so the projection is
+     * defined for every text only when this is empty (byte-level BPE, or byte fallback).
+     */
+    public OptionalInt firstUnspellableByte() {
+        for (int b = 0; b < 256; b++) {
+            if (trie.child(ByteTrie.ROOT, b) < 0) {
+                return OptionalInt.of(b);
+            }
+        }
+        return OptionalInt.empty();
+    }
+
     /** One cover: a context with its probability (rescaled), and the trie node of its partly emitted next token. */
     private static final class Cover {
         final int[] context;
@@ -85,6 +98,19 @@ public final class ByteProjection {
      * apart as {@link Projected#skippedNats}.
      */
     public Projected project(TokenModel model, int[] context, byte[] bytes, int start, int from) {
+        return walk(model, context, bytes, start, from, bytes.length);
+    }
+
+    /**
+     * As {@link #project(TokenModel, int[], byte[], int, int)} without the distribution after the last byte: for a
+     * window whose model stops at its last token (the byte after it may need a context it never evaluated).
+     */
+    public Projected projectWithin(TokenModel model, int[] context, byte[] bytes, int start, int from) {
+        return walk(model, context, bytes, start, from, bytes.length - 1);
+    }
+
+    /** The walk, with distributions at positions {@code from .. last}. */
+    private Projected walk(TokenModel model, int[] context, byte[] bytes, int start, int from, int last) {
         if (start < 0 || from < start || from > bytes.length) {
             throw new IllegalArgumentException(
                     "positions " + start + ", " + from + " outside the " + bytes.length + " bytes");
@@ -95,11 +121,11 @@ public final class ByteProjection {
                                 + Arrays.toString(context)));
         List<Cover> covers = new ArrayList<>();
         covers.add(new Cover(context, first, 1.0));
-        double[][] next = new double[bytes.length - from + 1][];
+        double[][] next = new double[Math.max(0, last - from + 1)][];
         double nats = 0;
         double skippedNats = 0;
         double droppedNats = 0;
-        for (int i = start; i <= bytes.length; i++) {
+        for (int i = start; i <= last; i++) {
             if (i > start) {
                 covers.addAll(completed(model, covers));
             }
@@ -113,7 +139,7 @@ public final class ByteProjection {
                 }
             }
             double kept = Arrays.stream(mass).sum(); // 1 when nothing was dropped since the last byte
-            double[] dist = normalised(mass, kept, i);
+            double[] dist = normalised(mass.clone(), kept, i); // mass stays as it is: the weights are rescaled by it
             if (i >= from) {
                 next[i - from] = dist;
                 droppedNats -= Math.log(kept);

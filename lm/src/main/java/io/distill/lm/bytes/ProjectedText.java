@@ -7,9 +7,9 @@ import ai.djl.training.ParameterStore;
 import io.distill.lm.Autograd;
 import io.distill.lm.model.Gpt;
 import io.distill.lm.tokenize.Tokenizer;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.function.BiFunction;
 
 /**
  * A text's next-byte distributions under a token-level model: one forward pass over the text's own tokenization
@@ -51,36 +51,34 @@ public record ProjectedText(
      * @throws IllegalArgumentException if the text's tokens do not fit the model's context, or their bytes do not spell
      *     the text
      */
-    @SuppressWarnings("try") // the no-grad scope is used for its effect only
     public static ProjectedText of(
             Gpt model, Tokenizer tokenizer, ByteProjection projection, NDManager manager, String text) {
+        return of(model, tokenizer, projection, manager, text, CanonicalPath::new);
+    }
+
+    /**
+     * As {@link #of(Gpt, Tokenizer, ByteProjection, NDManager, String)}, with the projection seeing the teacher
+     * through {@code teacherView} (given the text's ids and the forward pass's rows): a model that also answers other
+     * contexts, to measure what the one-forward path drops.
+     */
+    static ProjectedText of(
+            Gpt model,
+            Tokenizer tokenizer,
+            ByteProjection projection,
+            NDManager manager,
+            String text,
+            BiFunction<int[], float[][], TokenModel> teacherView) {
         int[] ids = tokenizer.encodeDocument(text);
         if (ids.length < 2 || ids.length > model.config().context()) {
             throw new IllegalArgumentException(
                     ids.length + " tokens: need 2 to " + model.config().context());
         }
-        float[][] logProbs;
-        try (NDManager scope = manager.newSubManager();
-                Autograd.NoGrad noGrad = Autograd.noGrad()) {
-            long[] x = Arrays.stream(ids).asLongStream().toArray();
-            NDArray logits = model.logits(
-                    new ParameterStore(scope, false), scope.create(x, new Shape(1, ids.length)), false); // (1, T, V)
-            float[] flat = logits.logSoftmax(-1).toFloatArray();
-            int v = (int) logits.getShape().get(2);
-            logProbs = new float[ids.length][];
-            for (int j = 0; j < ids.length; j++) {
-                logProbs[j] = Arrays.copyOfRange(flat, j * v, (j + 1) * v);
-            }
-        }
+        float[][] logProbs = logProbs(model, manager, ids);
         double tokenNats = 0;
         for (int j = 1; j < ids.length; j++) {
             tokenNats -= tokenizer.isSpecial(ids[j]) ? 0 : logProbs[j - 1][ids[j]];
         }
-        ByteArrayOutputStream spelled = new ByteArrayOutputStream();
-        for (int id : ids) {
-            spelled.writeBytes(tokenizer.tokenBytes(id));
-        }
-        byte[] y = spelled.toByteArray();
+        byte[] y = ProjectedWindow.spell(tokenizer, ids);
         byte[] t = text.getBytes(StandardCharsets.UTF_8);
         int prefix = y.length - t.length; // SentencePiece's dummy "▁", or nothing
         if (prefix < 0 || !Arrays.equals(y, prefix, y.length, t, 0, t.length)) {
@@ -89,7 +87,25 @@ public record ProjectedText(
         int context = tokenizer.tokenBytes(ids[0]).length;
         int from = Math.max(prefix, context);
         ByteProjection.Projected p =
-                projection.project(new CanonicalPath(ids, logProbs), new int[] {ids[0]}, y, context, from);
+                projection.project(teacherView.apply(ids, logProbs), new int[] {ids[0]}, y, context, from);
         return new ProjectedText(p.next(), from - prefix, p.nats(), p.droppedNats(), p.skippedNats(), tokenNats);
+    }
+
+    /** One forward pass over {@code ids}: log p(· | ids[0..j]) for every j, one row each. */
+    @SuppressWarnings("try") // the no-grad scope is used for its effect only
+    static float[][] logProbs(Gpt model, NDManager manager, int[] ids) {
+        try (NDManager scope = manager.newSubManager();
+                Autograd.NoGrad noGrad = Autograd.noGrad()) {
+            long[] x = Arrays.stream(ids).asLongStream().toArray();
+            NDArray logits = model.logits(
+                    new ParameterStore(scope, false), scope.create(x, new Shape(1, ids.length)), false); // (1, T, V)
+            float[] flat = logits.logSoftmax(-1).toFloatArray();
+            int v = (int) logits.getShape().get(2);
+            float[][] rows = new float[ids.length][];
+            for (int j = 0; j < ids.length; j++) {
+                rows[j] = Arrays.copyOfRange(flat, j * v, (j + 1) * v);
+            }
+            return rows;
+        }
     }
 }

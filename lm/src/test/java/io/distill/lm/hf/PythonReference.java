@@ -49,6 +49,33 @@ public final class PythonReference {
         return new PythonReference(dir.resolve("benchmarks"));
     }
 
+    /**
+     * A tiny random-weight model of {@code arch} (2 layers, 64 wide, 4 heads, 256 positions) with the real tokenizer
+     * of {@code tokenizerDir} and a vocabulary of {@code vocab}, as the byte projection's tests use it.
+     */
+    public Path tinyModel(Path dir, String arch, int vocab, Path tokenizerDir, int seed)
+            throws IOException, InterruptedException {
+        make(
+                dir,
+                "--arch",
+                arch,
+                "--layers",
+                "2",
+                "--hidden",
+                "64",
+                "--heads",
+                "4",
+                "--vocab-size",
+                String.valueOf(vocab),
+                "--max-pos",
+                "256",
+                "--tokenizer-dir",
+                tokenizerDir.toString(),
+                "--seed",
+                String.valueOf(seed));
+        return dir;
+    }
+
     /** {@code hf_models.py make --out dir} with the given flags. */
     public void make(Path dir, String... flags) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of("make", "--out", dir.toString()));
