@@ -47,8 +47,8 @@ class SampledEstimatorTest {
         return p;
     }
 
-    /** Encodes {@code positions} positions of the same teacher logits at T and decodes them with the trainer's code. */
-    private static WindowLabels encodeAndDecode(Sampled codec, float[] z, int positions, long seed) {
+    /** The payload of {@code positions} positions of the same teacher logits at T, as the teacher encodes it. */
+    private static byte[] encode(Sampled codec, float[] z, int positions, long seed) {
         try (NDManager m = NDManager.newBaseManager()) {
             float[] rows = new float[positions * VOCAB];
             for (int j = 0; j < positions; j++) {
@@ -59,9 +59,13 @@ class SampledEstimatorTest {
             NDArray scaled = m.create(rows, new Shape(1, positions, VOCAB));
             NDArray max = scaled.max(new int[] {-1}, true);
             NDArray lse = scaled.sub(max).exp().sum(new int[] {-1}, true).log().add(max);
-            byte[] payload = codec.encoder(scaled, lse, T).encode(0, positions, seed);
-            return codec.decode(payload, positions, VOCAB);
+            return codec.encoder(scaled, lse, T).encode(0, positions, seed);
         }
+    }
+
+    /** {@link #encode}d, then decoded with the trainer's code. */
+    private static WindowLabels encodeAndDecode(Sampled codec, float[] z, int positions, long seed) {
+        return codec.decode(encode(codec, z, positions, seed), positions, VOCAB);
     }
 
     @Test
@@ -151,23 +155,12 @@ class SampledEstimatorTest {
 
     @Test
     void layoutTwoBytesPerPositionStayInTheBudget() {
-        // per position D, the ids (one byte each here), m (one byte) and D steps unless D = 1: about 2 + 2D bytes
+        // per position D, the ids (one byte each here), m (one byte), and unless D = 1 the index and D steps
         float[] z = teacherLogits();
         int positions = 256;
-        try (NDManager m = NDManager.newBaseManager()) {
-            float[] rows = new float[positions * VOCAB];
-            for (int j = 0; j < positions; j++) {
-                for (int i = 0; i < VOCAB; i++) {
-                    rows[j * VOCAB + i] = z[i] / T;
-                }
-            }
-            NDArray scaled = m.create(rows, new Shape(1, positions, VOCAB));
-            NDArray max = scaled.max(new int[] {-1}, true);
-            NDArray lse = scaled.sub(max).exp().sum(new int[] {-1}, true).log().add(max);
-            byte[] payload = new Sampled(12).encoder(scaled, lse, T).encode(0, positions, 5);
-            double perPosition = payload.length / (double) positions;
-            assertTrue(perPosition <= 2 * expectedDistinct(softmax(z, 1f), 12) + 4, "bytes " + perPosition);
-        }
+        byte[] payload = encode(new Sampled(12), z, positions, 5);
+        double perPosition = payload.length / (double) positions;
+        assertTrue(perPosition <= 2 * expectedDistinct(softmax(z, 1f), 12) + 4, "bytes " + perPosition);
     }
 
     @Test
