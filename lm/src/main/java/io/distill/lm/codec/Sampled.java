@@ -10,13 +10,12 @@ import java.util.SplittableRandom;
 
 /**
  * {@code sampled:N}, random-sampling KD (Anshumann et al., 2025, "Sparse Logit Sampling: Accelerating Knowledge
- * Distillation in LLMs"): per position, N draws with replacement from a proposal, the teacher's distribution at T = 1
- * (p_1), and for each distinct id drawn the importance weight {@code w = (count / N) * p_T(id) / p_1(id)}. Since
- * E[count / N] = p_1(id), E[w] = p_T(id): the sparse weights are an unbiased estimate of the teacher at the
- * distillation temperature T ({@link SampledTargets} turns them into the loss). Drawing at T = 1 instead of at T
- * puts the draws on the ids the teacher believes in, where a flattened p_T at T = 2 spreads N draws thinly over the
- * tail; the ratio gives the tail its due weight back. At T = 1 every ratio is 1 and w = count / N; below T = 1 the
- * draws are taken at T ({@link #proposalTemperature}).
+ * Distillation in LLMs"): per position, N draws from a proposal q, and for each distinct id drawn the importance
+ * weight {@code w = (count / N) * p_T(id) / q(id)}. Since E[count / N] = q(id), E[w] = p_T(id): the sparse weights
+ * are an unbiased estimate of the teacher at the distillation temperature T ({@link SampledTargets} turns them into
+ * the loss). The draws are systematic (one random offset, N evenly spaced points), which keeps E[count] = N q and
+ * removes most of the count noise. The proposal is p_T itself ({@link #proposalTemperature}, chosen by measurement),
+ * so the weights are count / N; the encoder takes any proposal temperature.
  *
  * <p>Layout 2 ({@link SampledWeightsLayout}) carries the weights; layout 1 ({@link SampledCountsLayout}, draws at T,
  * counts only) is still read, so records already on a topic stay usable.
@@ -53,9 +52,13 @@ public record Sampled(int n) implements Codec {
 
     @Override
     public BatchEncoder encoder(NDArray scaled, NDArray logSumExp, float temperature) {
+        return encoder(scaled, logSumExp, temperature, proposalTemperature(temperature));
+    }
+
+    /** Draws at {@code tau}, weighted to estimate p_T; the unit tests draw at 1 where the teacher draws at T. */
+    BatchEncoder encoder(NDArray scaled, NDArray logSumExp, float temperature, float tau) {
         int t = (int) scaled.getShape().get(1);
         int v = (int) scaled.getShape().get(2);
-        float tau = proposalTemperature(temperature);
         NDArray proposalLogits = scaled.mul(temperature / tau); // (B, T, V) z / tau
         float[] proposal = proposalLogits.softmax(-1).toFloatArray(); // (B, T, V) p_tau
         // ln(p_T / p_tau) = (tau/T - 1) ln p_tau + (tau/T) lse(z/tau) - lse(z/T): a power and a shift a position
@@ -86,8 +89,12 @@ public record Sampled(int n) implements Codec {
                     }
                     Arrays.fill(drawn, 0);
                     int distinct = 0;
+                    // systematic draws: one uniform offset, then N evenly spaced points of the cumulative
+                    // distribution. Each id is still drawn N * q(id) times on average (unbiased), but an id of
+                    // probability q gets floor or ceil of N * q draws, never 0 or 2N * q by chance.
+                    double offset = random.nextDouble();
                     for (int draw = 0; draw < n; draw++) {
-                        int id = search(cdf, random.nextDouble() * total);
+                        int id = search(cdf, (draw + offset) / n * total);
                         if (drawn[id]++ == 0) {
                             distinct++;
                         }
@@ -111,12 +118,15 @@ public record Sampled(int n) implements Codec {
     }
 
     /**
-     * The temperature the draws are taken at: T = 1, as published, for a distillation temperature T >= 1, where p_T
-     * is flatter than the teacher; below 1, p_T itself, already the sharper of the two (at T -> 0 a proposal at 1
-     * would rarely draw the one id that carries all of p_T, and every ratio of the others would be ~0).
+     * The temperature the draws are taken at: T itself, so every importance ratio is 1 and the weights are count / N.
+     * The paper's proposal at T = 1 (ratios p_T / p_1) was measured and lost here (docs/benchmarks.md: 9.3% behind
+     * dense KD at T = 2 where draws at T were 3.8% behind): it puts the draws on the likely ids, but a tail id drawn
+     * once then carries a ratio of 10-100, and 12 draws give a target dominated by whichever tail id came up. The
+     * proposal that makes the weights of p_T constant is p_T; the payload carries weights, so another proposal
+     * needs no new layout.
      */
     static float proposalTemperature(float temperature) {
-        return Math.min(temperature, 1f);
+        return temperature;
     }
 
     /** (B, T, 1) log-sum-exp over the last axis. */

@@ -20,6 +20,8 @@ import org.junit.jupiter.api.function.Executable;
 class SampledEstimatorTest {
     private static final int VOCAB = 16;
     private static final float T = 2f;
+    /** Draws at T = 1 weighted to estimate p_T: the importance ratios are what the estimate rests on. */
+    private static final float PROPOSAL = 1f;
 
     /** A peaked teacher: at T = 2 its distribution is much flatter than at 1, so the two are easy to tell apart. */
     private static float[] teacherLogits() {
@@ -48,7 +50,7 @@ class SampledEstimatorTest {
     }
 
     /** The payload of {@code positions} positions of the same teacher logits at T, as the teacher encodes it. */
-    private static byte[] encode(Sampled codec, float[] z, int positions, long seed) {
+    private static byte[] encode(Sampled codec, float[] z, int positions, long seed, float proposal) {
         try (NDManager m = NDManager.newBaseManager()) {
             float[] rows = new float[positions * VOCAB];
             for (int j = 0; j < positions; j++) {
@@ -59,13 +61,13 @@ class SampledEstimatorTest {
             NDArray scaled = m.create(rows, new Shape(1, positions, VOCAB));
             NDArray max = scaled.max(new int[] {-1}, true);
             NDArray lse = scaled.sub(max).exp().sum(new int[] {-1}, true).log().add(max);
-            return codec.encoder(scaled, lse, T).encode(0, positions, seed);
+            return codec.encoder(scaled, lse, T, proposal).encode(0, positions, seed);
         }
     }
 
     /** {@link #encode}d, then decoded with the trainer's code. */
     private static WindowLabels encodeAndDecode(Sampled codec, float[] z, int positions, long seed) {
-        return codec.decode(encode(codec, z, positions, seed), positions, VOCAB);
+        return codec.decode(encode(codec, z, positions, seed, PROPOSAL), positions, VOCAB);
     }
 
     @Test
@@ -93,31 +95,33 @@ class SampledEstimatorTest {
         assertTrue(withoutRatios > 10 * tolerance, "the test tells p_1 from p_T: " + withoutRatios);
     }
 
-    @Test
-    void drawsLandOnTheTeachersLikelyIdsNotItsTail() {
-        // At T = 2 the proposal p_1 is sharper than p_T: fewer distinct ids a position than draws at T would give.
-        float[] z = teacherLogits();
-        WindowLabels decoded = encodeAndDecode(new Sampled(12), z, 2000, 7);
-        double distinct = Arrays.stream(decoded.ids())
-                .mapToInt(ids -> ids.length)
-                .average()
-                .orElseThrow();
-        double expectedAtOne = expectedDistinct(softmax(z, 1f), 12);
-        double expectedAtT = expectedDistinct(softmax(z, T), 12);
-        assertEquals(expectedAtOne, distinct, 0.1, "distinct ids a position");
-        assertTrue(expectedAtOne < expectedAtT - 1, expectedAtOne + " vs " + expectedAtT);
-    }
-
-    /** E[distinct ids among n draws] = sum_i 1 - (1 - p_i)^n. */
+    /** E[distinct ids among n independent draws] = sum_i 1 - (1 - p_i)^n; systematic draws give fewer. */
     private static double expectedDistinct(double[] p, int n) {
         return Arrays.stream(p).map(x -> 1 - Math.pow(1 - x, n)).sum();
     }
 
     @Test
-    void belowTemperatureOneTheDrawsAreTakenAtT() {
-        assertEquals(1f, Sampled.proposalTemperature(2f));
-        assertEquals(1f, Sampled.proposalTemperature(1f));
+    void theTeacherDrawsAtTSoEveryRatioIsOne() {
+        assertEquals(2f, Sampled.proposalTemperature(2f));
         assertEquals(0.5f, Sampled.proposalTemperature(0.5f));
+    }
+
+    @Test
+    void systematicDrawsGiveEachIdTheFloorOrCeilingOfItsShare() {
+        // at the proposal itself (weights count / N): an id of probability q gets floor(N q) or ceil(N q) draws
+        float[] z = teacherLogits();
+        double[] p = softmax(z, T);
+        int n = 12;
+        int positions = 500;
+        byte[] payload = encode(new Sampled(n), z, positions, 9, Sampled.proposalTemperature(T));
+        WindowLabels decoded = new Sampled(n).decode(payload, positions, VOCAB);
+        for (int j = 0; j < positions; j++) {
+            for (int k = 0; k < decoded.ids()[j].length; k++) {
+                double count = decoded.weights()[j][k] * n; // within a 1/16-nat step of a whole number
+                double share = n * p[decoded.ids()[j][k]];
+                assertTrue(count > Math.floor(share) * 0.93 && count < Math.ceil(share) * 1.07, count + " vs " + share);
+            }
+        }
     }
 
     @Test
@@ -158,7 +162,7 @@ class SampledEstimatorTest {
         // per position D, the ids (one byte each here), m (one byte), and unless D = 1 the index and D steps
         float[] z = teacherLogits();
         int positions = 256;
-        byte[] payload = encode(new Sampled(12), z, positions, 5);
+        byte[] payload = encode(new Sampled(12), z, positions, 5, PROPOSAL);
         double perPosition = payload.length / (double) positions;
         assertTrue(perPosition <= 2 * expectedDistinct(softmax(z, 1f), 12) + 4, "bytes " + perPosition);
     }
