@@ -142,16 +142,14 @@ public final class QualityBenchmark {
                     + ") is longer than the teacher's (" + teacher.context() + ")");
         }
         int[] holdout = corpus.holdout();
-        var options = new TrainStep.Options(
-                new LearningRateSchedule(o.peakLr(), o.warmupSteps(), LearningRateSchedule.Decay.CONSTANT),
-                AdamW.Hyperparameters.defaults(),
-                1f,
-                o.alpha());
+        var schedule = new LearningRateSchedule(o.peakLr(), o.warmupSteps(), LearningRateSchedule.Decay.CONSTANT);
         boolean needsTeacher = o.arms().stream().anyMatch(QualityArm::needsTeacher);
         List<ArmStudent> students = new ArrayList<>();
         try (NDManager manager = NDManager.newBaseManager()) {
             double teacherBits = BitsPerByte.of(teacher.model(), manager, holdout, EVAL_BATCH);
             for (QualityArm arm : o.arms()) {
+                var options =
+                        new TrainStep.Options(schedule, AdamW.Hyperparameters.defaults(), 1f, arm.alphaOr(o.alpha()));
                 students.add(new ArmStudent(
                         arm, config, o.precision(), o.seed(), options, teacher.identity(), o.temperature()));
             }

@@ -57,8 +57,15 @@ public final class QualityTable {
     private static String label(QualityArm arm, QualityBenchmark.Options o) {
         return switch (arm.kind()) {
             case HARD -> "hard labels only (alpha 0)";
-            case DENSE -> String.format(Locale.ROOT, "dense logits (alpha %s, T %s)", o.alpha(), o.temperature());
-            case CODEC -> String.format(Locale.ROOT, "%s (alpha %s, T %s)", arm.name(), o.alpha(), o.temperature());
+            case DENSE ->
+                String.format(Locale.ROOT, "dense logits (alpha %s, T %s)", arm.alphaOr(o.alpha()), o.temperature());
+            case CODEC ->
+                String.format(
+                        Locale.ROOT,
+                        "%s (alpha %s, T %s)",
+                        arm.codec().orElseThrow(),
+                        arm.alphaOr(o.alpha()),
+                        o.temperature());
         };
     }
 

@@ -1,6 +1,7 @@
 package io.distill.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
@@ -26,8 +27,14 @@ class QualityBenchmarkTest {
     private static final int STEPS = 4;
     private static final int BATCH = 4;
     private static final QualityArm TOPK_ALL = QualityArm.codec(Codec.parse("topk:259"));
+    private static final QualityArm SAMPLED_HALF = QualityArm.parse("sampled:12@0.5");
     private static final List<QualityArm> ARMS = List.of(
-            QualityArm.HARD, QualityArm.DENSE, QualityArm.parse("topk:32"), QualityArm.parse("sampled:12"), TOPK_ALL);
+            QualityArm.HARD,
+            QualityArm.DENSE,
+            QualityArm.parse("topk:32"),
+            QualityArm.parse("sampled:12"),
+            TOPK_ALL,
+            SAMPLED_HALF);
 
     private static NDManager manager;
     private static QualityBenchmark.Result result;
@@ -125,6 +132,19 @@ class QualityBenchmarkTest {
         assertEquals(d.loss(), k.loss(), 0.01 * d.loss(), "first-step loss");
         assertEquals(
                 result.arms().get(dense).bitsPerByte(), result.arms().get(all).bitsPerByte(), 0.01, "holdout");
+    }
+
+    @Test
+    void anArmMayMixItsOwnAlpha() {
+        assertEquals(0.5f, SAMPLED_HALF.alphaOr(0.9f));
+        assertEquals(0.9f, QualityArm.DENSE.alphaOr(0.9f));
+        assertEquals("sampled:12@0.5", SAMPLED_HALF.name());
+        assertThrows(IllegalArgumentException.class, () -> QualityArm.parse("hard@0.5"));
+        assertThrows(IllegalArgumentException.class, () -> QualityArm.parse("dense@1.5"));
+        // total = alpha * T^2 * kd + (1 - alpha) * ce, with the arm's alpha
+        TrainStep.Result r = steps.get(0).get(ARMS.indexOf(SAMPLED_HALF));
+        assertEquals(0.5f * 4f * r.kd() + 0.5f * r.ce(), r.loss(), 1e-4f * r.loss());
+        assertTrue(QualityTable.markdown(result).contains("sampled:12 (alpha 0.5, T 2.0)"));
     }
 
     @Test

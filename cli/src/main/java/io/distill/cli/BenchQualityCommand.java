@@ -7,7 +7,6 @@ import io.distill.bench.QualityArm;
 import io.distill.bench.QualityBenchmark;
 import io.distill.bench.QualityProgress;
 import io.distill.bench.QualityTable;
-import io.distill.lm.codec.Codec;
 import io.distill.lm.model.LmConfig;
 import io.distill.lm.model.PrecisionChoice;
 import io.distill.lm.train.Pretraining;
@@ -99,7 +98,8 @@ final class BenchQualityCommand implements Callable<Integer> {
             split = ",",
             defaultValue = "topk:32,sampled:12",
             paramLabel = "CODEC",
-            description = "Codec arms, beside the hard-label and dense arms (default: ${DEFAULT-VALUE}).")
+            description = "Codec arms, beside the hard-label and dense arms (default: ${DEFAULT-VALUE}). A KD arm "
+                    + "may carry its own --alpha: sampled:12@0.5, or dense@0.5 for another dense arm.")
     List<String> codecs;
 
     @Option(
@@ -214,7 +214,11 @@ final class BenchQualityCommand implements Callable<Integer> {
         List<QualityArm> arms = new ArrayList<>(List.of(QualityArm.HARD, QualityArm.DENSE));
         try {
             for (String codec : codecs) {
-                arms.add(QualityArm.codec(Codec.parse(codec)));
+                QualityArm arm = QualityArm.parse(codec);
+                if (arm.kind() == QualityArm.Kind.HARD) {
+                    throw new IllegalArgumentException("--codecs: the hard-label arm always runs");
+                }
+                arms.add(arm);
             }
             if (steps == null && tokens < 1) {
                 throw new IllegalArgumentException("--tokens must be at least 1, got " + tokens);

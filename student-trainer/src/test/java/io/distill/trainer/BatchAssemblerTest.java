@@ -63,7 +63,7 @@ class BatchAssemblerTest {
             assertEquals(new Shape(1, 2, 3), soft.ids().getShape());
             assertArrayEquals(new long[] {4, 0, 0, 5, 6, 7}, soft.ids().toLongArray());
             assertArrayEquals(
-                    new float[] {1f, 0f, 0f, 0.5f, 0.25f, 0.25f}, soft.counts().toFloatArray());
+                    new float[] {1f, 0f, 0f, 0.5f, 0.25f, 0.25f}, soft.weights().toFloatArray());
         }
     }
 
@@ -102,11 +102,12 @@ class BatchAssemblerTest {
         }
         weights[0][0] = 0.5f;
         logProbs[0][0] = (float) Math.log(0.5);
-        return window(tokens, new WindowLabels(ids, weights, logProbs, tails(ids.length)), new TopK(ids[0].length));
+        return window(
+                tokens, WindowLabels.byWeight(ids, weights, logProbs, tails(ids.length)), new TopK(ids[0].length));
     }
 
     static TrainingWindow sampled(int[] tokens, int[][] ids, float[][] weights) {
-        return window(tokens, new WindowLabels(ids, weights, null, tails(ids.length)), new Sampled(4));
+        return window(tokens, WindowLabels.byWeight(ids, weights, null, tails(ids.length)), new Sampled(4));
     }
 
     private static TrainingWindow window(int[] tokens, WindowLabels soft, Codec codec) {

@@ -73,7 +73,7 @@ class PendingBatchTest {
                 "s",
                 (int) offset,
                 tokens,
-                new WindowLabels(ids, weights, logProbs, new float[positions]),
+                WindowLabels.byWeight(ids, weights, logProbs, new float[positions]),
                 temperature,
                 new TopK(1),
                 OptionalDouble.empty(),

@@ -69,11 +69,10 @@ class SoftLabelReaderTest {
     @Test
     void aSampledRecordBecomesAWindow() {
         TrainingWindow w = accepted(failing.read(record(SERDE.encode(label(new Sampled(12))))));
-        float sum = 0;
+        // importance weights: unbiased estimates of p_T, each positive, not normalised per position
         for (float x : w.soft().weights()[0]) {
-            sum += x;
+            assertTrue(Float.isFinite(x) && x > 0f, "weight " + x);
         }
-        assertEquals(1f, sum, 1e-6);
     }
 
     @Test

@@ -110,7 +110,7 @@ public final class SoftLabelEncoder {
         // whole row of V logits in one number
         NDArray lse = logSumExp(scaled);
         float[] logSumExp = lse.toFloatArray(); // (B, T)
-        BatchEncoder encoder = codec.encoder(scaled, lse);
+        BatchEncoder encoder = codec.encoder(scaled, lse, temperature);
         // The teacher's own cross-entropy at T = 1 on each position, logsumexp(z) - z[target], so students can
         // report it beside theirs; at T = 1 the log-sum-exp above is that one.
         NDArray lseAtOne = temperature == 1f ? lse : logSumExp(logits);

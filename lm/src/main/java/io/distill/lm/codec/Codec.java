@@ -70,11 +70,11 @@ public sealed interface Codec permits TopK, Sampled {
     void checkVocabulary(int vocab);
 
     /**
-     * Starts encoding a batch: {@code scaled} (B, T, V) are the teacher's logits divided by the temperature, {@code
-     * logSumExp} (B, T, 1) their log-sum-exp over V (NaN wherever a logit of the position is NaN or +inf).
+     * Starts encoding a batch: {@code scaled} (B, T, V) are the teacher's logits divided by the {@code temperature},
+     * {@code logSumExp} (B, T, 1) their log-sum-exp over V (NaN wherever a logit of the position is NaN or +inf).
      * Intermediate arrays are attached to the logits' manager, the caller's per-batch scope.
      */
-    BatchEncoder encoder(NDArray scaled, NDArray logSumExp);
+    BatchEncoder encoder(NDArray scaled, NDArray logSumExp, float temperature);
 
     /**
      * Decodes and checks a payload of {@code positions} positions: layout, every count against the bytes present

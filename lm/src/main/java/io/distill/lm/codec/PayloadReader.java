@@ -1,5 +1,8 @@
 package io.distill.lm.codec;
 
+import java.util.Arrays;
+import java.util.stream.Collectors;
+
 /**
  * Reads a payload's bytes and nothing beyond them: every read checks what is left first, so a cut or garbled
  * payload is an {@link InvalidPayloadException}, never an exception from deep inside a buffer. Counts read here are
@@ -15,19 +18,34 @@ final class PayloadReader {
      * @throws InvalidPayloadException UNKNOWN_LAYOUT when the payload was written in another layout
      */
     static PayloadReader open(byte[] payload, int layout, Codec codec) {
+        return open(payload, codec, layout);
+    }
+
+    /**
+     * Opens a payload written in any of {@code layouts}; {@link #layout()} says which.
+     *
+     * @throws InvalidPayloadException UNKNOWN_LAYOUT when the payload was written in another layout
+     */
+    static PayloadReader open(byte[] payload, Codec codec, int... layouts) {
         if (payload.length == 0) {
             throw InvalidPayloadException.malformed("empty " + codec + " payload");
         }
         int found = payload[0] & 0xFF;
-        if (found != layout) {
+        if (Arrays.stream(layouts).noneMatch(l -> l == found)) {
+            String known = Arrays.stream(layouts).mapToObj(Integer::toString).collect(Collectors.joining(" or "));
             throw new InvalidPayloadException(
                     InvalidPayloadException.Reason.UNKNOWN_LAYOUT,
-                    codec + " payload in layout " + found + "; this build reads layout " + layout
+                    codec + " payload in layout " + found + "; this build reads layout " + known
                             + " (docs/wire-format.md)");
         }
         PayloadReader reader = new PayloadReader(payload);
         reader.position = 1;
         return reader;
+    }
+
+    /** The layout byte the payload starts with. */
+    int layout() {
+        return bytes[0] & 0xFF;
     }
 
     private PayloadReader(byte[] bytes) {
@@ -56,6 +74,12 @@ final class PayloadReader {
         int value = (bytes[position] & 0xFF) | (bytes[position + 1] & 0xFF) << 8;
         position += 2;
         return (short) value;
+    }
+
+    /** A signed int as a zigzag LEB128 varint ({@link Varint#writeSigned}). */
+    int signedVarint() {
+        int zigzag = varint();
+        return (zigzag >>> 1) ^ -(zigzag & 1);
     }
 
     /** An unsigned LEB128 int below 2^31. */

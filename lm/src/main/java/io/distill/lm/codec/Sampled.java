@@ -9,14 +9,21 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * {@code sampled:N}: N draws from the teacher distribution at temperature T per position, as distinct ids and
- * counts; count / N is an unbiased estimate of the distribution ({@link SampledTargets}). Layout in {@link
- * SampledLayout}.
+ * {@code sampled:N}, random-sampling KD (Anshumann et al., 2025, "Sparse Logit Sampling: Accelerating Knowledge
+ * Distillation in LLMs"): per position, N draws from a proposal q, and for each distinct id drawn the importance
+ * weight {@code w = (count / N) * p_T(id) / q(id)}. Since E[count / N] = q(id), E[w] = p_T(id): the sparse weights
+ * are an unbiased estimate of the teacher at the distillation temperature T ({@link SampledTargets} turns them into
+ * the loss). The draws are systematic (one random offset, N evenly spaced points), which keeps E[count] = N q and
+ * removes most of the count noise. The proposal is p_T itself ({@link #proposalTemperature}, chosen by measurement),
+ * so the weights are count / N; the encoder takes any proposal temperature.
+ *
+ * <p>Layout 2 ({@link SampledWeightsLayout}) carries the weights; layout 1 ({@link SampledCountsLayout}, draws at T,
+ * counts only) is still read, so records already on a topic stay usable.
  */
 public record Sampled(int n) implements Codec {
     static final String NAME = "sampled";
 
-    /** Draw counts travel as one unsigned byte. */
+    /** The most draws: bounds the ids a position may claim (and layout 1's counts were one byte). */
     public static final int MAX_DRAWS = 255;
 
     public Sampled {
@@ -44,10 +51,20 @@ public record Sampled(int n) implements Codec {
     }
 
     @Override
-    public BatchEncoder encoder(NDArray scaled, NDArray logSumExp) {
+    public BatchEncoder encoder(NDArray scaled, NDArray logSumExp, float temperature) {
+        return encoder(scaled, logSumExp, temperature, proposalTemperature(temperature));
+    }
+
+    /** Draws at {@code tau}, weighted to estimate p_T; the unit tests draw at 1 where the teacher draws at T. */
+    BatchEncoder encoder(NDArray scaled, NDArray logSumExp, float temperature, float tau) {
         int t = (int) scaled.getShape().get(1);
         int v = (int) scaled.getShape().get(2);
-        float[] probs = scaled.softmax(-1).toFloatArray(); // (B, T, V) p_T
+        NDArray proposalLogits = scaled.mul(temperature / tau); // (B, T, V) z / tau
+        float[] proposal = proposalLogits.softmax(-1).toFloatArray(); // (B, T, V) p_tau
+        // ln(p_T / p_tau) = (tau/T - 1) ln p_tau + (tau/T) lse(z/tau) - lse(z/T): a power and a shift a position
+        float[] shift =
+                logSumExp(proposalLogits).mul(tau / temperature).sub(logSumExp).toFloatArray(); // (B, T)
+        double exponent = tau / (double) temperature - 1.0;
         return new BatchEncoder() {
             /** A finite log-sum-exp (checked by the caller) makes every probability finite. */
             @Override
@@ -59,6 +76,7 @@ public record Sampled(int n) implements Codec {
             public byte[] encode(int row, int positions, long seed) {
                 int[][] ids = new int[positions][];
                 int[][] counts = new int[positions][];
+                double[][] lnWeights = new double[positions][];
                 double[] cdf = new double[v];
                 int[] drawn = new int[v];
                 SplittableRandom random = new SplittableRandom(seed);
@@ -66,29 +84,55 @@ public record Sampled(int n) implements Codec {
                     int base = (row * t + j) * v;
                     double total = 0;
                     for (int id = 0; id < v; id++) {
-                        total += probs[base + id];
+                        total += proposal[base + id];
                         cdf[id] = total;
                     }
                     Arrays.fill(drawn, 0);
                     int distinct = 0;
+                    // systematic draws: one uniform offset, then N evenly spaced points of the cumulative
+                    // distribution. Each id is still drawn N * q(id) times on average (unbiased), but an id of
+                    // probability q gets floor or ceil of N * q draws, never 0 or 2N * q by chance.
+                    double offset = random.nextDouble();
                     for (int draw = 0; draw < n; draw++) {
-                        int id = search(cdf, random.nextDouble() * total);
+                        int id = search(cdf, (draw + offset) / n * total);
                         if (drawn[id]++ == 0) {
                             distinct++;
                         }
                     }
                     ids[j] = new int[distinct];
                     counts[j] = new int[distinct];
+                    lnWeights[j] = new double[distinct];
                     for (int id = 0, m = 0; m < distinct; id++) {
                         if (drawn[id] > 0) {
                             ids[j][m] = id;
-                            counts[j][m++] = drawn[id];
+                            counts[j][m] = drawn[id];
+                            // the drawn id's own p_tau: a float softmax sums to 1 within 1e-6
+                            double lnRatio = exponent * Math.log(proposal[base + id]) + shift[row * t + j];
+                            lnWeights[j][m++] = Math.log(drawn[id] / (double) n) + lnRatio;
                         }
                     }
                 }
-                return SampledLayout.pack(ids, counts, n);
+                return SampledWeightsLayout.pack(ids, counts, lnWeights, random);
             }
         };
+    }
+
+    /**
+     * The temperature the draws are taken at: T itself, so every importance ratio is 1 and the weights are count / N.
+     * The paper's proposal at T = 1 (ratios p_T / p_1) was measured and lost here (docs/benchmarks.md: 9.3% behind
+     * dense KD at T = 2 where draws at T were 3.8% behind): it puts the draws on the likely ids, but a tail id drawn
+     * once then carries a ratio of 10-100, and 12 draws give a target dominated by whichever tail id came up. The
+     * proposal that makes the weights of p_T constant is p_T; the payload carries weights, so another proposal
+     * needs no new layout.
+     */
+    static float proposalTemperature(float temperature) {
+        return temperature;
+    }
+
+    /** (B, T, 1) log-sum-exp over the last axis. */
+    private static NDArray logSumExp(NDArray z) {
+        NDArray max = z.max(new int[] {-1}, true);
+        return z.sub(max).exp().sum(new int[] {-1}, true).log().add(max);
     }
 
     /** The first id whose cumulative probability exceeds {@code u}; ids of zero probability are never chosen. */
@@ -108,7 +152,10 @@ public record Sampled(int n) implements Codec {
 
     @Override
     public WindowLabels decode(byte[] payload, int positions, int vocab) {
-        return SampledLayout.unpack(PayloadReader.open(payload, SampledLayout.LAYOUT, this), positions, n, vocab);
+        PayloadReader in = PayloadReader.open(payload, this, SampledCountsLayout.LAYOUT, SampledWeightsLayout.LAYOUT);
+        return in.layout() == SampledCountsLayout.LAYOUT
+                ? SampledCountsLayout.unpack(in, positions, n, vocab)
+                : SampledWeightsLayout.unpack(in, positions, n, vocab);
     }
 
     @Override
@@ -123,7 +170,7 @@ public record Sampled(int n) implements Codec {
         return new SampledTargets(arrays.ids(), arrays.values(), temperature);
     }
 
-    /** Forward KL only: draw counts estimate terms linear in p and nothing else ({@link SampledTargets}). */
+    /** Forward KL only: importance weights estimate terms linear in p and nothing else ({@link SampledTargets}). */
     @Override
     public void checkLoss(Divergence divergence) {
         requireLinear(divergence);
@@ -132,7 +179,7 @@ public record Sampled(int n) implements Codec {
     static void requireLinear(Divergence divergence) {
         if (!divergence.linearInTeacher()) {
             throw new IllegalArgumentException(divergence.spec() + " needs the teacher's probability of each token, "
-                    + "and sampled:N carries only draw counts; use topk:K, or forward-kl");
+                    + "and sampled:N carries only importance weights of draws; use topk:K, or forward-kl");
         }
     }
 

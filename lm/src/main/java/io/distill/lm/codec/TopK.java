@@ -39,7 +39,7 @@ public record TopK(int k) implements Codec {
     }
 
     @Override
-    public BatchEncoder encoder(NDArray scaled, NDArray logSumExp) {
+    public BatchEncoder encoder(NDArray scaled, NDArray logSumExp, float temperature) {
         int t = (int) scaled.getShape().get(1);
         NDList top = scaled.topK(k, -1); // values (B, T, k), ids (B, T, k) int64
         float[] logProbs = top.get(0).sub(logSumExp).toFloatArray(); // (B, T, k) log p_T

@@ -114,6 +114,6 @@ final class TopKLayout {
             tailMass[t] = (float) tail;
         }
         in.requireEnd(positions);
-        return new WindowLabels(ids, weights, logProbs, tailMass);
+        return WindowLabels.byWeight(ids, weights, logProbs, tailMass);
     }
 }

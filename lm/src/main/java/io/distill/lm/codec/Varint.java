@@ -16,4 +16,12 @@ final class Varint {
         }
         out.write(value);
     }
+
+    /** A signed int as zigzag (0, -1, 1, -2, ... to 0, 1, 2, 3, ...) then LEB128: small magnitudes take one byte. */
+    static void writeSigned(ByteArrayOutputStream out, int value) {
+        if (value >= 1 << 30 || value < -(1 << 30)) {
+            throw new IllegalArgumentException("out of the signed varint range: " + value);
+        }
+        write(out, (value << 1) ^ (value >> 31));
+    }
 }

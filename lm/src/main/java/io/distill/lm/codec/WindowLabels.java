@@ -7,12 +7,25 @@ import java.util.Arrays;
  * (ascending) and their teacher weights.
  *
  * @param ids per position, the candidate ids: the top K (top-k) or the distinct ids drawn (sampled)
- * @param weights per position, the teacher probability of each id at T (top-k), or count / N, an unbiased estimate
- *     of it (sampled)
+ * @param weights per position, the teacher probability of each id at T (top-k), or an unbiased estimate of it
+ *     (sampled: the importance weight (count / N) * p_T / p_1, not normalised per position)
  * @param logProbs per position, ln of the top-k weights, normalised over the whole vocabulary; null for sampled
  * @param tailMass per position, the teacher mass outside {@code ids[t]}: known for top-k, 0 for sampled
+ * @param top per position, the index into {@code ids[t]} of the teacher's most likely id: the largest weight
+ *     (top-k), the most drawn (sampled; an importance weight is no ranking, a rare id's ratio can make it the largest)
  */
-public record WindowLabels(int[][] ids, float[][] weights, float[][] logProbs, float[] tailMass) {
+public record WindowLabels(int[][] ids, float[][] weights, float[][] logProbs, float[] tailMass, int[] top) {
+
+    /** Labels whose most likely id is the one of largest weight; ids are ascending, so ties go to the lower id. */
+    public static WindowLabels byWeight(int[][] ids, float[][] weights, float[][] logProbs, float[] tailMass) {
+        int[] top = new int[ids.length];
+        for (int t = 0; t < ids.length; t++) {
+            for (int j = 1; j < weights[t].length; j++) {
+                top[t] = weights[t][j] > weights[t][top[t]] ? j : top[t];
+            }
+        }
+        return new WindowLabels(ids, weights, logProbs, tailMass, top);
+    }
 
     public int positions() {
         return ids.length;
@@ -22,15 +35,9 @@ public record WindowLabels(int[][] ids, float[][] weights, float[][] logProbs, f
         return tailMass[t];
     }
 
-    /** The teacher's most likely id at position {@code t}; ids are ascending, so ties go to the lower id. */
+    /** The teacher's most likely id at position {@code t}. */
     public int mostLikely(int t) {
-        int best = 0;
-        for (int j = 1; j < weights[t].length; j++) {
-            if (weights[t][j] > weights[t][best]) {
-                best = j;
-            }
-        }
-        return ids[t][best];
+        return ids[t][top[t]];
     }
 
     /** Positions {@code [from, to)}. */
@@ -39,6 +46,7 @@ public record WindowLabels(int[][] ids, float[][] weights, float[][] logProbs, f
                 Arrays.copyOfRange(ids, from, to),
                 Arrays.copyOfRange(weights, from, to),
                 logProbs == null ? null : Arrays.copyOfRange(logProbs, from, to),
-                Arrays.copyOfRange(tailMass, from, to));
+                Arrays.copyOfRange(tailMass, from, to),
+                Arrays.copyOfRange(top, from, to));
     }
 }
