@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -34,22 +35,16 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *       materialises the (T, T) mask and was 3.7x faster at fp32 than matmul, mask and softmax in DJL ops here.
  * </ul>
  *
- * <p>The sublayers' code is the same at every precision, fp32 included, where the casts are no-ops. The output
- * head's product, at fp32, is DJL's own {@code linear}. Modules hold no state; one instance per precision and
- * sublayer shape is loaded per process and shared.
+ * <p>The math is in the TorchScript resources under {@code kernels/} ({@code attention.py}, {@code mlp.py}, {@code
+ * linear.py}), the same at every precision, fp32 included, where the casts are no-ops; {@link KernelSource} binds a
+ * function's shapes and compute dtype into a module. The output head's product, at fp32, is DJL's own {@code
+ * linear}. Modules hold no state; one instance per precision and sublayer shape is loaded per process and shared.
  */
 final class TorchScriptKernels implements ComputeKernels {
-    /** TorchScript's dtype codes (c10::ScalarType). */
-    static final int FLOAT16 = 5;
-
-    static final int FLOAT32 = 6;
-    static final int BOOL = 11;
-    static final int BFLOAT16 = 15;
-
     private static final Map<Precision, TorchScriptKernels> LOADED = new EnumMap<>(Precision.class);
 
     private final Precision precision;
-    private final int type;
+    private final ScalarType compute;
     // Held, never closed: once a Model is garbage collected DJL releases its native module.
     private final List<Model> models = new CopyOnWriteArrayList<>();
     private final Block linear;
@@ -63,17 +58,10 @@ final class TorchScriptKernels implements ComputeKernels {
 
     private TorchScriptKernels(Precision precision) {
         this.precision = precision;
-        this.type = switch (precision) {
-            case FP32 -> FLOAT32;
-            case BF16 -> BFLOAT16;
-            case FP16 -> FLOAT16;
-        };
+        this.compute = ScalarType.compute(precision);
         this.linear = precision == Precision.FP32
                 ? null
-                : load(
-                        "Linear",
-                        "x: Tensor, w: Tensor",
-                        "    y = torch.matmul(torch.to(x, DT), torch.t(torch.to(w, DT)))\n");
+                : load(new KernelSource("linear", List.of("x", "w"), List.of(compute)));
     }
 
     static synchronized TorchScriptKernels of(Precision precision) {
@@ -102,19 +90,16 @@ final class TorchScriptKernels implements ComputeKernels {
             throw new IllegalArgumentException("attention biases do not match " + shape);
         }
         Block attention = attentions.computeIfAbsent(new AttentionKey(shape, rope != null), this::loadAttention);
-        NDList inputs = new NDList(x, wQkv);
-        if (bQkv != null) {
-            inputs.add(bQkv);
-        }
-        inputs.add(wProj);
-        if (bProj != null) {
-            inputs.add(bProj);
-        }
-        if (rope != null) {
-            inputs.add(rope.cos());
-            inputs.add(rope.sin());
-        }
-        return call(attention, inputs);
+        return call(
+                attention,
+                present(
+                        x,
+                        wQkv,
+                        bQkv,
+                        wProj,
+                        bProj,
+                        rope == null ? null : rope.cos(),
+                        rope == null ? null : rope.sin()));
     }
 
     @Override
@@ -123,7 +108,7 @@ final class TorchScriptKernels implements ComputeKernels {
             throw new IllegalArgumentException("mlp biases do not match " + mlp);
         }
         Block kernel = mlps.computeIfAbsent(new MlpKey(mlp.activation(), mlp.bias()), this::loadMlp);
-        return call(kernel, mlp.bias() ? new NDList(x, wFc, bFc, wProj, bProj) : new NDList(x, wFc, wProj));
+        return call(kernel, present(x, wFc, bFc, wProj, bProj));
     }
 
     @Override
@@ -131,99 +116,44 @@ final class TorchScriptKernels implements ComputeKernels {
         return precision.flag();
     }
 
-    private Block loadMlp(MlpKey key) {
-        String bFc = key.bias() ? "torch.to(b_fc, DT)" : "None";
-        String bProj = key.bias() ? "torch.to(b_proj, DT)" : "None";
-        String fc = "torch.linear(torch.to(x, DT), torch.to(w_fc, DT), " + bFc + ")";
-        String h =
-                switch (key.activation()) {
-                    case GELU -> "    h = torch.gelu(" + fc + ")\n";
-                    // GPT-2's gelu_new spelled out: the archive's format version (3) predates gelu's
-                    // approximate= argument, so libtorch's upgrader rejects it
-                    case GELU_TANH ->
-                        "    f = " + fc + "\n"
-                                + "    h = 0.5 * f * (1.0 + torch.tanh(0.7978845608028654 * (f + 0.044715 * torch.pow(f,"
-                                + " 3.0))))\n";
-                    // fc holds gate then up: one product for both, split in halves
-                    case SWIGLU ->
-                        "    gate, up = torch.chunk(" + fc + ", 2, -1)\n" + "    h = torch.silu(gate) * up\n";
+    private Block loadMlp(MlpKey mlp) {
+        String activation =
+                switch (mlp.activation()) {
+                    case GELU -> "gelu";
+                    case GELU_TANH -> "gelu_tanh";
+                    case SWIGLU -> "swiglu";
                 };
-        return load(
-                "Mlp" + key.activation() + (key.bias() ? "Bias" : ""),
-                key.bias()
-                        ? "x: Tensor, w_fc: Tensor, b_fc: Tensor, w_proj: Tensor, b_proj: Tensor"
-                        : "x: Tensor, w_fc: Tensor, w_proj: Tensor",
-                h + "    y = torch.linear(h, torch.to(w_proj, DT), " + bProj + ")\n");
+        return load(new KernelSource(
+                "mlp",
+                Arrays.asList("x", "w_fc", mlp.bias() ? "b_fc" : null, "w_proj", mlp.bias() ? "b_proj" : null),
+                List.of(activation, compute)));
     }
 
-    /**
-     * Shapes are part of the module's code: TorchScript modules loaded by DJL take tensors only. The fp32 core is
-     * libtorch's fused {@code scaled_dot_product_attention}; in 16 bits its CPU backward was 1.5x slower than
-     * spelling attention out (student-1m bf16, one thread: 150 ms vs 100 ms a step's backward), so there the scores
-     * and the weighted sum are 16-bit products around an fp32 softmax, as under {@code torch.autocast}. Rotary
-     * embeddings are applied in fp32 (Hugging Face's cos and sin are fp32 under autocast) before q and k go back to
-     * the product type.
-     */
+    /** Shapes are part of the module's code: TorchScript modules loaded by DJL take tensors only. */
     private Block loadAttention(AttentionKey key) {
         LmConfig.Attention a = key.shape();
-        int heads = a.heads();
-        int kvHeads = a.kvHeads();
-        int hd = a.headDim();
-        StringBuilder params = new StringBuilder("x: Tensor, w_qkv: Tensor");
-        params.append(a.qkvBias() ? ", b_qkv: Tensor" : "").append(", w_proj: Tensor");
-        params.append(a.outBias() ? ", b_proj: Tensor" : "").append(key.rope() ? ", cos: Tensor, sin: Tensor" : "");
-        StringBuilder body = new StringBuilder();
-        body.append("    b, t = x.size(0), x.size(1)\n");
-        body.append("    qkv = torch.linear(torch.to(x, DT), torch.to(w_qkv, DT), ")
-                .append(a.qkvBias() ? "torch.to(b_qkv, DT)" : "None")
-                .append(")\n");
-        body.append("    q, k, v = torch.split_with_sizes(qkv, [")
-                .append(heads * hd)
-                .append(", ")
-                .append(kvHeads * hd)
-                .append(", ")
-                .append(kvHeads * hd)
-                .append("], -1)\n");
-        body.append(headsFirst("q", heads, hd))
-                .append(headsFirst("k", kvHeads, hd))
-                .append(headsFirst("v", kvHeads, hd));
-        if (key.rope()) {
-            body.append(rotate("q", hd)).append(rotate("k", hd));
-        }
-        if (kvHeads != heads) {
-            int groups = heads / kvHeads;
-            body.append("    k = torch.repeat_interleave(k, " + groups + ", 1)\n");
-            body.append("    v = torch.repeat_interleave(v, " + groups + ", 1)\n");
-        }
-        body.append(
-                precision == Precision.FP32
-                        ? "    y = torch.scaled_dot_product_attention(q, k, v, None, 0., True)\n"
-                        : "    scores = torch.matmul(q, torch.transpose(k, -2, -1)) * " + (1.0 / Math.sqrt(hd)) + "\n"
-                                + "    future = torch.triu(torch.ones([t, t], dtype=" + BOOL + "), 1)\n"
-                                + "    p = torch.softmax(torch.masked_fill(scores, future, float(\"-inf\")), -1, "
-                                + FLOAT32 + ")\n"
-                                + "    y = torch.matmul(torch.to(p, DT), v)\n");
-        body.append("    y = torch.reshape(torch.transpose(y, 1, 2), [b, t, " + heads * hd + "])\n");
-        body.append("    y = torch.linear(y, torch.to(w_proj, DT), ")
-                .append(a.outBias() ? "torch.to(b_proj, DT)" : "None")
-                .append(")\n");
-        String name = "Attention" + heads + "x" + kvHeads + "x" + hd + (a.qkvBias() ? "Qb" : "")
-                + (a.outBias() ? "Ob" : "") + (key.rope() ? "Rope" : "");
-        return load(name, params.toString(), body.toString());
+        return load(new KernelSource(
+                "attention",
+                Arrays.asList(
+                        "x",
+                        "w_qkv",
+                        a.qkvBias() ? "b_qkv" : null,
+                        "w_proj",
+                        a.outBias() ? "b_proj" : null,
+                        key.rope() ? "cos" : null,
+                        key.rope() ? "sin" : null),
+                List.of(a.heads(), a.kvHeads(), a.headDim(), compute)));
     }
 
-    /** (B, T, n * hd) to (B, n, T, hd). */
-    private static String headsFirst(String v, int n, int hd) {
-        return "    " + v + " = torch.transpose(torch.reshape(" + v + ", [b, t, " + n + ", " + hd + "]), 1, 2)\n";
-    }
-
-    /** {@code x * cos + rotate_half(x) * sin} in fp32, back to the product type. */
-    private static String rotate(String v, int hd) {
-        int half = hd / 2;
-        String f = v + "32";
-        return "    " + f + " = torch.to(" + v + ", " + FLOAT32 + ")\n"
-                + "    " + v + " = torch.to(" + f + " * cos + torch.cat([torch.neg(" + f + "[:, :, :, " + half + ":]), "
-                + f + "[:, :, :, :" + half + "]], -1) * sin, DT)\n";
+    /** The arrays that are there, in order: a kernel module's parameters are its present tensors. */
+    private static NDList present(NDArray... arrays) {
+        NDList out = new NDList(arrays.length);
+        for (NDArray a : arrays) {
+            if (a != null) {
+                out.add(a);
+            }
+        }
+        return out;
     }
 
     private static NDArray call(Block kernel, NDList inputs) {
@@ -237,29 +167,23 @@ final class TorchScriptKernels implements ComputeKernels {
         return out;
     }
 
-    /**
-     * Writes and loads a module whose forward runs {@code body}, in which {@code DT} stands for this precision's
-     * dtype code, and returns its {@code y} as fp32.
-     */
-    private Block load(String name, String parameters, String body) {
-        String className = name + precision.name();
-        String code = body.replace("DT", Integer.toString(type));
-        String forward = "  def forward(self: __torch__." + className + ", " + parameters + ") -> Tensor:\n"
-                + code
-                + "    return torch.to(y, " + FLOAT32 + ")\n";
+    /** Writes {@code kernel} as a TorchScript archive and loads it; its forward returns fp32. */
+    private Block load(KernelSource kernel) {
+        String className = kernel.className();
         try {
             Path dir = Files.createTempDirectory("distill-kernels-");
             Path file = dir.resolve(className + ".pt");
             Model model = Model.newInstance(className, "PyTorch");
             try {
-                TorchScriptArchive.write(file, className, forward);
+                TorchScriptArchive.write(file, className, kernel.source());
                 // trainParam: load in training mode so autograd records through the module.
                 model.load(dir, file.getFileName().toString(), Map.of("trainParam", "true"));
                 models.add(model);
                 return model.getBlock();
             } catch (MalformedModelException | RuntimeException e) {
                 model.close();
-                throw new IllegalStateException("libtorch refused the kernel " + className + ":\n" + forward, e);
+                throw new IllegalStateException(
+                        "libtorch refused the kernel " + className + ":\n" + kernel.source(), e);
             } finally {
                 Files.deleteIfExists(file);
                 Files.deleteIfExists(dir);
