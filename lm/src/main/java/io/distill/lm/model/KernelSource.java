@@ -11,13 +11,14 @@ import java.util.StringJoiner;
 
 /**
  * The TorchScript source of one kernel module. The math lives in the resources under {@code kernels/}, one file per
- * sublayer, as plain TorchScript functions whose absent tensors are {@code Optional} and whose shapes are {@code
- * int} arguments. A module loaded through DJL takes tensors only, so each module adds a generated {@code forward}
+ * sublayer (and the optimizer's update), as plain TorchScript functions whose absent tensors are {@code Optional}
+ * and whose shapes are {@code int} arguments. A module loaded through DJL takes tensors only, so each module adds a generated {@code forward}
  * that calls one function with the present tensors, {@code None} for the absent ones and its constants bound, and
  * returns the result as fp32.
  */
 final class KernelSource {
-    private static final List<String> FILES = List.of("common.py", "linear.py", "attention.py", "mlp.py");
+    private static final List<String> FILES =
+            List.of("common.py", "linear.py", "attention.py", "mlp.py", "optimizer.py");
     private static final String FUNCTIONS = readFunctions();
 
     private final String className;
@@ -25,25 +26,37 @@ final class KernelSource {
 
     /**
      * @param function a function of the resources
-     * @param tensors its tensor arguments in order, by parameter name; null for an absent (None) one
-     * @param constants its remaining arguments in order: {@link Integer}, {@link String} or {@link ScalarType}
+     * @param tensors its tensor arguments in order: a parameter name, null for an absent one (None), or a list of
+     *     names for a {@code List[Tensor]}
+     * @param constants its remaining arguments in order: {@link Integer}, {@link Float}, {@link String} or {@link
+     *     ScalarType}
      */
-    KernelSource(String function, List<String> tensors, List<Object> constants) {
+    KernelSource(String function, List<?> tensors, List<?> constants) {
         StringJoiner parameters = new StringJoiner(", ");
         StringJoiner arguments = new StringJoiner(", ");
         StringBuilder name = new StringBuilder(function);
-        for (String t : tensors) {
-            if (t != null) {
+        for (Object t : tensors) {
+            if (t == null) {
+                arguments.add("None");
+                name.append("_none");
+            } else if (t instanceof List<?> list) {
+                StringJoiner items = new StringJoiner(", ", "[", "]");
+                for (Object item : list) {
+                    parameters.add(item + ": Tensor");
+                    items.add(item.toString());
+                }
+                arguments.add(items.toString());
+                name.append('_').append(list.size());
+            } else {
                 parameters.add(t + ": Tensor");
+                arguments.add(t.toString());
             }
-            arguments.add(t == null ? "None" : t);
-            name.append(t == null ? "_none" : "");
         }
         for (Object c : constants) {
             arguments.add(literal(c));
             name.append('_').append(c instanceof ScalarType dtype ? dtype.name() : c.toString());
         }
-        this.className = name.toString().toLowerCase(Locale.ROOT);
+        this.className = name.toString().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
         String forward = "  def forward(self: __torch__." + className + ", " + parameters + ") -> Tensor:\n"
                 + "    return torch.to(__torch__." + function + "(" + arguments + "), torch.float32)\n";
         this.source = ScalarType.resolveNames(forward + "\n\n" + FUNCTIONS);
@@ -62,6 +75,8 @@ final class KernelSource {
     private static String literal(Object constant) {
         if (constant instanceof Integer i) {
             return i.toString();
+        } else if (constant instanceof Float f && Float.isFinite(f)) {
+            return f.toString();
         } else if (constant instanceof String s) {
             return '"' + s + '"';
         } else if (constant instanceof ScalarType dtype) {

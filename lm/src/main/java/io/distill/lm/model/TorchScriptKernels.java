@@ -1,23 +1,13 @@
 package io.distill.lm.model;
 
-import ai.djl.MalformedModelException;
-import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.nn.Block;
 import ai.djl.nn.core.Linear;
-import ai.djl.pytorch.jni.JniUtils;
-import ai.djl.training.ParameterStore;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The {@link ComputeKernels} of each precision, as tiny TorchScript modules written by {@link TorchScriptArchive}
@@ -45,11 +35,9 @@ final class TorchScriptKernels implements ComputeKernels {
 
     private final Precision precision;
     private final ScalarType compute;
-    // Held, never closed: once a Model is garbage collected DJL releases its native module.
-    private final List<Model> models = new CopyOnWriteArrayList<>();
-    private final Block linear;
-    private final Map<MlpKey, Block> mlps = new ConcurrentHashMap<>();
-    private final Map<AttentionKey, Block> attentions = new ConcurrentHashMap<>();
+    private final TorchScriptModule linear;
+    private final Map<MlpKey, TorchScriptModule> mlps = new ConcurrentHashMap<>();
+    private final Map<AttentionKey, TorchScriptModule> attentions = new ConcurrentHashMap<>();
 
     /** What an attention module's code depends on: shapes and biases are constants of the TorchScript source. */
     private record AttentionKey(LmConfig.Attention shape, boolean rope) {}
@@ -61,7 +49,7 @@ final class TorchScriptKernels implements ComputeKernels {
         this.compute = ScalarType.compute(precision);
         this.linear = precision == Precision.FP32
                 ? null
-                : load(new KernelSource("linear", List.of("x", "w"), List.of(compute)));
+                : TorchScriptModule.load(new KernelSource("linear", List.of("x", "w"), List.of(compute)));
     }
 
     static synchronized TorchScriptKernels of(Precision precision) {
@@ -73,7 +61,7 @@ final class TorchScriptKernels implements ComputeKernels {
         if (linear == null) { // fp32
             return (bias == null ? Linear.linear(x, w) : Linear.linear(x, w, bias)).singletonOrThrow();
         }
-        NDArray y = call(linear, new NDList(x, w)); // (..., out) fp32
+        NDArray y = linear.call(new NDList(x, w)); // (..., out) fp32
         return bias == null ? y : y.add(bias);
     }
 
@@ -89,17 +77,10 @@ final class TorchScriptKernels implements ComputeKernels {
         if (bQkv != null != shape.qkvBias() || bProj != null != shape.outBias()) {
             throw new IllegalArgumentException("attention biases do not match " + shape);
         }
-        Block attention = attentions.computeIfAbsent(new AttentionKey(shape, rope != null), this::loadAttention);
-        return call(
-                attention,
-                present(
-                        x,
-                        wQkv,
-                        bQkv,
-                        wProj,
-                        bProj,
-                        rope == null ? null : rope.cos(),
-                        rope == null ? null : rope.sin()));
+        TorchScriptModule attention =
+                attentions.computeIfAbsent(new AttentionKey(shape, rope != null), this::loadAttention);
+        return attention.call(present(
+                x, wQkv, bQkv, wProj, bProj, rope == null ? null : rope.cos(), rope == null ? null : rope.sin()));
     }
 
     @Override
@@ -107,8 +88,8 @@ final class TorchScriptKernels implements ComputeKernels {
         if (bFc != null != mlp.bias() || bProj != null != mlp.bias()) {
             throw new IllegalArgumentException("mlp biases do not match " + mlp);
         }
-        Block kernel = mlps.computeIfAbsent(new MlpKey(mlp.activation(), mlp.bias()), this::loadMlp);
-        return call(kernel, present(x, wFc, bFc, wProj, bProj));
+        TorchScriptModule kernel = mlps.computeIfAbsent(new MlpKey(mlp.activation(), mlp.bias()), this::loadMlp);
+        return kernel.call(present(x, wFc, bFc, wProj, bProj));
     }
 
     @Override
@@ -116,23 +97,23 @@ final class TorchScriptKernels implements ComputeKernels {
         return precision.flag();
     }
 
-    private Block loadMlp(MlpKey mlp) {
+    private TorchScriptModule loadMlp(MlpKey mlp) {
         String activation =
                 switch (mlp.activation()) {
                     case GELU -> "gelu";
                     case GELU_TANH -> "gelu_tanh";
                     case SWIGLU -> "swiglu";
                 };
-        return load(new KernelSource(
+        return TorchScriptModule.load(new KernelSource(
                 "mlp",
                 Arrays.asList("x", "w_fc", mlp.bias() ? "b_fc" : null, "w_proj", mlp.bias() ? "b_proj" : null),
                 List.of(activation, compute)));
     }
 
     /** Shapes are part of the module's code: TorchScript modules loaded by DJL take tensors only. */
-    private Block loadAttention(AttentionKey key) {
+    private TorchScriptModule loadAttention(AttentionKey key) {
         LmConfig.Attention a = key.shape();
-        return load(new KernelSource(
+        return TorchScriptModule.load(new KernelSource(
                 "attention",
                 Arrays.asList(
                         "x",
@@ -154,42 +135,5 @@ final class TorchScriptKernels implements ComputeKernels {
             }
         }
         return out;
-    }
-
-    private static NDArray call(Block kernel, NDList inputs) {
-        // The JIT's profiling executor would re-specialise these small graphs over their first calls, which only
-        // costs time here. The switch is thread-local in libtorch, so it is set on every calling thread.
-        JniUtils.setGraphExecutorOptimize(false);
-        NDArray first = inputs.get(0);
-        NDArray out = kernel.forward(new ParameterStore(first.getManager(), false), inputs, true)
-                .singletonOrThrow();
-        out.attach(first.getManager());
-        return out;
-    }
-
-    /** Writes {@code kernel} as a TorchScript archive and loads it; its forward returns fp32. */
-    private Block load(KernelSource kernel) {
-        String className = kernel.className();
-        try {
-            Path dir = Files.createTempDirectory("distill-kernels-");
-            Path file = dir.resolve(className + ".pt");
-            Model model = Model.newInstance(className, "PyTorch");
-            try {
-                TorchScriptArchive.write(file, className, kernel.source());
-                // trainParam: load in training mode so autograd records through the module.
-                model.load(dir, file.getFileName().toString(), Map.of("trainParam", "true"));
-                models.add(model);
-                return model.getBlock();
-            } catch (MalformedModelException | RuntimeException e) {
-                model.close();
-                throw new IllegalStateException(
-                        "libtorch refused the kernel " + className + ":\n" + kernel.source(), e);
-            } finally {
-                Files.deleteIfExists(file);
-                Files.deleteIfExists(dir);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the " + precision.flag() + " TorchScript kernels", e);
-        }
     }
 }
