@@ -42,10 +42,14 @@ final class CausalSelfAttention extends AbstractBlock {
         NDArray x = inputs.get(0);
         RotaryEmbedding.Tables rotary =
                 inputs.size() == 3 ? new RotaryEmbedding.Tables(inputs.get(1), inputs.get(2)) : null;
-        // q, k, v = split(x @ wQkv^T + b); q, k rotated when positions are rotary; k, v heads repeated for
-        // grouped-query attention; y = softmax(q k^T / sqrt(hd) + causal mask) v per head; y @ wProj^T + b.
-        // Attention-probability dropout is not used (the fused kernel runs without it); dropout applies to the
-        // residual branches.
+        // kernels/attention.py, products in the model's precision:
+        //   q, k, v = split(x @ cAttn.weight^T + cAttn.bias)         (B, H|KV|KV, T, hd)
+        //   q, k = rope(q), rope(k)                                   with rotary positions
+        //   k, v = repeat each kv head H / KV times                   grouped-query attention
+        //   y = softmax(q @ k^T / sqrt(hd) + causal mask) @ v         (B, H, T, hd), then heads side by side
+        //   y = y @ cProj.weight^T + cProj.bias                       (B, T, C)
+        // No dropout on the attention probabilities (the fused kernel runs without it); dropout applies to the
+        // residual branch.
         NDArray y = kernels.selfAttention(
                 shape,
                 x,

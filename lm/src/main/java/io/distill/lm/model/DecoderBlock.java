@@ -30,7 +30,7 @@ final class DecoderBlock extends AbstractBlock {
     protected NDList forwardInternal(
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray x = inputs.get(0);
-        NDArray a = ln1.forward(ps, new NDList(x), training).singletonOrThrow();
+        NDArray a = ln1.forward(ps, new NDList(x), training).singletonOrThrow(); // LayerNorm or RMSNorm, fp32
         NDList attnInputs = new NDList(inputs); // the rotary tables, if any, travel on to attention
         attnInputs.set(0, a);
         x = x.add(attn.forward(ps, attnInputs, training).singletonOrThrow()); // x = x + attn(ln1(x))

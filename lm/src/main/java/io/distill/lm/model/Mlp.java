@@ -32,6 +32,9 @@ final class Mlp extends AbstractBlock {
     protected NDList forwardInternal(
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray x = inputs.singletonOrThrow(); // (B, T, C)
+        // kernels/mlp.py, products in the model's precision:
+        //   GELU:   y = gelu(x @ cFc.weight^T + cFc.bias) @ cProj.weight^T + cProj.bias    (GPT-2: tanh GELU)
+        //   SwiGLU: gate, up = split(x @ cFc.weight^T); y = (silu(gate) * up) @ cProj.weight^T
         NDArray y = kernels.mlp(
                 spec,
                 x,

@@ -24,15 +24,15 @@ final class TorchScriptArchive {
     /**
      * @param file the archive to write, e.g. {@code linear_bf16.pt}
      * @param className the module class, a Python identifier
-     * @param forward the module's {@code forward} method in TorchScript: its signature line and body, indented by
-     *     four spaces as a method of the class
+     * @param code the module's {@code forward} method in TorchScript (its signature line and body, indented by two
+     *     spaces as a method of the class), optionally followed by top-level functions it calls
      */
-    static void write(Path file, String className, String forward) throws IOException {
+    static void write(Path file, String className, String code) throws IOException {
         String source = "class " + className + "(Module):\n"
                 + "  __parameters__ = []\n"
                 + "  __buffers__ = []\n"
                 + "  training : bool\n"
-                + forward;
+                + code;
         String root = className.toLowerCase(Locale.ROOT) + "/";
         Map<String, byte[]> entries = new LinkedHashMap<>();
         entries.put(root + "data.pkl", modulePickle(className));

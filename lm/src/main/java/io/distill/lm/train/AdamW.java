@@ -1,11 +1,13 @@
 package io.distill.lm.train;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
 import io.distill.lm.Autograd;
 import io.distill.lm.InPlace;
+import io.distill.lm.model.TorchScriptModule;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -21,7 +23,10 @@ import java.util.Set;
  * decayed and vectors are not, as in nanoGPT. {@link #moments()} and {@link #restore} let a checkpoint save and
  * restore the state exactly.
  *
- * <p>Per update, with t the number of updates so far including this one:
+ * <p>The update runs as one TorchScript kernel ({@code kernels/optimizer.py}) over every parameter, with libtorch's
+ * fused AdamW and multi-tensor ops: per parameter, a dozen separate DJL calls cost twice PyTorch's optimizer time.
+ * The gradients' global-norm clipping happens in the same call, before the update. Per update, with t the number of
+ * updates so far including this one:
  *
  * <pre>
  * w -= lr * wd * w                       (decayed parameters only)
@@ -59,6 +64,8 @@ public final class AdamW implements AutoCloseable {
     private final Hyperparameters hp;
     private final NDManager stateManager;
     private final List<Slot> slots = new ArrayList<>();
+    private final TorchScriptModule update;
+    private final NDList updateInputs = new NDList(); // decayed weights, their m, v; then the others, their m, v
     private long updates;
 
     /** Moments are allocated, zero, in a sub-manager of {@code manager} and freed by {@link #close()}. */
@@ -78,36 +85,54 @@ public final class AdamW implements AutoCloseable {
                     stateManager.zeros(w.getShape(), w.getDataType()),
                     w.getShape().dimension() >= 2));
         }
+        List<List<String>> names = new ArrayList<>();
+        for (boolean decayed : new boolean[] {true, false}) {
+            for (String part : List.of("w", "m", "v")) {
+                List<String> group = new ArrayList<>();
+                for (Slot s : slots) {
+                    if (s.decay() == decayed) {
+                        group.add(part + (decayed ? "_decayed_" : "_kept_") + group.size());
+                        updateInputs.add(part.equals("w") ? s.weight() : part.equals("m") ? s.m() : s.v());
+                    }
+                }
+                names.add(group);
+            }
+        }
+        List<Object> tensors = new ArrayList<>();
+        tensors.add("settings");
+        tensors.addAll(names);
+        update = TorchScriptModule.load(
+                "clip_and_adamw", tensors, List.of(hp.beta1(), hp.beta2(), hp.epsilon(), hp.weightDecay()));
     }
 
-    /** Applies one update with learning rate {@code lr} from each parameter's current gradient. */
-    @SuppressWarnings("try") // the no-grad scope is used for its effect only
+    /** Applies one update with learning rate {@code lr} from each parameter's current gradient, then zeroes it. */
     public void step(float lr) {
-        updates++;
-        float b1 = hp.beta1();
-        float b2 = hp.beta2();
-        float bc1 = (float) (1 - Math.pow(b1, updates));
-        float sqrtBc2 = (float) Math.sqrt(1 - Math.pow(b2, updates));
-        float decay = 1f - lr * hp.weightDecay();
-        // Results of ops whose receiver is a parameter or a moment belong to that array's manager: everything
-        // temporary is attached to this scope and freed at the end of the update.
+        clipAndStep(lr, Float.POSITIVE_INFINITY);
+    }
+
+    /**
+     * Clips the gradients to the global L2 norm {@code maxNorm} (as {@code torch.nn.utils.clip_grad_norm_}), applies
+     * one update with learning rate {@code lr} and zeroes the gradients. A NaN or infinite norm skips the update
+     * (the update count stays) and only zeroes the gradients.
+     *
+     * @param maxNorm positive; {@code Float.POSITIVE_INFINITY} to only measure the norm
+     * @return the global gradient norm before clipping
+     */
+    @SuppressWarnings("try") // the no-grad scope is used for its effect only
+    public float clipAndStep(float lr, float maxNorm) {
+        if (!(maxNorm > 0f)) {
+            throw new IllegalArgumentException("maxNorm must be positive, got " + maxNorm);
+        }
         try (NDManager scope = stateManager.newSubManager();
                 Autograd.NoGrad noGrad = Autograd.noGrad()) {
-            for (Slot s : slots) {
-                NDArray g = s.weight().getGradient();
-                g.attach(scope);
-                s.m().muli(b1).addi(g.mul(1f - b1));
-                s.v().muli(b2).addi(g.square().muli(1f - b2));
-                if (s.decay() && decay != 1f) {
-                    s.weight().muli(decay);
-                }
-                NDArray denom = s.v().sqrt(); // sqrt(v)
-                denom.attach(scope);
-                denom.divi(sqrtBc2).addi(hp.epsilon()); // sqrt(v_hat) + eps
-                NDArray update = s.m().div(denom);
-                update.attach(scope);
-                s.weight().subi(update.muli(lr / bc1));
+            NDList inputs = new NDList(updateInputs.size() + 1);
+            inputs.add(scope.create(new float[] {lr, maxNorm, updates + 1}));
+            inputs.addAll(updateInputs);
+            float norm = update.call(inputs).getFloat();
+            if (Float.isFinite(norm)) {
+                updates++;
             }
+            return norm;
         }
     }
 

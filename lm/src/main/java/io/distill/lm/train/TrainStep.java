@@ -6,14 +6,13 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
-import io.distill.lm.Autograd;
 import io.distill.lm.model.Gpt;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * One optimisation step at a time for a {@link Gpt}, top to bottom like DJL's {@code EasyTrain.trainBatch}:
- * forward, loss, backward, clip, update, zero the gradients.
+ * forward, loss, backward, then clip, update and zero the gradients in one optimizer call.
  *
  * <p>Native memory: everything the step computes is owned by the batch's manager and freed when the caller closes
  * the batch; gradient handles and optimizer temporaries are freed inside the step. The parameters and the
@@ -132,13 +131,9 @@ public final class TrainStep implements AutoCloseable {
             }
         }
         float lossScale = lossScaler.scale();
-        float norm = GradientClipping.clipGlobalNorm(parameters, options.clipNorm());
+        float norm = optimizer.clipAndStep(lr, options.clipNorm()); // skipped when the norm is not finite
         boolean finite = Float.isFinite(norm);
-        if (finite) {
-            optimizer.step(lr);
-        }
         lossScaler.update(finite);
-        Autograd.zeroGradients(parameters);
         step++;
         return new Result(
                 step,

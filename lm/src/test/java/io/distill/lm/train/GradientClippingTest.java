@@ -8,13 +8,14 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
-import io.distill.lm.Autograd;
-import java.util.List;
+import ai.djl.util.PairList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+/** Global-norm clipping, as AdamW applies it before its update. */
 class GradientClippingTest {
 
     private NDManager m;
@@ -29,41 +30,77 @@ class GradientClippingTest {
         m.close();
     }
 
+    // Clipping happens inside AdamW's update; the first moment after one update is (1 - beta1) * g, so it shows
+    // the clipped gradient.
+
     @Test
     void scalesAllGradientsTogetherKeepingTheirDirection() {
         NDArray a = param(1);
         NDArray b = param(1);
-        setGradients(a, b, 3f, -4f); // global norm 5
-        assertEquals(5f, GradientClipping.clipGlobalNorm(List.of(a, b), 1f), 1e-6f);
-        assertArrayEquals(new float[] {0.6f}, a.getGradient().toFloatArray(), 1e-5f);
-        assertArrayEquals(new float[] {-0.8f}, b.getGradient().toFloatArray(), 1e-5f);
+        try (AdamW adamW = adamW(a, b)) {
+            setGradients(a, b, 3f, -4f); // global norm 5
+            assertEquals(5f, adamW.clipAndStep(1e-3f, 1f), 1e-6f);
+            assertArrayEquals(new float[] {0.1f * 0.6f, 0.1f * -0.8f}, firstMoments(adamW), 1e-6f);
+            assertArrayEquals(new float[] {0f}, a.getGradient().toFloatArray(), 0f); // and zeroed after the update
+        }
     }
 
     @Test
     void leavesSmallGradientsAlone() {
         NDArray a = param(1);
         NDArray b = param(1);
-        setGradients(a, b, 0.3f, -0.4f);
-        assertEquals(0.5f, GradientClipping.clipGlobalNorm(List.of(a, b), 1f), 1e-6f);
-        assertArrayEquals(new float[] {0.3f}, a.getGradient().toFloatArray(), 1e-7f);
-        assertEquals(0.5f, GradientClipping.clipGlobalNorm(List.of(a, b), Float.POSITIVE_INFINITY), 1e-6f);
+        try (AdamW adamW = adamW(a, b)) {
+            setGradients(a, b, 0.3f, -0.4f);
+            assertEquals(0.5f, adamW.clipAndStep(1e-3f, 1f), 1e-6f);
+            assertArrayEquals(new float[] {0.03f, -0.04f}, firstMoments(adamW), 1e-7f);
+            setGradients(a, b, 30f, -40f);
+            assertEquals(50f, adamW.clipAndStep(1e-3f, Float.POSITIVE_INFINITY), 1e-5f);
+        }
     }
 
     @Test
-    void reportsANonFiniteNormWithoutTouchingGradients() {
+    void aNonFiniteNormSkipsTheUpdateAndClearsTheGradients() {
         NDArray a = param(1);
         NDArray b = param(1);
-        setGradients(a, b, Float.NaN, 1f);
-        assertTrue(Float.isNaN(GradientClipping.clipGlobalNorm(List.of(a, b), 1f)));
-        assertArrayEquals(new float[] {1f}, b.getGradient().toFloatArray(), 0f);
-        Autograd.zeroGradients(List.of(a, b));
-        assertArrayEquals(new float[] {0f}, a.getGradient().toFloatArray(), 0f); // zeroing clears NaN too
+        try (AdamW adamW = adamW(a, b)) {
+            setGradients(a, b, Float.NaN, 1f);
+            assertTrue(Float.isNaN(adamW.clipAndStep(1e-3f, 1f)));
+            assertEquals(0, adamW.updates());
+            assertArrayEquals(new float[] {0f, 0f}, firstMoments(adamW), 0f);
+            assertArrayEquals(new float[] {0f}, b.toFloatArray(), 0f);
+            assertArrayEquals(new float[] {0f}, a.getGradient().toFloatArray(), 0f); // zeroing clears NaN too
+        }
     }
 
     private NDArray param(int n) {
         NDArray p = m.zeros(new Shape(n));
         p.setRequiresGradient(true);
         return p;
+    }
+
+    private AdamW adamW(NDArray a, NDArray b) {
+        PairList<String, Parameter> params = new PairList<>();
+        params.add(
+                "a",
+                Parameter.builder()
+                        .setName("a")
+                        .setType(Parameter.Type.BIAS)
+                        .optArray(a)
+                        .build());
+        params.add(
+                "b",
+                Parameter.builder()
+                        .setName("b")
+                        .setType(Parameter.Type.BIAS)
+                        .optArray(b)
+                        .build());
+        return new AdamW(params, new AdamW.Hyperparameters(0.9f, 0.95f, 1e-8f, 0f), m);
+    }
+
+    private static float[] firstMoments(AdamW adamW) {
+        return new float[] {
+            adamW.moments().get(0).m().getFloat(), adamW.moments().get(1).m().getFloat()
+        };
     }
 
     private void setGradients(NDArray a, NDArray b, float ga, float gb) {
