@@ -1,5 +1,6 @@
 package io.distill.bench;
 
+import io.distill.lm.Durations;
 import java.util.Locale;
 
 /** The on-policy benchmark's result as Markdown: the arms, the references, and one generation per arm. */
@@ -36,8 +37,8 @@ public final class OnPolicyTable {
                         + "context. Sampling for the GKD arm's training %s; wall time %s.%n",
                 r.options().prompts(),
                 OnPolicyBenchmark.PROMPT_TOKENS,
-                QualityTable.clock(r.sampling()),
-                QualityTable.clock(r.wallTime())));
+                Durations.clock(r.sampling()),
+                Durations.clock(r.wallTime())));
         sb.append(String.format(Locale.ROOT, "%nPrompt: `%s`%n%n", oneLine(r.prompt())));
         for (OnPolicyBenchmark.ArmResult a : r.arms()) {
             sb.append(String.format(Locale.ROOT, "- %s: `%s`%n", a.arm().label(), oneLine(a.sample())));

@@ -61,8 +61,8 @@ class SlowDownloadTest {
         })) {
             CheckpointPublished a = announcement(dir.resolve("x.zip"), "0".repeat(64), SIZE);
             a.setUri(server.uri("/checkpoints/alice/7"));
-            ArtifactFetcher fetcher =
-                    new ArtifactFetcher(TWO_ATTEMPTS, new Properties(), new ArtifactFetcher.BodyDeadline(DEADLINE, 1L << 30));
+            ArtifactFetcher fetcher = new ArtifactFetcher(
+                    TWO_ATTEMPTS, new Properties(), new ArtifactFetcher.BodyDeadline(DEADLINE, 1L << 30));
             long start = System.nanoTime();
             CheckpointRefusedException e =
                     assertThrows(CheckpointRefusedException.class, () -> fetcher.fetch(a, dir.resolve("download")));

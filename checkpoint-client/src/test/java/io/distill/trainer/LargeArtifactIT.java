@@ -9,6 +9,7 @@ import io.distill.client.CheckpointClient;
 import io.distill.kafkakit.EmbeddedKafkaBroker;
 import io.distill.kafkakit.KafkaBrokerExtension;
 import io.distill.lm.Sha256;
+import io.distill.lm.StoredZip;
 import io.distill.lm.model.Gpt;
 import io.distill.lm.model.LmConfig;
 import io.distill.schemas.ArtifactChunks;
@@ -126,6 +127,6 @@ class LargeArtifactIT {
                 out.write(block, 0, (int) Math.min(block.length, left));
             }
         }
-        Publisher.zipDirectory(dir, zip);
+        StoredZip.writeDirectory(dir, zip);
     }
 }

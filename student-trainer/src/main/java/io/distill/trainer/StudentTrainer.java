@@ -89,8 +89,7 @@ public final class StudentTrainer {
                         ? new StudentSampler(config, model, manager, producer, metrics)
                         : null;
                 DeadLetters deadLetters = new DeadLetters(config.deadLetterTopic(), producer, metrics);
-                BatchTrainer batches =
-                        new BatchTrainer(
+                BatchTrainer batches = new BatchTrainer(
                         config, step, manager, offsets, metrics, trainedLog, deadLetters::untrainable, sampler);
                 HoldoutSet holdoutSet = new HoldoutSet(config.holdoutWindows());
                 Publisher publisher = new Publisher(config, publishing);
