@@ -162,6 +162,14 @@ class ByteProjectionTopologyTest {
             d.sendPlain("doc", text);
             d.flushByMaxWait(config);
             assertEquals(List.of(), d.readDeadLetters());
+            System.out.println(String.format(
+                    Locale.ROOT,
+                    "%s: %d positions, %.1f wire bytes each, labelling %.3f s of which forward %.3f s",
+                    projectBytes ? "projected to bytes" : "own tokens",
+                    d.metrics.tokensLabelled(),
+                    d.metrics.wireBytesPerToken(),
+                    d.metrics.labelSeconds(),
+                    d.metrics.forwardSeconds()));
             return d.readSoftLabels();
         }
     }
