@@ -45,8 +45,11 @@ final class InputGaps implements AutoCloseable {
     private final String topic;
     private final boolean allow;
     private final TeacherMetrics metrics;
-    /** Committed offsets whose gap {@link #checkCommitted} reported already, so a watch does not count it again. */
-    private final Map<TopicPartition, Long> reportedAtStart = new ConcurrentHashMap<>();
+    /**
+     * Per partition, the offset from which a gap was last reported, so that a task taking the partition over before
+     * its next commit (its committed offset still there) does not count the gap again.
+     */
+    private final Map<TopicPartition, Long> reported = new ConcurrentHashMap<>();
 
     InputGaps(String applicationId, String topic, Properties kafka, boolean allow, TeacherMetrics metrics) {
         this.admin = Admin.create(kafka);
@@ -75,9 +78,9 @@ final class InputGaps implements AutoCloseable {
             public void seen(long offset) {
                 if (expected < 0) {
                     OptionalLong committed = committed(tp);
-                    boolean reported = committed.isPresent()
-                            && Long.valueOf(committed.getAsLong()).equals(reportedAtStart.get(tp));
-                    expected = committed.isPresent() && !reported ? committed.getAsLong() : offset;
+                    boolean known = committed.isPresent()
+                            && Long.valueOf(committed.getAsLong()).equals(reported.get(tp));
+                    expected = committed.isPresent() && !known ? committed.getAsLong() : offset;
                 }
                 if (offset > expected) {
                     checkJump(tp, expected, offset);
@@ -115,7 +118,7 @@ final class InputGaps implements AutoCloseable {
                 if (start != null && start > e.getValue()) {
                     gaps.add(e.getKey() + " offsets " + e.getValue() + ".." + (start - 1));
                     lost += start - e.getValue();
-                    reportedAtStart.put(e.getKey(), e.getValue());
+                    reported.put(e.getKey(), e.getValue());
                 }
             }
             if (!gaps.isEmpty()) {
@@ -154,6 +157,7 @@ final class InputGaps implements AutoCloseable {
                     end - expected,
                     "stopping",
                     "going on from the log start");
+            reported.put(tp, expected); // allowed: counted once
         }
     }
 
