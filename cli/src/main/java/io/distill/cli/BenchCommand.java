@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.OptionalDouble;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -71,19 +72,8 @@ final class BenchCommand implements Callable<Integer> {
             description = "Windows per step (default: ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(
-            names = "--steps",
-            defaultValue = "10",
-            paramLabel = "N",
-            description = "Timed steps (default: ${DEFAULT-VALUE}).")
-    int steps;
-
-    @Option(
-            names = "--warmup",
-            defaultValue = "3",
-            paramLabel = "N",
-            description = "Untimed steps first (default: ${DEFAULT-VALUE}).")
-    int warmup;
+    @Mixin
+    TimedRunOptions run = new TimedRunOptions(10, 3);
 
     @Option(
             names = "--threads",
@@ -150,9 +140,9 @@ final class BenchCommand implements Callable<Integer> {
             LmConfig config = configs.get(i);
             for (Precision precision : parsed) {
                 err.println("bench: " + sizes.get(i).trim() + " " + precision.flag() + " ...");
-                TrainingBenchmark.Result ours = TrainingBenchmark.run(config, precision, batch, warmup, steps);
+                TrainingBenchmark.Result ours = TrainingBenchmark.run(config, precision, batch, run.warmup, run.steps);
                 OptionalDouble theirs = twin.available()
-                        ? twin.tokensPerSecond(config, precision, batch, warmup, steps, threads, err)
+                        ? twin.tokensPerSecond(config, precision, batch, run.warmup, run.steps, threads, err)
                         : OptionalDouble.empty();
                 out.println(TrainingBenchmark.row(sizes.get(i).trim(), ours, theirs));
                 out.flush();

@@ -54,19 +54,8 @@ final class BenchForwardCommand implements Callable<Integer> {
             description = "Positions (default: ${DEFAULT-VALUE}).")
     int seq;
 
-    @Option(
-            names = "--steps",
-            defaultValue = "10",
-            paramLabel = "N",
-            description = "Timed passes (default: ${DEFAULT-VALUE}).")
-    int steps;
-
-    @Option(
-            names = "--warmup",
-            defaultValue = "2",
-            paramLabel = "N",
-            description = "Untimed passes first (default: ${DEFAULT-VALUE}).")
-    int warmup;
+    @Mixin
+    TimedRunOptions run = new TimedRunOptions(10, 2);
 
     @Option(
             names = "--rounds",
@@ -101,7 +90,13 @@ final class BenchForwardCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Precision p = precision.resolve().precision();
-        if (p == Precision.FP16 || batch < 1 || seq < 1 || steps < 1 || warmup < 0 || threads < 1 || rounds < 1) {
+        if (p == Precision.FP16
+                || batch < 1
+                || seq < 1
+                || run.steps < 1
+                || run.warmup < 0
+                || threads < 1
+                || rounds < 1) {
             throw new CliException(
                     CliException.BAD_INPUT,
                     "--precision fp32|bf16, --batch/--seq/--steps/--threads/--rounds >= 1, --warmup >= 0");
@@ -116,7 +111,7 @@ final class BenchForwardCommand implements Callable<Integer> {
         ForwardBenchmark.Result r;
         try {
             r = ForwardBenchmark.run(
-                    new ForwardBenchmark.Options(model, p, batch, seq, warmup, steps, threads, rounds),
+                    new ForwardBenchmark.Options(model, p, batch, seq, run.warmup, run.steps, threads, rounds),
                     python,
                     script,
                     spec.commandLine().getErr());

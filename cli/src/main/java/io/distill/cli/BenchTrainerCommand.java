@@ -56,19 +56,8 @@ final class BenchTrainerCommand implements Callable<Integer> {
             description = "Windows per step (default: ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(
-            names = "--steps",
-            defaultValue = "30",
-            paramLabel = "N",
-            description = "Timed steps per run (default: ${DEFAULT-VALUE}).")
-    int steps;
-
-    @Option(
-            names = "--warmup",
-            defaultValue = "3",
-            paramLabel = "N",
-            description = "Untimed steps first (default: ${DEFAULT-VALUE}).")
-    int warmup;
+    @Mixin
+    TimedRunOptions run = new TimedRunOptions(30, 3);
 
     @Option(
             names = "--rounds",
@@ -82,7 +71,8 @@ final class BenchTrainerCommand implements Callable<Integer> {
         ModelFiles.namedSize(size);
         TrainerBenchmark.Options options;
         try {
-            options = new TrainerBenchmark.Options(size, precision.resolve().precision(), batch, steps, warmup, rounds);
+            options = new TrainerBenchmark.Options(
+                    size, precision.resolve().precision(), batch, run.steps, run.warmup, rounds);
         } catch (IllegalArgumentException e) {
             throw new CliException(CliException.BAD_INPUT, e.getMessage(), e);
         }

@@ -293,7 +293,6 @@ final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The host announced in artifact URLs: named, or the bind address unless that means "this machine" or "any". */
     /** The host of announced URLs without --advertised-url: a bind address consumers on this machine can use. */
     private String advertisedHost() {
         boolean local = Set.of("127.0.0.1", "0.0.0.0", "::", "::1", "[::]", "[::1]", "localhost")

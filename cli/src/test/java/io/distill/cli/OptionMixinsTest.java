@@ -116,6 +116,12 @@ class OptionMixinsTest {
         assertHelpShows("bench trainer", "--precision=fp32|bf16|fp16|auto", "(default: fp32)");
         assertHelpShows("bench forward", "--precision=fp32|bf16|fp16|auto", "(default: bf16)");
         assertHelpShows("teacher", "--codec=topk:K|sampled:N", "(default: topk:32)");
+        assertHelpShows("bench", "--steps=N", "(default: 10)");
+        assertHelpShows("bench", "--warmup=N", "(default: 3)");
+        assertHelpShows("bench trainer", "--steps=N", "(default: 30)");
+        assertHelpShows("bench trainer", "--warmup=N", "(default: 3)");
+        assertHelpShows("bench forward", "--steps=N", "(default: 10)");
+        assertHelpShows("bench forward", "--warmup=N", "(default: 2)");
         for (String command : new String[] {"teacher", "bench teacher", "bench quality"}) {
             assertHelpShows(command, "--temperature=T", "(default: 2.0)");
         }
