@@ -23,7 +23,7 @@ import java.util.SplittableRandom;
 public record Sampled(int n) implements Codec {
     static final String NAME = "sampled";
 
-    /** The most draws: bounds the ids a position may claim (and layout 1's counts were one byte). */
+    /** Draw counts travel as one unsigned byte (layout 1). */
     public static final int MAX_DRAWS = 255;
 
     public Sampled {
