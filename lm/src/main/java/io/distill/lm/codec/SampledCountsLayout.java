@@ -43,11 +43,7 @@ final class SampledCountsLayout {
                 throw new IllegalArgumentException("draw counts add up to " + total + ", not " + n);
             }
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.write(LAYOUT);
-        IdSection.write(out, sortedIds, true);
-        out.writeBytes(values.toByteArray());
-        return out.toByteArray();
+        return IdSection.payload(LAYOUT, sortedIds, true, values);
     }
 
     /** One distinct id was drawn N times, or N distinct ids once each: the counts go without saying. */
