@@ -23,8 +23,17 @@ final class IdSection {
 
     private IdSection() {}
 
+    /** A whole payload: the layout byte, the ids, then the layout's {@code values} section. */
+    static byte[] payload(int layout, int[][] ids, boolean writeCounts, ByteArrayOutputStream values) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(layout);
+        write(out, ids, writeCounts);
+        out.writeBytes(values.toByteArray());
+        return out.toByteArray();
+    }
+
     /** @param ids per position, distinct ascending ids */
-    static void write(ByteArrayOutputStream out, int[][] ids, boolean writeCounts) {
+    private static void write(ByteArrayOutputStream out, int[][] ids, boolean writeCounts) {
         ByteArrayOutputStream gaps = new ByteArrayOutputStream();
         for (int[] position : ids) {
             writePosition(gaps, position, writeCounts);

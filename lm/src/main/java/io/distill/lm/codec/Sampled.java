@@ -17,13 +17,13 @@ import java.util.SplittableRandom;
  * removes most of the count noise. The proposal is p_T itself ({@link #proposalTemperature}, chosen by measurement),
  * so the weights are count / N; the encoder takes any proposal temperature.
  *
- * <p>Layout 2 ({@link SampledWeightsLayout}) carries the weights; layout 1 ({@link SampledCountsLayout}, draws at T,
- * counts only) is still read, so records already on a topic stay usable.
+ * <p>Draws at T travel as counts (layout 1, {@link SampledCountsLayout}: the weights are count / N, and counts cost
+ * fewer bytes); draws from another proposal as weights (layout 2, {@link SampledWeightsLayout}). Both are read.
  */
 public record Sampled(int n) implements Codec {
     static final String NAME = "sampled";
 
-    /** The most draws: bounds the ids a position may claim (and layout 1's counts were one byte). */
+    /** Draw counts travel as one unsigned byte (layout 1). */
     public static final int MAX_DRAWS = 255;
 
     public Sampled {
@@ -112,7 +112,10 @@ public record Sampled(int n) implements Codec {
                         }
                     }
                 }
-                return SampledWeightsLayout.pack(ids, counts, lnWeights, random);
+                // drawn from p_T itself, every ratio is 1 and the counts say it all, in fewer bytes
+                return tau == temperature
+                        ? SampledCountsLayout.pack(ids, counts, n)
+                        : SampledWeightsLayout.pack(ids, counts, lnWeights, random);
             }
         };
     }

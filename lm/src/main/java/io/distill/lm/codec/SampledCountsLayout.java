@@ -1,9 +1,11 @@
 package io.distill.lm.codec;
 
+import java.io.ByteArrayOutputStream;
+
 /**
- * The bytes of a {@code sampled:N} payload in layout 1, which teachers wrote before layout 2 ({@link
- * SampledWeightsLayout}); still read, so a student can train on records already on a topic. Draws were taken from the
- * teacher distribution at T itself, so count / N estimates it without importance ratios.
+ * The bytes of a {@code sampled:N} payload in layout 1: draws from the teacher distribution at T itself, so count / N
+ * estimates it without importance ratios. What the teacher writes when it draws at T ({@link
+ * Sampled#proposalTemperature}); draws from another proposal need their weights ({@link SampledWeightsLayout}).
  *
  * <pre>
  * u8         layout = 1
@@ -16,6 +18,33 @@ final class SampledCountsLayout {
     static final int LAYOUT = 1;
 
     private SampledCountsLayout() {}
+
+    /**
+     * @param ids per position, the distinct ids drawn (any order)
+     * @param counts per position, how often each was drawn; they add up to {@code n}
+     */
+    static byte[] pack(int[][] ids, int[][] counts, int n) {
+        int[][] sortedIds = new int[ids.length][];
+        ByteArrayOutputStream values = new ByteArrayOutputStream();
+        for (int t = 0; t < ids.length; t++) {
+            int[] order = Ascending.order(ids[t]);
+            sortedIds[t] = Ascending.apply(ids[t], order);
+            int total = 0;
+            for (int j : order) {
+                total += counts[t][j];
+                if (counts[t][j] < 1) {
+                    throw new IllegalArgumentException("a draw count must be at least 1, got " + counts[t][j]);
+                }
+                if (countsWritten(order.length, n)) {
+                    values.write(counts[t][j]);
+                }
+            }
+            if (total != n) {
+                throw new IllegalArgumentException("draw counts add up to " + total + ", not " + n);
+            }
+        }
+        return IdSection.payload(LAYOUT, sortedIds, true, values);
+    }
 
     /** One distinct id was drawn N times, or N distinct ids once each: the counts go without saying. */
     static boolean countsWritten(int distinct, int n) {

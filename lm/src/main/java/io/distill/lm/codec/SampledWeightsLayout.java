@@ -66,11 +66,7 @@ final class SampledWeightsLayout {
                 }
             }
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.write(LAYOUT);
-        IdSection.write(out, sortedIds, true);
-        out.writeBytes(values.toByteArray());
-        return out.toByteArray();
+        return IdSection.payload(LAYOUT, sortedIds, true, values);
     }
 
     /**

@@ -58,11 +58,7 @@ final class TopKLayout {
                 values.write(j == top ? 0 : step(logProbs[t][top] - logProbs[t][j]));
             }
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.write(LAYOUT);
-        IdSection.write(out, sortedIds, false);
-        out.writeBytes(values.toByteArray());
-        return out.toByteArray();
+        return IdSection.payload(LAYOUT, sortedIds, false, values);
     }
 
     /**

@@ -45,7 +45,7 @@ class PayloadLayoutTest {
     void sampledLayoutOneStillDecodesCountsAsWeights() {
         int[][] ids = {{42, 5}, {9}, {1, 2, 3}};
         int[][] counts = {{2, 10}, {12}, {1, 1, 10}};
-        WindowLabels decoded = SAMPLED12.decode(LayoutOnePayloads.pack(ids, counts, 12), 3, 259);
+        WindowLabels decoded = SAMPLED12.decode(SampledCountsLayout.pack(ids, counts, 12), 3, 259);
 
         assertArrayEquals(new int[] {5, 42}, decoded.ids()[0]);
         assertArrayEquals(new float[] {10 / 12f, 2 / 12f}, decoded.weights()[0]);
@@ -58,7 +58,7 @@ class PayloadLayoutTest {
     @Test
     void sampledWithEveryDrawDistinctCarriesNoCounts() {
         int[][] ids = {{1, 2, 3}};
-        byte[] payload = LayoutOnePayloads.pack(ids, new int[][] {{1, 1, 1}}, 3);
+        byte[] payload = SampledCountsLayout.pack(ids, new int[][] {{1, 1, 1}}, 3);
         assertArrayEquals(
                 new float[] {1 / 3f, 1 / 3f, 1 / 3f},
                 new Sampled(3).decode(payload, 1, 10).weights()[0]);
@@ -84,7 +84,7 @@ class PayloadLayoutTest {
     @Test
     void inconsistentPayloadsAreRefused() {
         byte[] topK = TopKLayout.pack(new int[][] {{1, 2}}, new float[][] {{-1f, -2f}});
-        byte[] sampled = LayoutOnePayloads.pack(new int[][] {{1, 2}}, new int[][] {{3, 4}}, 7);
+        byte[] sampled = SampledCountsLayout.pack(new int[][] {{1, 2}}, new int[][] {{3, 4}}, 7);
 
         // more positions claimed than carried, fewer, counts that do not add up to N, truncated, trailing bytes
         assertMalformed(() -> new TopK(2).decode(topK, 2, 259));
