@@ -82,16 +82,7 @@ class CheckpointClientIT {
 
         StudentTrainer trainer = new StudentTrainer(config);
         AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread training = new Thread(
-                () -> {
-                    try {
-                        trainer.run();
-                    } catch (Throwable t) {
-                        failure.set(t);
-                    }
-                },
-                "trainer");
-        training.start();
+        Thread training = startTraining(trainer, failure);
         try {
             await(
                     "every record",
@@ -166,16 +157,7 @@ class CheckpointClientIT {
                 .build();
         StudentTrainer trainer = new StudentTrainer(config);
         AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread training = new Thread(
-                () -> {
-                    try {
-                        trainer.run();
-                    } catch (Throwable t) {
-                        failure.set(t);
-                    }
-                },
-                "trainer");
-        training.start();
+        Thread training = startTraining(trainer, failure);
         try {
             await(
                     "every record",
@@ -212,6 +194,21 @@ class CheckpointClientIT {
                 .map(v -> "outlive/" + v + "/0")
                 .toList();
         assertEquals(expected, tombstoned);
+    }
+
+    /** Runs {@code trainer} in a thread of its own; what it throws goes to {@code failure}. */
+    private static Thread startTraining(StudentTrainer trainer, AtomicReference<Throwable> failure) {
+        Thread training = new Thread(
+                () -> {
+                    try {
+                        trainer.run();
+                    } catch (Throwable t) {
+                        failure.set(t);
+                    }
+                },
+                "trainer");
+        training.start();
+        return training;
     }
 
     /** Every announcement on {@code topic} in order, read_committed, before compaction thins them out. */

@@ -9,12 +9,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.distill.kafkakit.EmbeddedKafkaBroker;
 import io.distill.kafkakit.KafkaBrokerExtension;
 import io.distill.lm.Sha256;
+import io.distill.lm.StoredZip;
 import io.distill.schemas.ArtifactChunks;
 import io.distill.schemas.CheckpointChunk;
 import io.distill.schemas.CheckpointPublished;
 import io.distill.schemas.DistillSerdes;
 import io.distill.schemas.WeightFormat;
-import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,9 +24,6 @@ import java.util.Arrays;
 import java.util.Map;
 import java.util.Properties;
 import java.util.SplittableRandom;
-import java.util.zip.CRC32;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipOutputStream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -200,20 +197,14 @@ class KafkaArtifactsIT {
     }
 
     /** One stored entry, as the trainer packs bundles. */
+    /** A stored zip of one entry, as the publisher packs bundles. */
     private static byte[] zipOf(String name, byte[] content) throws Exception {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (ZipOutputStream out = new ZipOutputStream(bytes)) {
-            CRC32 crc = new CRC32();
-            crc.update(content);
-            ZipEntry entry = new ZipEntry(name);
-            entry.setMethod(ZipEntry.STORED);
-            entry.setSize(content.length);
-            entry.setCompressedSize(content.length);
-            entry.setCrc(crc.getValue());
-            out.putNextEntry(entry);
-            out.write(content);
-            out.closeEntry();
+        Path zip = Files.createTempFile("artifact", ".zip");
+        try {
+            StoredZip.write(zip, Map.of(name, content));
+            return Files.readAllBytes(zip);
+        } finally {
+            Files.delete(zip);
         }
-        return bytes.toByteArray();
     }
 }

@@ -1,3 +1,4 @@
+// Over 350 lines on purpose: most of it is the trainer's option declarations, one documented field per flag.
 package io.distill.cli;
 
 import io.distill.lm.artifact.WeightFormat;

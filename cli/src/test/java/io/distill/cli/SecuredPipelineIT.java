@@ -98,15 +98,7 @@ class SecuredPipelineIT {
             assertEquals(0, teacherExit.get(), teacherErr.toString());
 
             Path out = dir.resolve("pulled");
-            CliRun pull = CliRun.of(
-                    "checkpoints",
-                    "pull",
-                    "--kafka-config",
-                    reader.toString(),
-                    "--student",
-                    STUDENT,
-                    "--out",
-                    out.toString());
+            CliRun pull = pull(reader, out);
             assertEquals(0, pull.exitCode(), pull.err());
             assertTrue(pull.out().contains("sha256 verified"), pull.out());
             try (Stream<Path> versions = Files.list(out.resolve(STUDENT))) {
@@ -122,15 +114,7 @@ class SecuredPipelineIT {
             assertTrue(denied.err().contains("authentication failed"), denied.err());
 
             revoke(broker, SecurityAcls.topicRead("User:reader", Topics.CHECKPOINT_ARTIFACTS));
-            CliRun unauthorized = CliRun.of(
-                    "checkpoints",
-                    "pull",
-                    "--kafka-config",
-                    reader.toString(),
-                    "--student",
-                    STUDENT,
-                    "--out",
-                    dir.resolve("again").toString());
+            CliRun unauthorized = pull(reader, dir.resolve("again"));
             assertEquals(CliException.FAILED, unauthorized.exitCode(), unauthorized.err());
             assertEquals(1, unauthorized.errLines().length, unauthorized.err());
             assertTrue(
@@ -165,6 +149,18 @@ class SecuredPipelineIT {
                 System.out.println("refused: " + said[said.length - 1]);
             }
         }
+    }
+
+    private static CliRun pull(Path kafkaConfig, Path out) {
+        return CliRun.of(
+                "checkpoints",
+                "pull",
+                "--kafka-config",
+                kafkaConfig.toString(),
+                "--student",
+                STUDENT,
+                "--out",
+                out.toString());
     }
 
     private static StudentTrainer trainer(Path kafkaConfig, Path checkpoints) {

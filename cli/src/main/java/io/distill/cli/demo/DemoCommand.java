@@ -296,7 +296,7 @@ public final class DemoCommand implements Callable<Integer> {
                         announcement.getUri());
                 out.printf(
                         Locale.ROOT,
-                        "demo: pulled from Kafka and verified (sha256 %s) into %s%n%n",
+                        "demo: pulled and verified from Kafka (sha256 %s) into %s%n%n",
                         announcement.getSha256(),
                         student.dir());
                 // At most 16k held-out bytes: enough for the comparison, and it bounds the summary's time.
