@@ -1,6 +1,5 @@
 package io.distill.trainer;
 
-import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import java.util.concurrent.atomic.AtomicLong;
@@ -17,32 +16,25 @@ public final class MixtureMetrics {
     final AtomicLong evictedSamples = new AtomicLong();
 
     MixtureMetrics(MeterRegistry registry, Tags tags) {
-        counter(
+        Counters.register(
                 registry,
                 tags,
                 "distill.trainer.mixture.ignored.records",
                 "Records of teachers not named.",
                 ignoredRecords);
-        counter(registry, tags, "distill.trainer.mixture.windows", "Mixed windows made.", mixedWindows);
-        counter(registry, tags, "distill.trainer.mixture.positions", "Byte positions mixed.", mixedPositions);
-        counter(
+        Counters.register(registry, tags, "distill.trainer.mixture.windows", "Mixed windows made.", mixedWindows);
+        Counters.register(registry, tags, "distill.trainer.mixture.positions", "Byte positions mixed.", mixedPositions);
+        Counters.register(
                 registry,
                 tags,
                 "distill.trainer.mixture.dropped.positions",
                 "Byte positions some named teacher never covered (or that disagreed), not trained.",
                 droppedPositions);
-        counter(
+        Counters.register(
                 registry,
                 tags,
                 "distill.trainer.mixture.evicted.samples",
                 "Samples whose join waited too long or did not fit the buffer.",
                 evictedSamples);
-    }
-
-    private static void counter(MeterRegistry registry, Tags tags, String name, String help, AtomicLong value) {
-        FunctionCounter.builder(name, value, AtomicLong::get)
-                .description(help)
-                .tags(tags)
-                .register(registry);
     }
 }

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.TreeMap;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * {@code train --teachers}: joins byte-level records of several teachers by (sample id, byte range) and mixes their
@@ -158,7 +159,7 @@ final class TeacherMixture {
     }
 
     /** Forgets the joins holding records of {@code partitions}: they are read again from the covered offsets. */
-    void drop(Collection<org.apache.kafka.common.TopicPartition> partitions) {
+    void drop(Collection<TopicPartition> partitions) {
         joins.values().removeIf(join -> {
             boolean drop = join.segments.values().stream()
                     .flatMap(ArrayDeque::stream)

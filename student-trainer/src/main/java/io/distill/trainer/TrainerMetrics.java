@@ -305,10 +305,7 @@ public final class TrainerMetrics {
     }
 
     private void counter(String name, String help, AtomicLong value) {
-        FunctionCounter.builder(name, value, AtomicLong::get)
-                .description(help)
-                .tags(tags)
-                .register(registry);
+        Counters.register(registry, tags, name, help, value);
     }
 
     private void gauge(String name, String help, ToDoubleFunction<TrainerMetrics> value) {
