@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.distill.kafkakit.EmbeddedKafkaBroker;
 import io.distill.kafkakit.KafkaBrokerExtension;
+import io.distill.lm.train.TrainingState;
 import io.distill.schemas.CheckpointPublished;
 import io.distill.schemas.DistillSerdes;
 import io.distill.schemas.SoftLabels;
@@ -108,6 +109,13 @@ class MultiTeacherIT {
         assertEquals(0.25, last.getMetrics().get("teacher_weight.gpt2-tiny"), 1e-9);
         assertEquals(0.75, last.getMetrics().get("teacher_weight.llama-tiny"), 1e-9);
         assertTrue(last.getTokensSeen() > 0);
+        try (var steps = Files.list(checkpoints.resolve("training/mixed"))) {
+            Path step = steps.filter(p -> p.getFileName().toString().startsWith("step-"))
+                    .findFirst()
+                    .orElseThrow();
+            TrainingState state = TrainingState.fromJson(Files.readAllBytes(step.resolve(TrainingState.FILE)));
+            assertEquals(Map.of("gpt2-tiny", 0.25, "llama-tiny", 0.75), state.teachers());
+        }
     }
 
     private TeacherInThread teacher(Path model, String applicationId) throws Exception {
