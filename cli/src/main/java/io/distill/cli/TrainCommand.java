@@ -9,12 +9,14 @@ import io.distill.schemas.Topics;
 import io.distill.trainer.ArtifactStore;
 import io.distill.trainer.RetentionGapException;
 import io.distill.trainer.StudentTrainer;
+import io.distill.trainer.TeacherWeights;
 import io.distill.trainer.TrainerConfig;
 import io.distill.trainer.UnusableStreamException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -120,6 +122,15 @@ final class TrainCommand implements Callable<Integer> {
                     + "generalized Jensen-Shannon divergence (GKD, B in [0, 1]: 0 is forward-kl, 1 reverse-kl). "
                     + "Only forward-kl trains from sampled:N soft labels (default: ${DEFAULT-VALUE}).")
     String loss;
+
+    @Option(
+            names = "--teachers",
+            paramLabel = "NAME=W,NAME=W",
+            description = "Train a byte-level student on the mixture of these byte-projected teachers (teacher "
+                    + "--project bytes), named by their model id, weights renormalised to sum to 1; mixed per byte "
+                    + "position in probability space, records of other teachers ignored (default: every record as "
+                    + "it comes).")
+    String teachers;
 
     @Option(
             names = "--batch-wait",
@@ -344,6 +355,7 @@ final class TrainCommand implements Callable<Integer> {
                     .artifacts(new ArtifactStore(
                             ArtifactStore.Kind.parse(artifactStore), artifactsTopic, keepPublished, maxArtifactBytes))
                     .onPolicy(onPolicy.resolve())
+                    .teachers(teachers == null ? Optional.empty() : Optional.of(TeacherWeights.parse(teachers)))
                     .build();
         } catch (IllegalArgumentException e) {
             throw new CliException(CliException.BAD_INPUT, e.getMessage(), e);

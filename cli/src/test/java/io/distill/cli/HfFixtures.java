@@ -27,29 +27,38 @@ final class HfFixtures {
 
     /** A tiny random Llama ({@code layers} blocks, grouped-query heads) with the real Llama 2-kind tokenizer. */
     static Path tinyLlama(Path dir, int layers, int seed) throws IOException, InterruptedException {
-        python(
-                "hf_models.py",
+        return tinyModel(dir, "llama", layers, 32000, "llama2", seed, "--kv-heads", "2", "--intermediate", "160");
+    }
+
+    /** A tiny random GPT-2 ({@code layers} blocks) with the real GPT-2 tokenizer. */
+    static Path tinyGpt2(Path dir, int layers, int seed) throws IOException, InterruptedException {
+        return tinyModel(dir, "gpt2", layers, 50257, "gpt2", seed);
+    }
+
+    /** {@code hf_models.py make}: hidden 64, 4 heads, the real tokenizer {@code tokenizer} of the cache. */
+    private static Path tinyModel(
+            Path dir, String arch, int layers, int vocab, String tokenizer, int seed, String... extra)
+            throws IOException, InterruptedException {
+        List<String> args = new ArrayList<>(List.of(
                 "make",
                 "--out",
                 dir.toString(),
                 "--arch",
-                "llama",
+                arch,
                 "--layers",
                 Integer.toString(layers),
                 "--hidden",
                 "64",
                 "--heads",
                 "4",
-                "--kv-heads",
-                "2",
-                "--intermediate",
-                "160",
                 "--vocab-size",
-                "32000",
+                Integer.toString(vocab),
                 "--tokenizer-dir",
-                tokenizerCache().resolve("models/llama2").toString(),
+                tokenizerCache().resolve("models/" + tokenizer).toString(),
                 "--seed",
-                Integer.toString(seed));
+                Integer.toString(seed)));
+        args.addAll(List.of(extra));
+        python("hf_models.py", args.toArray(String[]::new));
         return dir;
     }
 

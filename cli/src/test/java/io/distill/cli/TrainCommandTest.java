@@ -8,6 +8,7 @@ import io.distill.lm.artifact.WeightFormat;
 import io.distill.lm.model.LmConfig;
 import io.distill.lm.train.Divergence;
 import io.distill.trainer.OnPolicy;
+import io.distill.trainer.TeacherWeights;
 import io.distill.trainer.TrainerConfig;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -131,6 +132,15 @@ class TrainCommandTest {
     }
 
     @Test
+    void teachersNameTheMixtureWithWeightsRenormalised() {
+        assertTrue(parse(Map.of()).teachers().isEmpty());
+        TeacherWeights t = parse(Map.of(), "--teachers", "gpt2-tiny=1,llama-tiny=3")
+                .teachers()
+                .orElseThrow();
+        assertEquals(Map.of("gpt2-tiny", 0.25, "llama-tiny", 0.75), t.weights());
+    }
+
+    @Test
     void badValuesAreOneLineBeforeAnyNetworkWork() {
         for (String[] args : new String[][] {
             {"train", "--publish-format", "fp8"},
@@ -144,6 +154,9 @@ class TrainCommandTest {
             {"train", "--loss", "skew-kl:1"},
             {"train", "--layers", "0,2"},
             {"train", "--on-policy", "1"},
+            {"train", "--teachers", "a=0.5"},
+            {"train", "--teachers", "a=0.5,b=-1"},
+            {"train", "--teachers", "a=0.5,b"},
             {"train", "--on-policy", "0.5", "--sample-tokens", "0"},
             {"train", "--on-policy", "0.5", "--max-policy-lag", "-1"},
             {"train", "--on-policy", "0.5", "--sample-temperature", "-1"},

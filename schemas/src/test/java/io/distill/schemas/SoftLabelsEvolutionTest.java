@@ -15,8 +15,8 @@ import org.apache.avro.message.BinaryMessageEncoder;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code TeacherIdentity.projectedFrom} was added with a default: SoftLabels written before it (another schema
- * fingerprint) still decode, projectedFrom null, and projected labels round-trip.
+ * {@code TeacherIdentity.projectedFrom} and {@code SoftLabels.byteOffset} were added together, with defaults: SoftLabels
+ * written before them (another schema fingerprint) still decode, both null, and projected labels round-trip.
  */
 class SoftLabelsEvolutionTest {
     private final Schema before = DistillSerdes.previous(DistillSerdes.SOFT_LABELS_BEFORE_PROJECTION);
@@ -66,6 +66,7 @@ class SoftLabelsEvolutionTest {
         assertEquals(List.of(1, 2, 3), read.getTokens());
         assertEquals("byte-v1", read.getTeacher().getTokenizerId());
         assertNull(read.getTeacher().getProjectedFrom());
+        assertNull(read.getByteOffset());
         assertEquals(1.5f, read.getTargetNats());
     }
 
@@ -78,11 +79,14 @@ class SoftLabelsEvolutionTest {
                         .setTokenizerChecksum("cd34")
                         .setVocabSize(32000)
                         .build());
+        labels.setByteOffset(5_000_000_000L);
         var serde = DistillSerdes.softLabels();
 
-        SourceTokenizer from = serde.decode(serde.encode(labels)).getTeacher().getProjectedFrom();
+        SoftLabels read = serde.decode(serde.encode(labels));
 
+        SourceTokenizer from = read.getTeacher().getProjectedFrom();
         assertEquals("hf-llama2", from.getTokenizerId());
         assertEquals(32000, from.getVocabSize());
+        assertEquals(5_000_000_000L, read.getByteOffset());
     }
 }

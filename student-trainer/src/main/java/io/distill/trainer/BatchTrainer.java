@@ -153,7 +153,7 @@ final class BatchTrainer {
             trainedLog.trained(r.step(), trained);
         }
         for (TrainingWindow w : trained) {
-            offsets.trained(w.source(), w.offset());
+            w.records().forEach(origin -> offsets.trained(origin.source(), origin.offset()));
         }
         metrics.trainedWindows(trained.size());
         metrics.stepped(r.step(), tokensSeen, r.loss(), r.kd(), r.ce(), r.lossScale(), System.nanoTime() - start);
@@ -182,7 +182,7 @@ final class BatchTrainer {
                 "no finite gradient after " + skips + " skipped step(s), down to loss scale "
                         + step.lossScaler().scale());
         for (TrainingWindow w : windows) {
-            offsets.trained(w.source(), w.offset());
+            w.records().forEach(origin -> offsets.trained(origin.source(), origin.offset()));
         }
         metrics.untrainable(windows.size());
         pending.clear();

@@ -128,8 +128,13 @@ final class Checkpointer {
         Map<TopicPartition, Long> covered = offsets.covered();
         Map<String, Long> saved = offsets.checkpointOffsets();
         var scaler = step.lossScaler();
-        TrainingState state =
-                new TrainingState(step.steps(), batches.tokensSeen(), scaler.scale(), scaler.cleanSteps(), saved);
+        TrainingState state = new TrainingState(
+                step.steps(),
+                batches.tokensSeen(),
+                scaler.scale(),
+                scaler.cleanSteps(),
+                saved,
+                config.teachers().map(TeacherWeights::weights).orElse(Map.of()));
         Path dir;
         try (Autograd.NoGrad noGrad = Autograd.noGrad()) {
             dir = store.save(model, config.origin().companions(), step.optimizer(), state)

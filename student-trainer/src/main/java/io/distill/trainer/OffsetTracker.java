@@ -70,7 +70,8 @@ final class OffsetTracker {
 
     /** A record was read and is finished with: held out, or delivered to the dead-letter topic. */
     void skipped(TopicPartition partition, long offset) {
-        state(partition).next = offset + 1;
+        PartitionState s = state(partition);
+        s.next = Math.max(s.next, offset + 1); // a mixed window can name a record older than the last read
     }
 
     /** The consumer jumped ahead to {@code offset} (a retention gap allowed): what lies before it is gone. */
@@ -84,7 +85,7 @@ final class OffsetTracker {
     /** A record was read and waits in the batch being filled. */
     void waiting(TopicPartition partition, long offset) {
         PartitionState s = state(partition);
-        s.next = offset + 1;
+        s.next = Math.max(s.next, offset + 1);
         s.waiting.add(offset);
     }
 

@@ -1,6 +1,5 @@
 package io.distill.trainer;
 
-import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
@@ -21,9 +20,11 @@ public final class OnPolicyMetrics {
     private final Tags tags;
 
     OnPolicyMetrics(MeterRegistry registry, Tags tags) {
-        counter(registry, tags, "distill.trainer.samples.produced", "Own samples written to the text topic.", produced);
-        counter(registry, tags, "distill.trainer.samples.skipped", "Own samples too stale to train on.", skipped);
-        counter(
+        Counters.register(
+                registry, tags, "distill.trainer.samples.produced", "Own samples written to the text topic.", produced);
+        Counters.register(
+                registry, tags, "distill.trainer.samples.skipped", "Own samples too stale to train on.", skipped);
+        Counters.register(
                 registry,
                 tags,
                 "distill.trainer.on.policy.tokens",
@@ -31,13 +32,6 @@ public final class OnPolicyMetrics {
                 onPolicyTokens);
         this.registry = registry;
         this.tags = tags;
-    }
-
-    private static void counter(MeterRegistry registry, Tags tags, String name, String help, AtomicLong value) {
-        FunctionCounter.builder(name, value, AtomicLong::get)
-                .description(help)
-                .tags(tags)
-                .register(registry);
     }
 
     void trained(long offPolicy, long onPolicy) {

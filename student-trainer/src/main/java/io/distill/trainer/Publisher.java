@@ -83,6 +83,13 @@ final class Publisher {
         return latestArtifact(dir).map(Publisher::versionOf).orElse(-1L);
     }
 
+    /** The announcement's metrics: the holdout figures, and the lineage of a mixing student (its teachers' weights). */
+    static Map<String, Double> announced(Map<String, Double> figures, Optional<TeacherWeights> teachers) {
+        Map<String, Double> out = new TreeMap<>(figures);
+        teachers.ifPresent(t -> out.putAll(t.lineage()));
+        return Map.copyOf(out);
+    }
+
     /**
      * Exports, packs and announces the model as version {@code step}. Waits for the broker's acknowledgement.
      *
@@ -118,7 +125,7 @@ final class Publisher {
                 .setSizeBytes(size)
                 .setFormat(WeightFormat.valueOf(config.publishFormat().name()))
                 .setConfigJson(model.config().toJson())
-                .setMetrics(Map.copyOf(metrics));
+                .setMetrics(announced(metrics, config.teachers()));
         CheckpointPublished published = announceInTransaction(announcement, zip, step, sha256, size);
         prune();
         return published;

@@ -24,9 +24,15 @@ final class RebalanceListener implements ConsumerRebalanceListener {
     private final OffsetTracker offsets;
     private final BatchTrainer batches;
     private final RetentionGaps gaps;
+    private final TeacherMixture mixture; // null unless --teachers
 
     RebalanceListener(
-            Consumer<byte[], byte[]> consumer, OffsetTracker offsets, BatchTrainer batches, RetentionGaps gaps) {
+            Consumer<byte[], byte[]> consumer,
+            OffsetTracker offsets,
+            BatchTrainer batches,
+            RetentionGaps gaps,
+            TeacherMixture mixture) {
+        this.mixture = mixture;
         this.consumer = consumer;
         this.offsets = offsets;
         this.batches = batches;
@@ -40,6 +46,9 @@ final class RebalanceListener implements ConsumerRebalanceListener {
         }
         // Waiting records of those partitions are read again by whoever gets them, from the covered offset.
         batches.dropWaiting(partitions);
+        if (mixture != null) {
+            mixture.drop(partitions);
+        }
         if (!partitions.isEmpty()) {
             LOG.info("partitions revoked: {}", partitions);
         }

@@ -14,6 +14,7 @@ import io.distill.schemas.TeacherIdentity;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.OptionalDouble;
+import java.util.OptionalLong;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 
@@ -33,7 +34,11 @@ final class SoftLabelReader {
     /** What became of a record. */
     public sealed interface Outcome permits Accepted, Rejected {}
 
-    public record Accepted(TrainingWindow window) implements Outcome {}
+    /**
+     * @param teacher the teacher's model id, as {@code --teachers} names it
+     * @param byteOffset where the window's first target lies in its document, for projected byte-level records
+     */
+    public record Accepted(TrainingWindow window, String teacher, OptionalLong byteOffset) implements Outcome {}
 
     /** @param reason machine readable, for the dead-letter header and the counter */
     public record Rejected(String reason, String detail) implements Outcome {}
@@ -135,18 +140,24 @@ final class SoftLabelReader {
             }
             targetNats = OptionalDouble.of(nats);
         }
-        return new Accepted(new TrainingWindow(
-                labels.getSampleId(),
-                labels.getWindow(),
-                tokens,
-                soft,
-                temperature,
-                codec,
-                targetNats,
-                new TopicPartition(record.topic(), record.partition()),
-                record.offset(),
-                record.key(),
-                record.value()));
+        if (labels.getByteOffset() != null && labels.getByteOffset() < 0) {
+            return new Rejected(MALFORMED_PAYLOAD, "byteOffset is " + labels.getByteOffset());
+        }
+        return new Accepted(
+                new TrainingWindow(
+                        labels.getSampleId(),
+                        labels.getWindow(),
+                        tokens,
+                        soft,
+                        temperature,
+                        codec,
+                        targetNats,
+                        new TopicPartition(record.topic(), record.partition()),
+                        record.offset(),
+                        record.key(),
+                        record.value()),
+                labels.getTeacher().getModelId(),
+                labels.getByteOffset() == null ? OptionalLong.empty() : OptionalLong.of(labels.getByteOffset()));
     }
 
     private static byte[] bytes(ByteBuffer buffer) {

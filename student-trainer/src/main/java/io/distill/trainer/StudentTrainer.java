@@ -98,6 +98,14 @@ public final class StudentTrainer {
                         new Checkpointer(config, model, step, batches, offsets, deadLetters, c, gated, metrics);
                 checkpointer.restoreLatest();
                 RetentionGaps gaps = new RetentionGaps(c, config.allowGaps(), metrics);
+                TeacherMixture mixture = config.teachers()
+                        .map(t -> new TeacherMixture(
+                                t,
+                                config.model().vocab(),
+                                TeacherMixture.MAX_POSITIONS,
+                                TeacherMixture.MAX_WAIT,
+                                metrics.mixture()))
+                        .orElse(null);
                 try (CheckpointServer server = startServer(publisher)) {
                     consumer = c;
                     if (stopRequested) {
@@ -114,8 +122,11 @@ public final class StudentTrainer {
                             new ProgressReporter(config, c, step, batches, metrics),
                             metrics,
                             gaps,
-                            sampler);
-                    c.subscribe(List.of(config.softLabelsTopic()), new RebalanceListener(c, offsets, batches, gaps));
+                            sampler,
+                            mixture);
+                    c.subscribe(
+                            List.of(config.softLabelsTopic()),
+                            new RebalanceListener(c, offsets, batches, gaps, mixture));
                     metrics.running(true);
                     LOG.info(
                             "student {} ({} parameters, {}, loss {}) training from {} as group {}",
@@ -125,6 +136,9 @@ public final class StudentTrainer {
                             config.loss().spec(),
                             config.softLabelsTopic(),
                             config.groupId());
+                    config.teachers()
+                            .ifPresent(t -> LOG.info(
+                                    "mixing teachers {} per byte position; records of other teachers are ignored", t));
                     config.onPolicy()
                             .ifPresent(p -> LOG.info(
                                     "on-policy: {} of trained tokens from own samples of up to {} tokens at"

@@ -60,6 +60,8 @@ import java.util.regex.Pattern;
  *     is refused ({@link io.distill.lm.codec.Codec#checkLoss})
  * @param artifacts where published artifacts live for consumers (Kafka by default)
  * @param onPolicy when present, the trainer also writes its own samples and trains on their labels ({@link OnPolicy})
+ * @param teachers when present, the student trains on the mixture of these byte-projected teachers ({@link
+ *     TeacherMixture}), ignoring records of any other
  */
 public record TrainerConfig(
         String student,
@@ -96,7 +98,8 @@ public record TrainerConfig(
         String httpBind,
         Divergence loss,
         ArtifactStore artifacts,
-        Optional<OnPolicy> onPolicy) {
+        Optional<OnPolicy> onPolicy,
+        Optional<TeacherWeights> teachers) {
 
     /** Where the HTTP server listens by default: this machine only. */
     public static final String LOOPBACK = "127.0.0.1";
@@ -123,6 +126,7 @@ public record TrainerConfig(
         Objects.requireNonNull(loss, "loss");
         Objects.requireNonNull(artifacts, "artifacts");
         Objects.requireNonNull(onPolicy, "onPolicy");
+        Objects.requireNonNull(teachers, "teachers");
         if (origin.tokenizer().vocabSize() > model.vocab()) {
             throw new IllegalArgumentException("the student's vocabulary (" + model.vocab()
                     + ") is smaller than its tokenizer's " + origin.tokenizer().id() + " ("
@@ -238,6 +242,7 @@ public record TrainerConfig(
         private Divergence loss = Divergence.FORWARD_KL;
         private ArtifactStore artifacts = ArtifactStore.defaults();
         private Optional<OnPolicy> onPolicy = Optional.empty();
+        private Optional<TeacherWeights> teachers = Optional.empty();
 
         private Builder(String student, LmConfig model, Properties kafka, Path checkpointDir) {
             this.student = student;
@@ -365,6 +370,12 @@ public record TrainerConfig(
             return this;
         }
 
+        /** Multi-teacher training ({@link TeacherMixture}); one teacher's records as they come when empty. */
+        public Builder teachers(Optional<TeacherWeights> value) {
+            teachers = value;
+            return this;
+        }
+
         /** On-policy distillation ({@link OnPolicy}); off when empty, the default. */
         public Builder onPolicy(Optional<OnPolicy> value) {
             onPolicy = value;
@@ -407,7 +418,8 @@ public record TrainerConfig(
                     httpBind,
                     loss,
                     artifacts,
-                    onPolicy);
+                    onPolicy,
+                    teachers);
         }
     }
 }

@@ -1,3 +1,4 @@
+// Over 350 lines on purpose: every figure of the trainer on one registry, the one home of /metrics and /status.
 package io.distill.trainer;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -69,6 +70,7 @@ public final class TrainerMetrics {
     private final Timer checkpointSave;
     private final Timer checkpointDownload;
     private volatile OnPolicyMetrics onPolicy;
+    private volatile MixtureMetrics mixture;
 
     TrainerMetrics(String student) {
         this.student = student;
@@ -239,6 +241,14 @@ public final class TrainerMetrics {
         return ce;
     }
 
+    /** The multi-teacher figures, registered on first use (only trainers with {@code --teachers} have them). */
+    public synchronized MixtureMetrics mixture() {
+        if (mixture == null) {
+            mixture = new MixtureMetrics(registry, tags);
+        }
+        return mixture;
+    }
+
     /** The on-policy figures, registered on first use (only trainers with {@code --on-policy} have them). */
     public synchronized OnPolicyMetrics onPolicy() {
         if (onPolicy == null) {
@@ -295,10 +305,7 @@ public final class TrainerMetrics {
     }
 
     private void counter(String name, String help, AtomicLong value) {
-        FunctionCounter.builder(name, value, AtomicLong::get)
-                .description(help)
-                .tags(tags)
-                .register(registry);
+        Counters.register(registry, tags, name, help, value);
     }
 
     private void gauge(String name, String help, ToDoubleFunction<TrainerMetrics> value) {

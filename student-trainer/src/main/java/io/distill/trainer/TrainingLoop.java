@@ -2,6 +2,7 @@ package io.distill.trainer;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -29,6 +30,7 @@ final class TrainingLoop {
     private final TrainerMetrics metrics;
     private final RetentionGaps gaps;
     private final StudentSampler sampler; // null unless --on-policy
+    private final TeacherMixture mixture; // null unless --teachers
 
     TrainingLoop(
             TrainerConfig config,
@@ -41,7 +43,9 @@ final class TrainingLoop {
             ProgressReporter progress,
             TrainerMetrics metrics,
             RetentionGaps gaps,
-            StudentSampler sampler) {
+            StudentSampler sampler,
+            TeacherMixture mixture) {
+        this.mixture = mixture;
         this.consumer = consumer;
         this.reader = new SoftLabelReader(
                 config.origin().tokenizer(), config.model().vocab(), config.tokenizerMismatch(), config.loss());
@@ -84,6 +88,9 @@ final class TrainingLoop {
                     housekeeping();
                 }
             }
+            if (mixture != null) {
+                release(mixture.evictStale(System.nanoTime()));
+            }
             batches.trainIfWaited(System.nanoTime());
             housekeeping();
         }
@@ -121,11 +128,52 @@ final class TrainingLoop {
             offsets.skipped(tp, record.offset());
             return false;
         }
-        TrainingWindow window = ((SoftLabelReader.Accepted) outcome).window();
+        SoftLabelReader.Accepted accepted = (SoftLabelReader.Accepted) outcome;
+        if (mixture != null) {
+            return mix(record, tp, accepted);
+        }
+        return file(accepted.window());
+    }
+
+    /**
+     * {@code --teachers}: a named teacher's record waits in the join until the windows that mix its bytes are
+     * trained; another teacher's record is finished with at once, like a held-out one (valid, so no dead letter).
+     */
+    private boolean mix(ConsumerRecord<byte[], byte[]> record, TopicPartition tp, SoftLabelReader.Accepted accepted)
+            throws IOException {
+        TeacherMixture.Result result = mixture.offer(accepted, System.nanoTime());
+        if (result instanceof TeacherMixture.Refused refused) {
+            deadLetters.send(record, new SoftLabelReader.Rejected(refused.reason(), refused.detail()));
+            offsets.skipped(tp, record.offset());
+            return false;
+        }
+        if (result instanceof TeacherMixture.Ignored) {
+            offsets.skipped(tp, record.offset());
+            return false;
+        }
+        TeacherMixture.Joined joined = (TeacherMixture.Joined) result;
+        offsets.waiting(tp, record.offset());
+        release(joined.released());
+        boolean stepped = false;
+        for (TrainingWindow window : joined.mixed()) {
+            stepped |= file(window);
+        }
+        return stepped;
+    }
+
+    /** Records the join let go of untrained: finished with, as skipped ones are. */
+    private void release(List<TrainingWindow> released) {
+        for (TrainingWindow w : released) {
+            offsets.trained(w.source(), w.offset());
+        }
+    }
+
+    /** Files a checked window: trained as the student's own sample, held out, or added to the batch. */
+    private boolean file(TrainingWindow window) throws IOException {
         if (sampler != null) {
             PolicyLag.Verdict verdict = sampler.classify(window, batches.version());
             if (verdict instanceof PolicyLag.Stale) {
-                offsets.skipped(tp, record.offset()); // valid, so no dead letter: deliberately not trained
+                offsets.skipped(window.source(), window.offset()); // valid, so no dead letter: not trained
                 return false;
             }
             if (verdict instanceof PolicyLag.Fresh) {
@@ -135,7 +183,10 @@ final class TrainingLoop {
         if (holdout.isHeldOut(window.sampleId())) {
             holdoutSet.add(window);
             metrics.heldOut();
-            offsets.skipped(tp, record.offset());
+            for (TrainingWindow.Origin r : window.records()) {
+                offsets.skipped(r.source(), r.offset());
+                offsets.trained(r.source(), r.offset()); // a mixed window's records waited in the join
+            }
             return false;
         }
         return batches.add(window);

@@ -23,6 +23,8 @@ import org.apache.kafka.common.TopicPartition;
  * @param offset its offset there
  * @param key the record's key as read, for a dead letter if the window cannot be trained
  * @param value the record's value as read, likewise
+ * @param joined other records this window finishes, when it mixes several teachers' records ({@link TeacherMixture}):
+ *     they are trained (or skipped) with it; empty otherwise
  */
 record TrainingWindow(
         String sampleId,
@@ -35,7 +37,35 @@ record TrainingWindow(
         TopicPartition source,
         long offset,
         byte[] key,
-        byte[] value) {
+        byte[] value,
+        List<Origin> joined) {
+
+    /** Where a record was read. */
+    public record Origin(TopicPartition source, long offset) {}
+
+    /** A window of one record. */
+    TrainingWindow(
+            String sampleId,
+            int window,
+            int[] tokens,
+            WindowLabels soft,
+            float temperature,
+            Codec codec,
+            OptionalDouble targetNats,
+            TopicPartition source,
+            long offset,
+            byte[] key,
+            byte[] value) {
+        this(sampleId, window, tokens, soft, temperature, codec, targetNats, source, offset, key, value, List.of());
+    }
+
+    /** Every record the window stands for: its own, then those it joined. */
+    public List<Origin> records() {
+        List<Origin> out = new ArrayList<>(1 + joined.size());
+        out.add(new Origin(source, offset));
+        out.addAll(joined);
+        return out;
+    }
 
     /** A window can share a batch with another when their teacher signals have the same shape and temperature. */
     public record BatchKey(Codec codec, float temperature) {}

@@ -67,6 +67,24 @@ class SoftLabelReaderTest {
     }
 
     @Test
+    void theTeacherAndTheByteOffsetComeWithTheWindowAndANegativeOffsetIsRejected() {
+        SoftLabels labels = label(new TopK(8));
+        SoftLabelReader.Accepted plain =
+                assertInstanceOf(SoftLabelReader.Accepted.class, failing.read(record(SERDE.encode(labels))));
+        labels.setByteOffset(1234L);
+        SoftLabelReader.Accepted projected =
+                assertInstanceOf(SoftLabelReader.Accepted.class, failing.read(record(SERDE.encode(labels))));
+        labels.setByteOffset(-1L);
+
+        assertEquals(labels.getTeacher().getModelId(), projected.teacher());
+        assertTrue(plain.byteOffset().isEmpty());
+        assertEquals(1234L, projected.byteOffset().getAsLong());
+        assertEquals(
+                "MALFORMED_PAYLOAD",
+                rejected(failing.read(record(SERDE.encode(labels)))).reason());
+    }
+
+    @Test
     void aSampledRecordBecomesAWindow() {
         TrainingWindow w = accepted(failing.read(record(SERDE.encode(label(new Sampled(12))))));
         // importance weights: unbiased estimates of p_T, each positive, not normalised per position

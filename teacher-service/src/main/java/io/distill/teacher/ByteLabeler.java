@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.OptionalLong;
 
 /**
  * {@code teacher --project bytes}: turns the teacher's logits for a batch of token windows into byte-level soft
@@ -158,8 +159,11 @@ final class ByteLabeler {
         List<SoftLabelEncoder.Window> out = new ArrayList<>(kept.size());
         for (int k = 0; k < kept.size(); k++) {
             PendingWindow w = windows.get(kept.get(k));
-            out.add(new SoftLabelEncoder.Window(
-                    w.sampleId(), w.window(), projected.get(k).inputs()));
+            ProjectedWindow p = projected.get(k);
+            OptionalLong byteOffset = w.byteStart() == PendingWindow.UNKNOWN_BYTE_START
+                    ? OptionalLong.empty()
+                    : OptionalLong.of(w.byteStart() + p.firstByte());
+            out.add(new SoftLabelEncoder.Window(w.sampleId(), w.window(), p.inputs(), byteOffset));
         }
         return out;
     }

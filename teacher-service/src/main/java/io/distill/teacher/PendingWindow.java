@@ -15,12 +15,25 @@ import org.apache.kafka.common.utils.Bytes;
  * from so that a window the teacher cannot label still goes to the dead-letter topic with its source.
  *
  * @param tokens the window's L + 1 token ids
+ * @param byteStart the document byte where the bytes of {@code tokens[0]} begin ({@link Windowing#byteStarts});
+ *     {@link #UNKNOWN_BYTE_START} for a window buffered by a teacher before this was kept (format 1)
  * @param timestamp the input record's timestamp, which the output records keep
  */
 record PendingWindow(
-        String sampleId, int window, int[] tokens, int sourcePartition, long sourceOffset, long timestamp) {
+        String sampleId,
+        int window,
+        int[] tokens,
+        long byteStart,
+        int sourcePartition,
+        long sourceOffset,
+        long timestamp) {
 
-    private static final byte FORMAT = 1;
+    static final long UNKNOWN_BYTE_START = Long.MIN_VALUE;
+
+    /** Format 2 added {@code byteStart}; format 1 windows still in a changelog are read with it unknown. */
+    private static final byte FORMAT = 2;
+
+    private static final byte FORMAT_WITHOUT_BYTE_START = 1;
 
     int positions() {
         return tokens.length - 1;
@@ -54,6 +67,7 @@ record PendingWindow(
             for (int token : tokens) {
                 out.writeInt(token);
             }
+            out.writeLong(byteStart);
         } catch (IOException e) {
             throw new UncheckedIOException(e); // a ByteArrayOutputStream does not fail
         }
@@ -67,7 +81,7 @@ record PendingWindow(
     static PendingWindow fromBytes(byte[] bytes) {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
             byte format = in.readByte();
-            if (format != FORMAT) {
+            if (format != FORMAT && format != FORMAT_WITHOUT_BYTE_START) {
                 throw new IllegalStateException("pending window of unknown format " + format);
             }
             byte[] id = new byte[in.readInt()];
@@ -80,8 +94,9 @@ record PendingWindow(
             for (int i = 0; i < tokens.length; i++) {
                 tokens[i] = in.readInt();
             }
+            long byteStart = format == FORMAT ? in.readLong() : UNKNOWN_BYTE_START;
             return new PendingWindow(
-                    new String(id, StandardCharsets.UTF_8), window, tokens, partition, offset, timestamp);
+                    new String(id, StandardCharsets.UTF_8), window, tokens, byteStart, partition, offset, timestamp);
         } catch (IOException e) {
             throw new IllegalStateException("corrupt pending window in the batch buffer", e);
         }

@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.OptionalLong;
 
 /**
  * Turns the teacher's logits for a batch of windows into {@link SoftLabels} records: each window's next-token
@@ -38,8 +39,13 @@ public final class SoftLabelEncoder {
      *
      * @param index the window's position within its sample
      * @param tokens L + 1 token ids: inputs {@code [0, L)}, targets {@code [1, L]}
+     * @param byteOffset the document byte of target {@code tokens[1]}, for byte-level windows of a projection
      */
-    public record Window(String sampleId, int index, int[] tokens) {
+    public record Window(String sampleId, int index, int[] tokens, OptionalLong byteOffset) {
+        public Window(String sampleId, int index, int[] tokens) {
+            this(sampleId, index, tokens, OptionalLong.empty());
+        }
+
         public int positions() {
             return tokens.length - 1;
         }
@@ -182,6 +188,8 @@ public final class SoftLabelEncoder {
                 .setPayload(ByteBuffer.wrap(payload))
                 .setCreatedAt(createdAt)
                 .setTargetNats(targetNats)
+                .setByteOffset(
+                        window.byteOffset().isPresent() ? window.byteOffset().getAsLong() : null)
                 .build();
     }
 }

@@ -134,14 +134,22 @@ final class TeacherProcessor implements Processor<byte[], byte[], byte[], byte[]
             deadLetter(record, source, Rejection.of(e.reason()), e.getMessage());
             return;
         }
-        List<int[]> windows = Windowing.cut(teacher.tokenize(sample.getText()), config.context(), config.stride());
+        int[] tokens = teacher.tokenize(sample.getText());
+        List<int[]> windows = Windowing.cut(tokens, config.context(), config.stride());
         if (windows.isEmpty()) {
             deadLetter(record, source, Rejection.TOO_SHORT, "sample '" + sample.getId() + "' has a single token");
             return;
         }
+        long[] byteStarts = Windowing.byteStarts(teacher.tokenizer(), tokens, windows.size(), config.stride());
         for (int w = 0; w < windows.size(); w++) {
             PendingWindow window = new PendingWindow(
-                    sample.getId(), w, windows.get(w), source.partition(), source.offset(), record.timestamp());
+                    sample.getId(),
+                    w,
+                    windows.get(w),
+                    byteStarts[w],
+                    source.partition(),
+                    source.offset(),
+                    record.timestamp());
             pending.put(window.storeKey(), window.toBytes());
         }
         pendingCount += windows.size();

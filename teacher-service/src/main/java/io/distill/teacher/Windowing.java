@@ -1,5 +1,6 @@
 package io.distill.teacher;
 
+import io.distill.lm.tokenize.Tokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -32,6 +33,25 @@ public final class Windowing {
                 return windows;
             }
         }
+    }
+
+    /**
+     * For each of the {@code windows} windows {@link #cut} makes of {@code tokens}, the document byte at which its
+     * first token's bytes begin: the bytes the earlier tokens spell ({@link Tokenizer#tokenBytes}), less the
+     * document's dummy prefix (Llama 2's leading space, spelled but not part of the text), so it can be -1 at the
+     * start. A byte projection adds where in the window's spelling its first labelled byte lies.
+     */
+    public static long[] byteStarts(Tokenizer tokenizer, int[] tokens, int windows, int stride) {
+        long[] spelledBefore = new long[tokens.length + 1];
+        for (int i = 0; i < tokens.length; i++) {
+            spelledBefore[i + 1] = spelledBefore[i] + tokenizer.tokenBytes(tokens[i]).length;
+        }
+        long dummyPrefix = spelledBefore[tokens.length] - tokenizer.decode(tokens).length;
+        long[] starts = new long[windows];
+        for (int w = 0; w < windows; w++) {
+            starts[w] = spelledBefore[w * stride] - dummyPrefix;
+        }
+        return starts;
     }
 
     /** How many windows {@link #cut} makes of a document of {@code tokens} tokens. */

@@ -20,8 +20,8 @@ class ByteLabelerTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             TeacherModel teacher = TinyTeacher.create(manager);
             ByteLabeler bytes = new ByteLabeler(teacher, new TopK(8), 2f);
-            PendingWindow nothing = new PendingWindow("doc", 3, new int[] {'a', ByteTokenizer.EOS}, 0, 7, 1L);
-            PendingWindow text = new PendingWindow("doc", 0, new int[] {ByteTokenizer.BOS, 'h', 'i', '!'}, 0, 7, 1L);
+            PendingWindow nothing = new PendingWindow("doc", 3, new int[] {'a', ByteTokenizer.EOS}, 40, 0, 7, 1L);
+            PendingWindow text = new PendingWindow("doc", 0, new int[] {ByteTokenizer.BOS, 'h', 'i', '!'}, 0, 0, 7, 1L);
             try (SoftLabeler labeler = new SoftLabeler(teacher, new TopK(8), 2f, bytes)) {
                 List<SoftLabeler.Outcome> outcomes =
                         labeler.label(List.of(nothing, text), Instant.EPOCH).outcomes();

@@ -73,6 +73,7 @@ class ByteProjectionTopologyTest {
                     List<Integer> previous = projected.get(w - 1).getTokens();
                     assertEquals(previous.get(previous.size() - 1), t.get(0));
                 }
+                assertEquals(targets.size(), r.getByteOffset(), "window " + w + " starts at the bytes labelled so far");
                 t.subList(1, t.size()).forEach(targets::write);
             }
             assertEquals(ByteTokenizer.BOS, projected.get(0).getTokens().get(0)); // Llama 2 documents start with BOS

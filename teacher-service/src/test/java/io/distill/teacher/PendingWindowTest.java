@@ -10,11 +10,12 @@ import org.junit.jupiter.api.Test;
 class PendingWindowTest {
     @Test
     void roundTripsThroughItsStoreBytes() {
-        PendingWindow w = new PendingWindow("ünï-id", 3, new int[] {1, 256, 258, 0}, 2, 1L << 40, 17L);
+        PendingWindow w = new PendingWindow("ünï-id", 3, new int[] {1, 256, 258, 0}, -1L, 2, 1L << 40, 17L);
         PendingWindow back = PendingWindow.fromBytes(w.toBytes());
         assertEquals("ünï-id", back.sampleId());
         assertEquals(3, back.window());
         assertArrayEquals(w.tokens(), back.tokens());
+        assertEquals(-1L, back.byteStart());
         assertEquals(2, back.sourcePartition());
         assertEquals(1L << 40, back.sourceOffset());
         assertEquals(17L, back.timestamp());

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.distill.lm.tokenize.ByteTokenizer;
 import java.util.List;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -64,5 +65,17 @@ class WindowingTest {
         assertThrows(IllegalArgumentException.class, () -> Windowing.cut(range(5), 0, 1));
         assertThrows(IllegalArgumentException.class, () -> Windowing.cut(range(5), 4, 5));
         assertThrows(IllegalArgumentException.class, () -> Windowing.cut(range(5), 4, 0));
+    }
+
+    @Test
+    void byteStartsCountTheBytesOfEarlierTokensWithoutBos() {
+        ByteTokenizer bytes = ByteTokenizer.get();
+        int[] tokens = {ByteTokenizer.BOS, 'h', 0xC3, 0xA9, 'l', 'l', 'o'}; // "héllo" after a BOS that spells nothing
+        List<int[]> windows = Windowing.cut(tokens, 2, 2);
+
+        long[] starts = Windowing.byteStarts(bytes, tokens, windows.size(), 2);
+
+        // windows start at tokens 0, 2, 4: BOS (byte 0), 0xC3 (byte 1, after 'h'), 'l' (byte 3)
+        assertArrayEquals(new long[] {0, 1, 3}, starts);
     }
 }

@@ -21,8 +21,10 @@ import java.util.Arrays;
  * @param next {@code next[k]}: the teacher's distribution of byte {@code inputs[k + 1]} over {@link
  *     ByteProjection#OUTCOMES} outcomes (256 bytes, then end of text)
  * @param nats the window's bytes' negative log-likelihood under {@code next}, in nats
+ * @param firstByte where the first predicted byte lies in the bytes the token window spells ({@link
+ *     Tokenizer#tokenBytes} of all its tokens, a dummy prefix included): how a document offset is found
  */
-public record ProjectedWindow(int[] inputs, double[][] next, double nats) {
+public record ProjectedWindow(int[] inputs, double[][] next, double nats, int firstByte) {
 
     /** Byte positions labelled: one per predicted byte. */
     public int positions() {
@@ -60,7 +62,7 @@ public record ProjectedWindow(int[] inputs, double[][] next, double nats) {
             inputs[i - from + 1] = spelled[i] & 0xff;
         }
         // nothing after the window's last byte: the next window labels that one
-        return new ProjectedWindow(inputs, p.next(), p.nats());
+        return new ProjectedWindow(inputs, p.next(), p.nats(), from);
     }
 
     /** The bytes {@code ids} spell, token by token ({@link Tokenizer#tokenBytes}: a dummy prefix included). */

@@ -18,8 +18,16 @@ import java.util.TreeMap;
  * @param cleanSteps steps since the loss scale last changed, counted toward the next increase
  * @param offsets for each consumed input partition, the offset of the next record to read (Kafka's committed
  *     offset convention), keyed as the trainer chooses, e.g. {@code "distill.soft-labels-3"}; sorted by key
+ * @param teachers the lineage of a student trained on a mixture of teachers: each teacher's name and weight (the
+ *     trainer's {@code --teachers}); empty otherwise, and in files written before it was kept
  */
-public record TrainingState(long step, long tokensSeen, float lossScale, long cleanSteps, Map<String, Long> offsets) {
+public record TrainingState(
+        long step,
+        long tokensSeen,
+        float lossScale,
+        long cleanSteps,
+        Map<String, Long> offsets,
+        Map<String, Double> teachers) {
 
     public static final String FILE = "state.json";
 
@@ -40,6 +48,12 @@ public record TrainingState(long step, long tokensSeen, float lossScale, long cl
             sorted.put(key, offset);
         });
         offsets = Collections.unmodifiableMap(sorted);
+        teachers = Collections.unmodifiableMap(new TreeMap<>(teachers));
+    }
+
+    /** The state of a student of one teacher's records. */
+    public TrainingState(long step, long tokensSeen, float lossScale, long cleanSteps, Map<String, Long> offsets) {
+        this(step, tokensSeen, lossScale, cleanSteps, offsets, Map.of());
     }
 
     /** The state before the first step: nothing consumed, loss scale 1. */
@@ -55,6 +69,10 @@ public record TrainingState(long step, long tokensSeen, float lossScale, long cl
         root.put("cleanSteps", cleanSteps);
         ObjectNode o = root.putObject("offsets");
         offsets.forEach(o::put);
+        if (!teachers.isEmpty()) {
+            ObjectNode t = root.putObject("teachers");
+            teachers.forEach(t::put);
+        }
         return Json.bytes(root);
     }
 
@@ -69,8 +87,18 @@ public record TrainingState(long step, long tokensSeen, float lossScale, long cl
         long tokensSeen = Json.longValue(root, "tokensSeen", FILE);
         float lossScale = Json.floatValue(root, "lossScale", FILE);
         long cleanSteps = Json.longValue(root, "cleanSteps", FILE);
+        Map<String, Double> teachers = new TreeMap<>();
+        if (root.has("teachers")) {
+            for (Map.Entry<String, JsonNode> e :
+                    Json.objectField(root, "teachers", FILE).properties()) {
+                if (!e.getValue().isNumber()) {
+                    throw new IllegalArgumentException(FILE + ": teachers." + e.getKey() + " is not a number");
+                }
+                teachers.put(e.getKey(), e.getValue().doubleValue());
+            }
+        }
         try {
-            return new TrainingState(step, tokensSeen, lossScale, cleanSteps, offsets);
+            return new TrainingState(step, tokensSeen, lossScale, cleanSteps, offsets, teachers);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(FILE + ": " + e.getMessage(), e);
         }

@@ -30,6 +30,19 @@ class TrainingStateTest {
     }
 
     @Test
+    void theTeachersOfAMixingStudentAreKeptAndOlderFilesHaveNone() {
+        TrainingState mixed = new TrainingState(3, 40, 1f, 3, Map.of("t-0", 5L), Map.of("gpt2", 0.25, "llama", 0.75));
+
+        TrainingState back = TrainingState.fromJson(mixed.toJson());
+        TrainingState old =
+                TrainingState.fromJson("{\"step\":1,\"tokensSeen\":2,\"lossScale\":1.0,\"cleanSteps\":0,\"offsets\":{}}"
+                        .getBytes(StandardCharsets.UTF_8));
+
+        assertEquals(Map.of("gpt2", 0.25, "llama", 0.75), back.teachers());
+        assertEquals(Map.of(), old.teachers());
+    }
+
+    @Test
     void impossibleValuesAreRefused() {
         assertThrows(IllegalArgumentException.class, () -> new TrainingState(-1, 0, 1f, 0, Map.of()));
         assertThrows(IllegalArgumentException.class, () -> new TrainingState(0, 0, 0f, 0, Map.of()));
