@@ -1,8 +1,6 @@
 package io.distill.trainer;
 
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
+import io.distill.schemas.RetentionGap;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.common.TopicPartition;
@@ -41,29 +39,19 @@ final class RetentionGaps {
         if (wanted.isEmpty()) {
             return wanted;
         }
-        Map<TopicPartition, Long> starts = consumer.beginningOffsets(wanted.keySet());
-        Map<TopicPartition, Long> from = new LinkedHashMap<>(wanted);
-        List<String> gaps = new ArrayList<>();
-        long lost = 0;
-        for (Map.Entry<TopicPartition, Long> e : wanted.entrySet()) {
-            Long start = starts.get(e.getKey());
-            if (start != null && start > e.getValue()) {
-                gaps.add(e.getKey() + " offsets " + e.getValue() + ".." + (start - 1));
-                lost += start - e.getValue();
-                from.put(e.getKey(), start);
-            }
+        RetentionGap gap = RetentionGap.find(wanted, consumer.beginningOffsets(wanted.keySet()));
+        if (gap.isEmpty()) {
+            return gap.from();
         }
-        if (gaps.isEmpty()) {
-            return from;
-        }
-        metrics.retentionGap(lost);
-        String what = "retention gap: up to " + lost + " records deleted from the input before they were trained on ("
-                + String.join(", ", gaps) + ")";
+        metrics.retentionGap(gap.lost());
+        String what =
+                "retention gap: up to " + gap.lost() + " records deleted from the input before they were trained on ("
+                        + String.join(", ", gap.ranges()) + ")";
         if (!allow) {
             LOG.error("{}; refusing to skip them (--allow-gaps reads on from the log start)", what);
-            throw new RetentionGapException(what + "; refusing to skip them (--allow-gaps to go on)", lost);
+            throw new RetentionGapException(what + "; refusing to skip them (--allow-gaps to go on)", gap.lost());
         }
         LOG.warn("{}; reading on from the log start (--allow-gaps)", what);
-        return from;
+        return gap.from();
     }
 }

@@ -1,6 +1,6 @@
 package io.distill.teacher;
 
-import java.util.ArrayList;
+import io.distill.schemas.RetentionGap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -111,18 +111,14 @@ final class InputGaps implements AutoCloseable {
             }
             Map<TopicPartition, Long> starts =
                     logStarts(committed.keySet().stream().toList());
-            List<String> gaps = new ArrayList<>();
-            long lost = 0;
-            for (Map.Entry<TopicPartition, Long> e : committed.entrySet()) {
-                Long start = starts.get(e.getKey());
-                if (start != null && start > e.getValue()) {
-                    gaps.add(e.getKey() + " offsets " + e.getValue() + ".." + (start - 1));
-                    lost += start - e.getValue();
-                    reported.put(e.getKey(), e.getValue());
-                }
-            }
-            if (!gaps.isEmpty()) {
-                decide(gaps, lost, "refusing to start", "resuming from the log start");
+            RetentionGap gap = RetentionGap.find(committed, starts);
+            if (!gap.isEmpty()) {
+                committed.forEach((tp, offset) -> {
+                    if (!gap.from().get(tp).equals(offset)) {
+                        reported.put(tp, offset);
+                    }
+                });
+                decide(gap.ranges(), gap.lost(), "refusing to start", "resuming from the log start");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -153,7 +149,7 @@ final class InputGaps implements AutoCloseable {
         if (start > expected) {
             long end = Math.min(start, offset);
             decide(
-                    List.of(tp + " offsets " + expected + ".." + (end - 1)),
+                    List.of(RetentionGap.range(tp, expected, end)),
                     end - expected,
                     "stopping",
                     "going on from the log start");
