@@ -61,17 +61,39 @@ final class ArtifactReader {
 
     /** The bytes of {@code name}, after checking its size and sha256 against the manifest. */
     byte[] read(String name) throws InvalidArtifactException {
+        return checked(name, file -> {
+            byte[] bytes = Files.readAllBytes(file);
+            return new Checked<>(bytes, Sha256.hex(bytes));
+        });
+    }
+
+    /** Checks every listed file without keeping it in memory. */
+    void verifyAll() throws InvalidArtifactException {
+        for (String name : manifest.files().keySet()) {
+            checked(name, file -> new Checked<>(file, Sha256.hex(file)));
+        }
+    }
+
+    /** What a file gave, with the sha256 of exactly that. */
+    private record Checked<T>(T content, String sha256) {}
+
+    /** Reads (or streams) one file: its content and the digest to check. */
+    private interface Load<T> {
+        Checked<T> from(Path file) throws IOException;
+    }
+
+    /** Checks {@code name}'s size against the manifest, loads it, then checks its digest; failures name the file. */
+    private <T> T checked(String name, Load<T> load) throws InvalidArtifactException {
         Manifest.FileEntry expected = entry(name);
         Path file = dir.resolve(name);
+        Checked<T> loaded;
         try {
             long size = Files.size(file);
             if (size != expected.bytes()) {
                 throw new InvalidArtifactException(
                         dir, name + " has " + size + " bytes, manifest says " + expected.bytes());
             }
-            byte[] bytes = Files.readAllBytes(file);
-            checkDigest(name, Sha256.hex(bytes), expected);
-            return bytes;
+            loaded = load.from(file);
         } catch (NoSuchFileException e) {
             throw new InvalidArtifactException(dir, name + " is missing");
         } catch (InvalidArtifactException e) {
@@ -79,28 +101,8 @@ final class ArtifactReader {
         } catch (IOException e) {
             throw new InvalidArtifactException(dir, name + " cannot be read: " + e.getMessage(), e);
         }
-    }
-
-    /** Checks every listed file without keeping it in memory. */
-    void verifyAll() throws InvalidArtifactException {
-        for (String name : manifest.files().keySet()) {
-            Manifest.FileEntry expected = entry(name);
-            Path file = dir.resolve(name);
-            try {
-                long size = Files.size(file);
-                if (size != expected.bytes()) {
-                    throw new InvalidArtifactException(
-                            dir, name + " has " + size + " bytes, manifest says " + expected.bytes());
-                }
-                checkDigest(name, Sha256.hex(file), expected);
-            } catch (NoSuchFileException e) {
-                throw new InvalidArtifactException(dir, name + " is missing");
-            } catch (InvalidArtifactException e) {
-                throw e;
-            } catch (IOException e) {
-                throw new InvalidArtifactException(dir, name + " cannot be read: " + e.getMessage(), e);
-            }
-        }
+        checkDigest(name, loaded.sha256(), expected);
+        return loaded.content();
     }
 
     /** Parse errors in a verified file (a bug or a foreign writer) are reported like corruption: the file is named. */

@@ -88,6 +88,13 @@ class ArtifactWriterTest {
         Files.write(target.resolve("data.bin"), new byte[] {1, 2, 3});
         e = assertThrows(InvalidArtifactException.class, () -> r.read("data.bin"));
         assertTrue(e.getMessage().contains("data.bin has 3 bytes, manifest says 4"), e.getMessage());
+        e = assertThrows(InvalidArtifactException.class, r::verifyAll);
+        assertTrue(e.getMessage().contains("data.bin has 3 bytes, manifest says 4"), e.getMessage());
+        Files.delete(target.resolve("data.bin"));
+        e = assertThrows(InvalidArtifactException.class, () -> r.read("data.bin"));
+        assertTrue(e.getMessage().contains("data.bin is missing"), e.getMessage());
+        e = assertThrows(InvalidArtifactException.class, r::verifyAll);
+        assertTrue(e.getMessage().contains("data.bin is missing"), e.getMessage());
         e = assertThrows(InvalidArtifactException.class, () -> ArtifactReader.open(target, Manifest.CHECKPOINT));
         assertTrue(e.getMessage().contains("expected a checkpoint"), e.getMessage());
     }
