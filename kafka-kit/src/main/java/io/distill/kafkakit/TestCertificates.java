@@ -104,41 +104,28 @@ public record TestCertificates(Path brokerKeystore, Path truststore, String pass
                 "san=ip:127.0.0.1,dns:localhost",
                 "-validity",
                 "2");
+        importCert(broker, "ca", caPem, pw);
+        importCert(broker, "broker", brokerPem, pw); // the CA's reply: the broker's key now has its chain
+        importCert(trust, "ca", caPem, pw);
+        return new TestCertificates(broker, trust, pw);
+    }
+
+    /** Imports the PEM certificate {@code cert} into the PKCS12 {@code keystore} under {@code alias}. */
+    private static void importCert(Path keystore, String alias, Path cert, String pw)
+            throws IOException, InterruptedException {
         keytool(
                 "-importcert",
                 "-noprompt",
                 "-alias",
-                "ca",
+                alias,
                 "-file",
-                caPem.toString(),
+                cert.toString(),
                 "-keystore",
-                broker.toString(),
-                "-storepass",
-                pw);
-        keytool(
-                "-importcert",
-                "-alias",
-                "broker",
-                "-file",
-                brokerPem.toString(),
-                "-keystore",
-                broker.toString(),
-                "-storepass",
-                pw);
-        keytool(
-                "-importcert",
-                "-noprompt",
-                "-alias",
-                "ca",
-                "-file",
-                caPem.toString(),
-                "-keystore",
-                trust.toString(),
+                keystore.toString(),
                 "-storetype",
                 "PKCS12",
                 "-storepass",
                 pw);
-        return new TestCertificates(broker, trust, pw);
     }
 
     private static void keytool(String... args) throws IOException, InterruptedException {
