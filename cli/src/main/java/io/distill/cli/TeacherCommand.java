@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
@@ -253,6 +254,10 @@ final class TeacherCommand implements Callable<Integer> {
                 Throwable failure = service.failure().orElse(null);
                 if (failure instanceof InputGapException gap) {
                     throw new CliException(CliException.FAILED, gap.getMessage(), gap);
+                }
+                Optional<String> refused = KafkaRefusal.describe(failure);
+                if (refused.isPresent()) {
+                    throw new CliException(CliException.FAILED, refused.get(), failure);
                 }
                 throw new CliException(CliException.FAILED, "the teacher stopped after an error (see the log above)");
             }

@@ -1,6 +1,7 @@
 package io.distill.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.distill.kafkakit.SecuredKafkaBroker;
@@ -31,7 +32,8 @@ import picocli.CommandLine;
  * The whole pipeline against a broker that authenticates (SASL_SSL: SCRAM-SHA-512 over TLS) and authorizes (KRaft's
  * StandardAuthorizer, nothing allowed without an ACL), with each service given exactly the ACLs docs/security.md
  * lists and its settings only in a {@code --kafka-config} file: feed, teacher, trainer publishing to Kafka, pull.
- * Then a wrong password, and a consumer missing one ACL, each fail in one line with a non-zero exit.
+ * Then a wrong password, and a reader, the trainer, the feeder and the teacher each missing one ACL, fail in one line
+ * with a non-zero exit.
  */
 class SecuredPipelineIT {
     private static final String STUDENT = "secure";
@@ -144,7 +146,34 @@ class SecuredPipelineIT {
             assertEquals(CliException.FAILED, noWrite.exitCode(), noWrite.err());
             assertEquals(1, noWrite.errLines().length, noWrite.err());
             assertTrue(noWrite.err().contains("Authorization failed"), noWrite.err());
-            for (CliRun refusal : List.of(denied, unauthorized, noTransactions, noWrite)) {
+            // The teacher without its transactional id: Kafka Streams' thread fails, the command ends in one line.
+            revoke(
+                    broker,
+                    SecurityAcls.teacher("User:teacher", "distill-teacher").get(5));
+            CliRun noTeacherTransactions = assertTimeoutPreemptively(
+                    Duration.ofSeconds(120),
+                    () -> CliRun.of(
+                            Map.of("DISTILL_MAX_WAIT", "100ms"),
+                            "teacher",
+                            "--kafka-config",
+                            teacherUser.toString(),
+                            "--model-size",
+                            "tiny",
+                            "--context",
+                            "32",
+                            "--http-port",
+                            "0"));
+            assertEquals(CliException.FAILED, noTeacherTransactions.exitCode(), noTeacherTransactions.err());
+            String[] teacherSaid = noTeacherTransactions.errLines();
+            assertTrue(
+                    teacherSaid[teacherSaid.length - 1].startsWith(
+                            "distill teacher: not authorized: Transactional Id authorization failed"),
+                    noTeacherTransactions.err());
+            assertTrue(
+                    Stream.of(teacherSaid)
+                            .allMatch(line -> line.startsWith("distill teacher: ") || line.startsWith("teacher: ")),
+                    noTeacherTransactions.err());
+            for (CliRun refusal : List.of(denied, unauthorized, noTransactions, noWrite, noTeacherTransactions)) {
                 String[] said = refusal.errLines();
                 System.out.println("refused: " + said[said.length - 1]);
             }

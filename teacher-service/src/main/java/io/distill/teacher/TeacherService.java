@@ -11,6 +11,9 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
@@ -118,9 +121,14 @@ public final class TeacherService implements AutoCloseable {
         // the restart safe.
         kafkaStreams.setUncaughtExceptionHandler(e -> {
             InputGapException gap = inputGap(e);
+            KafkaException refused = refusal(e);
             if (gap != null) {
                 log.error("teacher stopping: {}", gap.getMessage()); // the gap, logged and counted already
                 failure = gap;
+            } else if (refused != null) {
+                // a missing ACL or a wrong password: the broker's message says which, a stack trace adds nothing
+                log.error("teacher stopping: the broker refused: {}", refused.getMessage());
+                failure = e;
             } else {
                 log.error("teacher stream thread failed; shutting down", e);
                 failure = e;
@@ -138,6 +146,16 @@ public final class TeacherService implements AutoCloseable {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof InputGapException gap) {
                 return gap;
+            }
+        }
+        return null;
+    }
+
+    /** A broker's refusal (a missing ACL, a failed login) among the causes of {@code e}; null if there is none. */
+    private static KafkaException refusal(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof AuthorizationException || t instanceof AuthenticationException) {
+                return (KafkaException) t;
             }
         }
         return null;
