@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code pretrain --student-config --tokenizer-dir}: a tiny GPT-2-shaped model with the real GPT-2 tokenizer learns a
- * repetitive text, and the saved directory loads as a teacher with that tokenizer.
+ * repetitive text, and the saved directory loads as a teacher with that tokenizer; {@code bench bytes} measures it.
  */
 class PretrainBpeCommandTest {
     private static final String TINY_GPT2 = """
@@ -78,6 +78,12 @@ class PretrainBpeCommandTest {
             }
             assertEquals(32, teacher.model().config().dModel());
         }
+
+        CliRun bench = CliRun.of(
+                "bench", "bytes", "--teacher", out.toString(), "--corpus", corpus.toString(), "--bytes", "200");
+        assertEquals(0, bench.exitCode(), bench.err());
+        assertTrue(bench.out().contains("| trained: bpe |"), bench.out());
+        assertTrue(bench.out().contains("| same shape, random weights |"), bench.out());
     }
 
     @Test
@@ -86,6 +92,7 @@ class PretrainBpeCommandTest {
             {"pretrain", "--corpus", "builtin", "--tokenizer-dir", "."},
             {"pretrain", "--corpus", "builtin", "--init-from-teacher", "."},
             {"pretrain", "--corpus", "builtin", "--student-config", "/no/such/config.json", "--tokenizer-dir", "."},
+            {"bench", "bytes", "--teacher", "/no/such/dir"},
         }) {
             CliRun run = CliRun.of(args);
             assertEquals(CliException.BAD_INPUT, run.exitCode(), String.join(" ", args) + ": " + run.err());
