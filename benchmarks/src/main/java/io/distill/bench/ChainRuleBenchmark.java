@@ -48,6 +48,14 @@ public final class ChainRuleBenchmark {
             return (projectedNats - ownNats) / ownNats;
         }
 
+        /**
+         * (projected + dropped - own) / own: the gap if the dropped covers' mass had stayed in each distribution's
+         * total instead of being renormalised away; near 0 when the whole gap is the renormalisation.
+         */
+        public double gapWithDropped() {
+            return (projectedNats + droppedNats - ownNats) / ownNats;
+        }
+
         public double droppedBitsPerByte() {
             return droppedNats / bytes / Math.log(2);
         }
