@@ -43,7 +43,8 @@ import picocli.CommandLine.Spec;
             BenchTeacherCommand.class,
             BenchTrainerCommand.class,
             BenchQualityCommand.class,
-            BenchForwardCommand.class
+            BenchForwardCommand.class,
+            BenchBytesCommand.class
         })
 final class BenchCommand implements Callable<Integer> {
     @Spec

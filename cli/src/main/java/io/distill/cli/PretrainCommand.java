@@ -1,6 +1,7 @@
 package io.distill.cli;
 
 import ai.djl.ndarray.NDManager;
+import io.distill.lm.artifact.CompanionFiles;
 import io.distill.lm.artifact.ModelBundle;
 import io.distill.lm.artifact.WeightFormat;
 import io.distill.lm.eval.Sampler;
@@ -8,6 +9,7 @@ import io.distill.lm.model.Gpt;
 import io.distill.lm.model.LmConfig;
 import io.distill.lm.model.PrecisionChoice;
 import io.distill.lm.tokenize.ByteTokenizer;
+import io.distill.lm.tokenize.Tokenizer;
 import io.distill.lm.train.Pretraining;
 import io.distill.lm.train.SparsitySchedule;
 import io.distill.lm.train.TextCorpus;
@@ -39,6 +41,8 @@ import picocli.CommandLine.Spec;
             "Examples:",
             "  distill pretrain --corpus book.txt --minutes 10 --out distill-data/teacher",
             "  distill pretrain --corpus notes.txt --size student-1m --minutes 2 --out /tmp/small",
+            "  distill pretrain --corpus builtin --student-config gpt2-small.json --tokenizer-dir gpt2/ --out bpe",
+            "    (a Hugging Face family's shape with a real tokenizer: the saved directory carries the tokenizer)",
             ""
         })
 final class PretrainCommand implements Callable<Integer> {
@@ -57,8 +61,12 @@ final class PretrainCommand implements Callable<Integer> {
             names = "--size",
             defaultValue = "teacher-15m",
             paramLabel = "SIZE",
-            description = "Model size: tiny, student-1m, teacher-15m (default: ${DEFAULT-VALUE}).")
+            description = "Model size: tiny, student-1m, teacher-15m (default: ${DEFAULT-VALUE}); "
+                    + "ignored with --student-config.")
     String size;
+
+    @Mixin
+    StudentModelOptions model;
 
     @Option(
             names = "--minutes",
@@ -107,13 +115,21 @@ final class PretrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        LmConfig config = ModelFiles.namedSize(size);
         if (!(minutes > 0)) {
             throw new CliException(CliException.BAD_INPUT, "--minutes must be positive, got " + minutes);
         }
+        StudentModelOptions.Student chosen = model.resolveFromScratch(size);
+        try (Tokenizer tokenizer = chosen.origin().tokenizer()) {
+            return pretrain(chosen.model(), tokenizer, chosen.origin().companions());
+        }
+    }
+
+    private int pretrain(LmConfig config, Tokenizer tokenizer, CompanionFiles companions) {
+        String name =
+                model.studentConfig != null ? model.studentConfig.getFileName().toString() : size;
         TextCorpus text;
         try {
-            text = TextCorpus.of(ModelFiles.readCorpus(corpus), 0.05);
+            text = TextCorpus.of(ModelFiles.readCorpus(corpus), 0.05, tokenizer);
         } catch (IllegalArgumentException e) {
             throw new CliException(CliException.BAD_INPUT, corpus + ": " + e.getMessage());
         }
@@ -121,9 +137,10 @@ final class PretrainCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         err.printf(
                 Locale.ROOT,
-                "pretrain: %s (%,d parameters) on %s: %,d training bytes, %,d held out; precision %s%n",
-                size,
+                "pretrain: %s (%,d parameters, tokenizer %s) on %s: %,d training tokens, %,d held out; precision %s%n",
+                name,
                 config.parameterCount(),
+                tokenizer.id(),
                 corpus,
                 text.trainTokens(),
                 text.holdoutTokens(),
@@ -137,25 +154,39 @@ final class PretrainCommand implements Callable<Integer> {
                 Duration.ofMillis((long) (minutes * 60_000)),
                 optimizer.seed,
                 Duration.ofSeconds(60),
-                64 * 1024,
+                periodicEvalTokens(tokenizer),
                 pruning(),
                 maxSteps);
         PretrainingProgress progress = new PretrainingProgress(err, "pretrain:", text.unigramEntropyBits());
         try (NDManager manager = NDManager.newBaseManager()) {
-            Gpt model = Pretraining.run(text, options, manager, progress);
-            save(model);
-            String sample = sample(model, manager);
+            Gpt trained;
+            try {
+                trained = Pretraining.run(text, options, manager, progress);
+            } catch (IllegalArgumentException e) {
+                throw new CliException(CliException.BAD_INPUT, e.getMessage(), e);
+            }
+            save(trained, companions);
+            String sample = sample(trained, tokenizer, manager);
             PrintWriter stdout = spec.commandLine().getOut();
             stdout.printf(
                     Locale.ROOT,
                     "saved %s to %s: holdout %.3f bits/byte, unigram byte entropy of the text %.3f%n",
-                    size,
+                    name,
                     out,
                     progress.lastHoldout(),
                     text.unigramEntropyBits());
             stdout.println("sample: " + sample.replace("\n", "\\n"));
         }
         return 0;
+    }
+
+    /**
+     * Holdout tokens of each periodic evaluation: 64 KiB of text for the byte models; 4,096 tokens (about 16 KiB) for
+     * a real vocabulary, whose output layer costs ~200x more per position (the final evaluation takes the whole
+     * holdout either way).
+     */
+    private static int periodicEvalTokens(Tokenizer tokenizer) {
+        return tokenizer instanceof ByteTokenizer ? 64 * 1024 : 4096;
     }
 
     private Optional<SparsitySchedule> pruning() {
@@ -173,19 +204,19 @@ final class PretrainCommand implements Callable<Integer> {
         }
     }
 
-    private void save(Gpt model) {
+    private void save(Gpt trained, CompanionFiles companions) {
         try {
-            ModelBundle.export(model, out, WeightFormat.FP32);
+            ModelBundle.export(trained, companions, out, WeightFormat.FP32);
         } catch (IOException e) {
             throw new CliException(CliException.FAILED, "cannot save the model to " + out + ": " + e.getMessage(), e);
         }
     }
 
     /** A short continuation of the first holdout-like line, to show what the model learned. */
-    private String sample(Gpt model, NDManager manager) {
-        int[] prompt = ByteTokenizer.get().encode("The ");
+    private String sample(Gpt trained, Tokenizer tokenizer, NDManager manager) {
+        int[] prompt = tokenizer.encodeDocument("The");
         int[] continuation =
-                new Sampler(model, manager).generate(prompt, 120, 0.8f, 40, new SplittableRandom(optimizer.seed));
-        return "The " + ByteTokenizer.get().decodeText(continuation);
+                new Sampler(trained, manager).generate(prompt, 120, 0.8f, 40, new SplittableRandom(optimizer.seed));
+        return "The" + tokenizer.decodeText(continuation);
     }
 }

@@ -23,7 +23,9 @@ import picocli.CommandLine.Option;
 /**
  * Which student {@code distill train} trains: a named size of the own byte-level models (the default), a
  * depth-pruned copy of a teacher ({@code --init-from-teacher DIR --layers 0,2,4}), or a smaller configuration of a
- * Hugging Face teacher's family from scratch ({@code --student-config FILE --tokenizer-dir DIR}).
+ * Hugging Face teacher's family from scratch ({@code --student-config FILE --tokenizer-dir DIR}). {@code distill
+ * pretrain} takes the last two options for a model of a Hugging Face family with a real tokenizer
+ * ({@link #resolveFromScratch}).
  */
 final class StudentModelOptions {
 
@@ -52,8 +54,8 @@ final class StudentModelOptions {
     @Option(
             names = "--tokenizer-dir",
             paramLabel = "DIR",
-            description =
-                    "With --student-config: the Hugging Face teacher directory whose tokenizer the student reads.")
+            description = "With --student-config: the Hugging Face teacher directory whose tokenizer the student reads"
+                    + " (pretrain: any directory with a tokenizer.json).")
     Path tokenizerDir;
 
     /** The student's shape and origin. */
@@ -80,6 +82,43 @@ final class StudentModelOptions {
         return new Student(ModelFiles.namedSize(size), StudentOrigin.BYTE_LEVEL);
     }
 
+    /**
+     * The model {@code distill pretrain} trains from scratch: a named size of the own byte-level models, or the
+     * family and shape of {@code --student-config} reading the tokenizer in {@code --tokenizer-dir} (only its
+     * tokenizer files are used; no teacher is involved, so the config's family is the model's own).
+     */
+    Student resolveFromScratch(String size) {
+        if (initFromTeacher != null || layers != null) {
+            throw new CliException(
+                    CliException.BAD_INPUT,
+                    "pretrain starts from scratch: --init-from-teacher and --layers are for train");
+        }
+        if (studentConfig == null) {
+            if (tokenizerDir != null) {
+                throw new CliException(CliException.BAD_INPUT, "--tokenizer-dir needs --student-config");
+            }
+            return new Student(ModelFiles.namedSize(size), StudentOrigin.BYTE_LEVEL);
+        }
+        requireConfigAndTokenizerDir();
+        Tokenizer tokenizer = null;
+        try {
+            HfConfig config = HfImport.readConfigFile(studentConfig);
+            tokenizer = Tokenizers.forModelDir(tokenizerDir);
+            if (config.model().vocab() < tokenizer.vocabSize()) {
+                throw new IllegalArgumentException(
+                        "--student-config has vocab_size " + config.model().vocab() + ", the tokenizer in "
+                                + tokenizerDir + " " + tokenizer.vocabSize() + " ids");
+            }
+            CompanionFiles companions = HfStudent.companions(studentConfig, tokenizerDir, tokenizer);
+            return new Student(config.model(), new StudentOrigin(tokenizer, companions, Optional.empty()));
+        } catch (IOException | IllegalArgumentException e) {
+            if (tokenizer != null) {
+                tokenizer.close();
+            }
+            throw new CliException(CliException.BAD_INPUT, e.getMessage(), e);
+        }
+    }
+
     private Student pruned(Path teacherDir) throws IOException {
         requireDirectory(teacherDir, "--init-from-teacher");
         boolean hf = HfImport.isHfModel(teacherDir);
@@ -100,14 +139,7 @@ final class StudentModelOptions {
     }
 
     private Student fromConfig(Path file) throws IOException {
-        if (!Files.isRegularFile(file)) {
-            throw new CliException(CliException.BAD_INPUT, "--student-config: no file at " + file);
-        }
-        if (tokenizerDir == null) {
-            throw new CliException(
-                    CliException.BAD_INPUT, "--student-config needs --tokenizer-dir (the teacher's directory)");
-        }
-        requireDirectory(tokenizerDir, "--tokenizer-dir");
+        requireConfigAndTokenizerDir();
         HfConfig student = HfImport.readConfigFile(file);
         HfConfig teacher = HfStudent.readTeacher(tokenizerDir);
         if (student.family() != teacher.family()) {
@@ -126,6 +158,17 @@ final class StudentModelOptions {
         return new Student(
                 student.model(),
                 new StudentOrigin(tokenizer, HfStudent.companions(tokenizerDir, tokenizer), Optional.empty()));
+    }
+
+    private void requireConfigAndTokenizerDir() {
+        if (!Files.isRegularFile(studentConfig)) {
+            throw new CliException(CliException.BAD_INPUT, "--student-config: no file at " + studentConfig);
+        }
+        if (tokenizerDir == null) {
+            throw new CliException(
+                    CliException.BAD_INPUT, "--student-config needs --tokenizer-dir (the teacher's directory)");
+        }
+        requireDirectory(tokenizerDir, "--tokenizer-dir");
     }
 
     private static void requireDirectory(Path dir, String flag) {

@@ -26,12 +26,22 @@ public final class HfStudent {
     /** The companion files of a student of the teacher in {@code teacherDir}, whose tokenizer is {@code tokenizer}. */
     public static CompanionFiles companions(Path teacherDir, Tokenizer tokenizer) throws IOException {
         readTeacher(teacherDir); // refuses an unsupported family now rather than at export
+        return companions(teacherDir.resolve(HfFiles.CONFIG), teacherDir, tokenizer);
+    }
+
+    /**
+     * The companion files of a model of the family {@code configFile} describes, reading the tokenizer files in
+     * {@code tokenizerDir}: e.g. a model pretrained from scratch with a real tokenizer, whose own config is the
+     * family's.
+     */
+    public static CompanionFiles companions(Path configFile, Path tokenizerDir, Tokenizer tokenizer)
+            throws IOException {
         Map<String, byte[]> files = new LinkedHashMap<>();
-        files.put(TEACHER_CONFIG, Files.readAllBytes(teacherDir.resolve(HfFiles.CONFIG)));
+        files.put(TEACHER_CONFIG, Files.readAllBytes(configFile));
         for (String name : HfFiles.TOKENIZER) {
-            copyIfPresent(teacherDir, name, files);
+            copyIfPresent(tokenizerDir, name, files);
         }
-        copyIfPresent(teacherDir, HfFiles.GENERATION_CONFIG, files);
+        copyIfPresent(tokenizerDir, HfFiles.GENERATION_CONFIG, files);
         return new CompanionFiles(tokenizer.id(), tokenizer.checksum(), files);
     }
 

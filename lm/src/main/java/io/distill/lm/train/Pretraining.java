@@ -13,7 +13,7 @@ import java.util.SplittableRandom;
 
 /**
  * Trains a model from scratch on a {@link TextCorpus} for a fixed time budget: random windows of the training part,
- * hard-label cross-entropy, and a holdout evaluation every so often. Used to make a teacher (and the hard-label
+ * hard-label cross-entropy, and a holdout evaluation (bits per byte, whatever the corpus's tokenizer) every so often. Used to make a teacher (and the hard-label
  * baseline student) without any outside model.
  */
 public final class Pretraining {
@@ -78,6 +78,11 @@ public final class Pretraining {
 
     /** Builds a fresh model in {@code manager} and trains it until the budget is spent. */
     public static Gpt run(TextCorpus corpus, Options options, NDManager manager, Listener listener) {
+        if (options.config().vocab() < corpus.tokenizer().vocabSize()) {
+            throw new IllegalArgumentException(
+                    "the model's vocabulary (" + options.config().vocab() + ") is smaller than its tokenizer's ("
+                            + corpus.tokenizer().vocabSize() + ")");
+        }
         Engine.getInstance().setRandomSeed((int) options.seed());
         Gpt model = Gpt.create(options.config(), options.precision(), manager);
         var schedule = new LearningRateSchedule(
@@ -120,7 +125,9 @@ public final class Pretraining {
                 }
             }
             // The last measurement uses the whole holdout, not the sample the periodic ones use.
-            listener.evaluated(trainer.steps(), BitsPerByte.of(model, manager, corpus.holdout(), options.batchSize()));
+            listener.evaluated(
+                    trainer.steps(),
+                    BitsPerByte.of(model, corpus.tokenizer(), manager, corpus.holdout(), options.batchSize()));
         }
         return model;
     }
@@ -130,6 +137,6 @@ public final class Pretraining {
         if (options.evalTokens() > 0 && holdout.length > options.evalTokens()) {
             holdout = Arrays.copyOf(holdout, options.evalTokens());
         }
-        return BitsPerByte.of(model, manager, holdout, options.batchSize());
+        return BitsPerByte.of(model, corpus.tokenizer(), manager, holdout, options.batchSize());
     }
 }
