@@ -158,6 +158,7 @@ final class BenchCommand implements Callable<Integer> {
         out.printf(
                 Locale.ROOT, "resident memory, %s %s, batch %d:%n", sizes.get(0).trim(), precision.flag(), batch);
         out.print(TrainingBenchmark.residentMemoryReport(mib, rssSteps, every));
+        out.flush(); // print does not flush picocli's writer, and the report was lost at exit
         return 0;
     }
 }

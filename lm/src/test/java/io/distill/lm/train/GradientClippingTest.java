@@ -78,22 +78,13 @@ class GradientClippingTest {
         return p;
     }
 
-    private AdamW adamW(NDArray a, NDArray b) {
+    /** An AdamW without weight decay over the given vectors. */
+    private AdamW adamW(NDArray... vectors) {
         PairList<String, Parameter> params = new PairList<>();
-        params.add(
-                "a",
-                Parameter.builder()
-                        .setName("a")
-                        .setType(Parameter.Type.BIAS)
-                        .optArray(a)
-                        .build());
-        params.add(
-                "b",
-                Parameter.builder()
-                        .setName("b")
-                        .setType(Parameter.Type.BIAS)
-                        .optArray(b)
-                        .build());
+        for (int i = 0; i < vectors.length; i++) {
+            Parameter.Builder vector = Parameter.builder().setType(Parameter.Type.BIAS);
+            params.add("p" + i, vector.setName("p" + i).optArray(vectors[i]).build());
+        }
         return new AdamW(params, new AdamW.Hyperparameters(0.9f, 0.95f, 1e-8f, 0f), m);
     }
 
