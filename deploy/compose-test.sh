@@ -19,7 +19,6 @@ cd "$root"
 project="${COMPOSE_PROJECT_NAME:-distill-ci}"
 compose=(docker-compose -p "$project" -f docker-compose.yml -f deploy/compose.ci.yml)
 bootstrap=127.0.0.1:39094 # Kafka's listener for the host's clients
-trainer=http://127.0.0.1:38081
 student=student-1m
 base_image=distill-ci/debian-jre17:bookworm
 work="$(mktemp -d)"
@@ -136,7 +135,9 @@ pulled=$(./distill checkpoints pull -b "$bootstrap" --student "$student" --out "
   fail "checkpoints pull failed: $pulled"
 [[ "$pulled" == *"sha256 verified"* ]] || fail "pull did not verify: $pulled"
 [[ -n "$(ls -A "$work/models/$student")" ]] || fail "nothing unpacked under $work/models/$student"
-latest_checkpoint 2>/dev/null | grep -c " $trainer/checkpoints/" >/dev/null || fail "not announced at $trainer"
+# The artifact lives in Kafka (the default --artifact-store): the pull needed nothing but the broker.
+latest_checkpoint 2>/dev/null | grep -c " kafka://distill.checkpoint-artifacts/$student/" >/dev/null ||
+  fail "not announced in distill.checkpoint-artifacts"
 ok "$pulled"
 
 step "the trainer killed: restarted, resumed from its checkpoint"
