@@ -1,16 +1,18 @@
 package io.distill.lm.train;
 
+import static io.distill.lm.train.LossTestMath.gradient;
+import static io.distill.lm.train.LossTestMath.logOf;
+import static io.distill.lm.train.LossTestMath.randomLogits;
+import static io.distill.lm.train.LossTestMath.scale;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.GradientCollector;
 import io.distill.lm.codec.SampledTargets;
 import io.distill.lm.codec.TopKTargets;
 import java.util.SplittableRandom;
@@ -188,7 +190,7 @@ class DistillationLossTest {
     void topKWithKEqualToVocabularyIsTheDenseKl() {
         int v = 7;
         float t = 1.5f;
-        NDArray teacherLogits = randomLogits(2, 3, v, 1);
+        NDArray teacherLogits = randomLogits(m, 2, 3, v, 1);
         SoftTargets dense = new SoftTargets.Dense(teacherLogits, t);
         NDList top = teacherLogits.topK(v, -1); // values, indices: (B, T, V) each
         NDArray lse =
@@ -197,7 +199,7 @@ class DistillationLossTest {
         NDArray mask = m.ones(new Shape(2, 3));
         Function<SoftTargets, Function<NDArray, NDArray>> loss =
                 teacher -> z -> DistillationLoss.distillation(z, teacher, mask);
-        NDArray student = randomLogits(2, 3, v, 2);
+        NDArray student = randomLogits(m, 2, 3, v, 2);
         assertEquals(
                 loss.apply(dense).apply(student).getFloat(),
                 loss.apply(topK).apply(student).getFloat(),
@@ -212,8 +214,8 @@ class DistillationLossTest {
     void topKBelowVocabularyStaysAnUpperBoundedCoarseningOfTheDenseKl() {
         // Merging outcomes into a tail bucket can only lose information: 0 <= KL_topk <= KL_dense.
         int v = 9;
-        NDArray teacherLogits = randomLogits(1, 4, v, 3);
-        NDArray student = randomLogits(1, 4, v, 4);
+        NDArray teacherLogits = randomLogits(m, 1, 4, v, 3);
+        NDArray student = randomLogits(m, 1, 4, v, 4);
         NDArray mask = m.ones(new Shape(1, 4));
         float dense = DistillationLoss.distillation(student, new SoftTargets.Dense(teacherLogits, 1f), mask)
                 .getFloat();
@@ -288,40 +290,6 @@ class DistillationLossTest {
 
     private NDArray ones(int t) {
         return m.ones(new Shape(1, t));
-    }
-
-    private NDArray randomLogits(int b, int t, int v, long seed) {
-        SplittableRandom r = new SplittableRandom(seed);
-        float[] values = new float[b * t * v];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = (float) (2 * r.nextDouble() - 1) * 3f;
-        }
-        return m.create(values, new Shape(b, t, v));
-    }
-
-    /** d loss / d x for a leaf x. */
-    private float[] gradient(NDArray x, Function<NDArray, NDArray> loss) {
-        x.setRequiresGradient(true);
-        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-            gc.backward(loss.apply(x));
-        }
-        return x.getGradient().toFloatArray();
-    }
-
-    private static float[] logOf(float... values) {
-        float[] out = new float[values.length];
-        for (int i = 0; i < values.length; i++) {
-            out[i] = (float) Math.log(values[i]);
-        }
-        return out;
-    }
-
-    private static float[] scale(float[] values, float factor) {
-        float[] out = values.clone();
-        for (int i = 0; i < out.length; i++) {
-            out[i] *= factor;
-        }
-        return out;
     }
 
     private static float[] concat(float[] a, float[] b) {

@@ -1,22 +1,23 @@
 package io.distill.lm.train;
 
+import static io.distill.lm.train.LossTestMath.gradient;
+import static io.distill.lm.train.LossTestMath.logOf;
+import static io.distill.lm.train.LossTestMath.randomLogits;
+import static io.distill.lm.train.LossTestMath.scale;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.GradientCollector;
 import io.distill.lm.codec.Codec;
 import io.distill.lm.codec.SampledTargets;
 import io.distill.lm.codec.TopKTargets;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -113,7 +114,7 @@ class DivergenceTest {
 
     @Test
     void identicalDistributionsGiveZero() {
-        NDArray same = randomLogits(2, 3, 7, 5);
+        NDArray same = randomLogits(m, 2, 3, 7, 5);
         NDList top = same.topK(3, -1);
         SoftTargets[] teachers = {
             new SoftTargets.Dense(same, 1.5f),
@@ -131,7 +132,7 @@ class DivergenceTest {
 
     @Test
     void jsdEndsAreTheTwoKlsAndSkewZeroIsForwardKl() {
-        NDArray teacherLogits = randomLogits(1, 4, 6, 7);
+        NDArray teacherLogits = randomLogits(m, 1, 4, 6, 7);
         NDList top = teacherLogits.topK(2, -1);
         SoftTargets[] teachers = {
             new SoftTargets.Dense(teacherLogits, 1f),
@@ -139,7 +140,7 @@ class DivergenceTest {
         };
         NDArray mask = m.ones(new Shape(1, 4));
         for (SoftTargets teacher : teachers) {
-            NDArray student = randomLogits(1, 4, 6, 8);
+            NDArray student = randomLogits(m, 1, 4, 6, 8);
             Function<Divergence, Function<NDArray, NDArray>> loss =
                     d -> z -> DistillationLoss.distillation(z, teacher, mask, d);
             for (String[] pair :
@@ -164,8 +165,8 @@ class DivergenceTest {
 
     @Test
     void jsdAtOneHalfIsSymmetricAndAtMostLn2() {
-        NDArray a = randomLogits(1, 3, 5, 9);
-        NDArray b = randomLogits(1, 3, 5, 10);
+        NDArray a = randomLogits(m, 1, 3, 5, 9);
+        NDArray b = randomLogits(m, 1, 3, 5, 10);
         NDArray mask = m.ones(new Shape(1, 3));
         Divergence jsd = Divergence.parse("jsd:0.5");
         float ab = DistillationLoss.distillation(b, new SoftTargets.Dense(a, 1f), mask, jsd)
@@ -179,8 +180,8 @@ class DivergenceTest {
     @Test
     void denseMatchesAPlainJavaReferenceOnRandomDistributions() {
         int v = 7;
-        NDArray teacher = randomLogits(1, 1, v, 11);
-        NDArray student = randomLogits(1, 1, v, 12);
+        NDArray teacher = randomLogits(m, 1, 1, v, 11);
+        NDArray student = randomLogits(m, 1, 1, v, 12);
         double[] p = softmax(teacher.toFloatArray());
         double[] q = softmax(student.toFloatArray());
         for (Divergence d : ALL) {
@@ -196,8 +197,8 @@ class DivergenceTest {
     void topKWithKEqualToVocabularyIsDenseAndBelowItIsACoarseningOfDense() {
         int v = 9;
         float t = 1.5f;
-        NDArray teacherLogits = randomLogits(2, 3, v, 1);
-        NDArray student = randomLogits(2, 3, v, 2);
+        NDArray teacherLogits = randomLogits(m, 2, 3, v, 1);
+        NDArray student = randomLogits(m, 2, 3, v, 2);
         NDArray mask = m.ones(new Shape(2, 3));
         SoftTargets dense = new SoftTargets.Dense(teacherLogits, t);
         for (Divergence d : ALL) {
@@ -368,40 +369,6 @@ class DivergenceTest {
 
     private NDArray ones() {
         return m.ones(new Shape(1, 1));
-    }
-
-    private NDArray randomLogits(int b, int t, int v, long seed) {
-        SplittableRandom r = new SplittableRandom(seed);
-        float[] values = new float[b * t * v];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = (float) (2 * r.nextDouble() - 1) * 3f;
-        }
-        return m.create(values, new Shape(b, t, v));
-    }
-
-    /** d loss / d x for a leaf x. */
-    private float[] gradient(NDArray x, Function<NDArray, NDArray> loss) {
-        x.setRequiresGradient(true);
-        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-            gc.backward(loss.apply(x));
-        }
-        return x.getGradient().toFloatArray();
-    }
-
-    private static float[] logOf(float... values) {
-        float[] out = new float[values.length];
-        for (int i = 0; i < values.length; i++) {
-            out[i] = (float) Math.log(values[i]);
-        }
-        return out;
-    }
-
-    private static float[] scale(float[] values, float factor) {
-        float[] out = values.clone();
-        for (int i = 0; i < out.length; i++) {
-            out[i] *= factor;
-        }
-        return out;
     }
 
     private static double[] softmax(float[] z) {
