@@ -10,7 +10,6 @@ import io.distill.lm.tokenize.Tokenizer;
 import io.distill.lm.tokenize.Tokenizers;
 import io.distill.schemas.DistillSerdes;
 import io.distill.schemas.SoftLabels;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -39,13 +38,12 @@ class ByteBridgeIT {
     @Test
     void projectedLabelsTrainAByteStudentAndATokenStudentRefusesThem(@TempDir Path dir) throws Exception {
         Path teacherDir = HfFixtures.tinyLlama(dir.resolve("teacher"), 2, 11);
-        List<String> lines = new ArrayList<>();
-        for (int i = 0; i < 8; i++) {
-            lines.add("Line " + i + ": a byte student learns from a Llama teacher, ünïcödé and 日本語 too.");
-        }
-        Path file = Files.write(dir.resolve("text.txt"), lines);
-        CliRun fed = CliRun.of("feed", "--bootstrap", broker.bootstrapServers(), "--topic", TEXT, file.toString());
-        assertEquals(0, fed.exitCode(), fed.err());
+        List<String> lines = CliRun.feedLines(
+                broker.bootstrapServers(),
+                TEXT,
+                dir.resolve("text.txt"),
+                8,
+                ": a byte student learns from a Llama teacher, ünïcödé and 日本語 too.");
 
         TeacherInThread teacher = new TeacherInThread(
                 "--bootstrap",

@@ -20,7 +20,6 @@ import io.distill.schemas.SoftLabels;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -48,13 +47,12 @@ class HfDistillationIT {
     @Test
     void llamaTeacherDistilsIntoAPrunedStudentExportedAsHuggingFace(@TempDir Path dir) throws Exception {
         Path teacherDir = HfFixtures.tinyLlama(dir.resolve("teacher"), 4, 11);
-        List<String> lines = new ArrayList<>();
-        for (int i = 0; i < 12; i++) {
-            lines.add("Line " + i + ": the log remembers what the teacher said, ünïcödé and 日本語 too.");
-        }
-        Path file = Files.write(dir.resolve("text.txt"), lines);
-        CliRun fed = CliRun.of("feed", "--bootstrap", broker.bootstrapServers(), "--topic", TEXT, file.toString());
-        assertEquals(0, fed.exitCode(), fed.err());
+        List<String> lines = CliRun.feedLines(
+                broker.bootstrapServers(),
+                TEXT,
+                dir.resolve("text.txt"),
+                12,
+                ": the log remembers what the teacher said, ünïcödé and 日本語 too.");
 
         TeacherInThread teacher = new TeacherInThread(
                 "--bootstrap",

@@ -41,13 +41,12 @@ class MultiTeacherIT {
     void aByteStudentTrainsOnTheMixtureOfTwoTokenizersTeachers(@TempDir Path dir) throws Exception {
         Path gpt2 = HfFixtures.tinyGpt2(dir.resolve("gpt2-tiny"), 1, 5);
         Path llama = HfFixtures.tinyLlama(dir.resolve("llama-tiny"), 1, 7);
-        List<String> lines = new ArrayList<>();
-        for (int i = 0; i < 6; i++) {
-            lines.add("Line " + i + ": two teachers, two tokenizers, one byte student; ünïcödé too.");
-        }
-        Path file = Files.write(dir.resolve("text.txt"), lines);
-        CliRun fed = CliRun.of("feed", "--bootstrap", broker.bootstrapServers(), "--topic", TEXT, file.toString());
-        assertEquals(0, fed.exitCode(), fed.err());
+        List<String> lines = CliRun.feedLines(
+                broker.bootstrapServers(),
+                TEXT,
+                dir.resolve("text.txt"),
+                6,
+                ": two teachers, two tokenizers, one byte student; ünïcödé too.");
 
         TeacherInThread first = teacher(gpt2, "multi-it-gpt2");
         TeacherInThread second = teacher(llama, "multi-it-llama");
