@@ -3,7 +3,10 @@ package io.distill.lm.bytes;
 import io.distill.lm.tokenize.Tokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 
@@ -31,23 +34,36 @@ public final class ByteProjection {
 
     private final ByteTrie trie;
     private final OptionalInt eos;
+    private final DroppedCoverGuess guess;
 
     /**
      * @param trie the prefix tree of the model's vocabulary bytes
      * @param eos the token whose emission ends the text, if the model has one
+     * @param guess what stands in for the contexts the model never ran
      */
-    public ByteProjection(ByteTrie trie, OptionalInt eos) {
+    public ByteProjection(ByteTrie trie, OptionalInt eos, DroppedCoverGuess guess) {
         this.trie = trie;
         this.eos = eos;
+        this.guess = guess;
+    }
+
+    /** With the teacher service's guess, {@link DroppedCoverGuess#CANONICAL}. */
+    public ByteProjection(ByteTrie trie, OptionalInt eos) {
+        this(trie, eos, DroppedCoverGuess.CANONICAL);
     }
 
     /** The projection for {@code tokenizer}'s vocabulary bytes and end-of-text token; build once, reuse. */
     public static ByteProjection of(Tokenizer tokenizer) {
+        return of(tokenizer, DroppedCoverGuess.CANONICAL);
+    }
+
+    /** As {@link #of(Tokenizer)} with another guess for the contexts the model never ran (to measure them). */
+    public static ByteProjection of(Tokenizer tokenizer, DroppedCoverGuess guess) {
         byte[][] pieces = new byte[tokenizer.vocabSize()][];
         for (int id = 0; id < pieces.length; id++) {
             pieces[id] = tokenizer.tokenBytes(id);
         }
-        return new ByteProjection(ByteTrie.of(pieces), tokenizer.eos());
+        return new ByteProjection(ByteTrie.of(pieces), tokenizer.eos(), guess);
     }
 
     /**
@@ -63,7 +79,10 @@ public final class ByteProjection {
         return OptionalInt.empty();
     }
 
-    /** One cover: a context with its probability (rescaled), and the trie node of its partly emitted next token. */
+    /**
+     * One cover: a context with its probability (rescaled), and the trie node of its partly emitted next token. A
+     * guessed cover stands for dropped contexts the model never ran: no context, a guessed next-token distribution.
+     */
     private static final class Cover {
         final int[] context;
         final TokenMass next;
@@ -75,6 +94,10 @@ public final class ByteProjection {
             this.next = next;
             this.node = ByteTrie.ROOT;
             this.weight = weight;
+        }
+
+        boolean guessed() {
+            return context == null;
         }
     }
 
@@ -121,28 +144,41 @@ public final class ByteProjection {
                                 + Arrays.toString(context)));
         List<Cover> covers = new ArrayList<>();
         covers.add(new Cover(context, first, 1.0));
+        Guesses guesses = new Guesses(first); // nothing dropped before the first byte
         double[][] next = new double[Math.max(0, last - from + 1)][];
         double nats = 0;
         double skippedNats = 0;
         double droppedNats = 0;
+        double boundaryNats = Double.NaN;
         for (int i = start; i <= last; i++) {
             if (i > start) {
-                covers.addAll(completed(model, covers));
+                covers.addAll(completed(model, covers, guesses));
             }
             double[] mass = new double[OUTCOMES];
+            double covered = 0; // P(the text so far...): every cover's mass, special tokens' included
+            double atBoundary = 0; // the part of it whose last token ends here
             for (Cover c : covers) {
+                double m = 0;
                 for (int k = 0; k < trie.childCount(c.node); k++) {
-                    mass[trie.childByte(c.node, k)] += c.weight * c.next.child(c.node, k);
+                    double child = c.weight * c.next.child(c.node, k);
+                    mass[trie.childByte(c.node, k)] += child;
+                    m += child;
                 }
-                if (c.node == ByteTrie.ROOT && eos.isPresent()) {
-                    mass[END] += c.weight * c.next.of(eos.getAsInt());
+                if (c.node == ByteTrie.ROOT) {
+                    mass[END] += eos.isPresent() ? c.weight * c.next.of(eos.getAsInt()) : 0;
+                    m = c.weight;
+                    atBoundary += c.weight;
                 }
+                covered += m;
             }
-            double kept = Arrays.stream(mass).sum(); // 1 when nothing was dropped since the last byte
-            double[] dist = normalised(mass.clone(), kept, i); // mass stays as it is: the weights are rescaled by it
+            double total = Arrays.stream(mass).sum(); // 1 but for the byte-less specials' (and renormalised) mass
+            double[] dist = normalised(mass.clone(), total, i); // mass stays as it is: the weights are rescaled by it
             if (i >= from) {
                 next[i - from] = dist;
-                droppedNats -= Math.log(kept);
+                droppedNats -= Math.log1p(-guesses.dropped / (covered + guesses.removed));
+            }
+            if (i == bytes.length) {
+                boundaryNats = -Math.log(atBoundary / covered);
             }
             if (i == bytes.length) {
                 break;
@@ -159,28 +195,55 @@ public final class ByteProjection {
             }
             covers = advance(covers, b, mass[b]);
         }
-        return new Projected(next, nats, droppedNats, skippedNats);
+        return new Projected(next, nats, droppedNats, skippedNats, boundaryNats);
     }
 
-    /** New contexts: every cover whose partly emitted token can end exactly here, extended by that token. */
-    private List<Cover> completed(TokenModel model, List<Cover> covers) {
+    /**
+     * New contexts: every cover whose partly emitted token can end exactly here, extended by that token. A context the
+     * model has no forward pass for is dropped into one guessed cover per trie node (its last token's bytes), whose
+     * next-token distribution is {@link DroppedCoverGuess}'s from the latest context the model did run.
+     */
+    private List<Cover> completed(TokenModel model, List<Cover> covers, Guesses guesses) {
         List<Cover> out = new ArrayList<>();
+        Map<Integer, Double> dropped = new LinkedHashMap<>(); // trie node of the last token -> mass to guess
+        guesses.dropped = 0;
+        guesses.removed = 0;
         int[] order = trie.order();
         for (Cover c : covers) {
             if (c.node == ByteTrie.ROOT) {
                 continue; // the root's exact ids are the byte-less specials
             }
+            boolean ran = false;
+            double unrun = 0;
             for (int k = trie.lo(c.node); k < trie.exactEnd(c.node); k++) {
                 int id = order[k];
                 double w = c.weight * c.next.of(id);
                 if (w <= 0) {
                     continue;
                 }
-                int[] context = Arrays.copyOf(c.context, c.context.length + 1);
-                context[c.context.length] = id;
-                mass(model.next(context)).ifPresent(m -> out.add(new Cover(context, m, w)));
+                Optional<TokenMass> run = Optional.empty();
+                int[] context = null;
+                if (!c.guessed()) {
+                    context = Arrays.copyOf(c.context, c.context.length + 1);
+                    context[c.context.length] = id;
+                    run = mass(model.next(context));
+                }
+                if (run.isPresent()) {
+                    out.add(new Cover(context, run.get(), w));
+                    guesses.ran(run.get());
+                    ran = true;
+                } else {
+                    unrun += w;
+                }
+            }
+            guesses.dropped += unrun;
+            if (guess == DroppedCoverGuess.RENORMALISE || (ran && guess == DroppedCoverGuess.CANONICAL)) {
+                guesses.removed += unrun; // another id of the same bytes was run here: a non-canonical duplicate
+            } else if (unrun > 0) {
+                dropped.merge(c.node, unrun, Double::sum);
             }
         }
+        dropped.forEach((node, w) -> out.add(new Cover(null, guesses.at(node), w)));
         return out;
     }
 
@@ -196,6 +259,31 @@ public final class ByteProjection {
             }
         }
         return out;
+    }
+
+    /**
+     * The guessed distributions at the current byte (from the latest context run, one per dropped token's node), and
+     * the mass dropped there: all of it, and the part removed instead of guessed.
+     */
+    private final class Guesses {
+        private TokenMass nearest;
+        private final Map<Integer, TokenMass> byNode = new HashMap<>();
+        double dropped;
+        double removed;
+
+        Guesses(TokenMass first) {
+            nearest = first;
+        }
+
+        /** A context ending at the current byte was run: the nearest from now on. */
+        void ran(TokenMass m) {
+            nearest = m;
+            byNode.clear();
+        }
+
+        TokenMass at(int node) {
+            return byNode.computeIfAbsent(node, n -> guess.guess(nearest, n));
+        }
     }
 
     private Optional<TokenMass> mass(Optional<double[]> p) {
@@ -216,8 +304,14 @@ public final class ByteProjection {
     /**
      * @param next {@code next[k]}: the distribution over the byte at position {@code from + k} (257 outcomes)
      * @param nats the text's negative log-likelihood under them, bytes {@code from ..} to the end
-     * @param droppedNats how much of that comes from renormalising after dropped covers: 0 when exact
+     * @param droppedNats {@code -sum ln(1 - d_i)} over the positions, d_i the share of position i's mass in covers
+     *     dropped there (their context never run): what renormalising would divide out; 0 when exact
      * @param skippedNats the negative log-likelihood of the bytes in {@code [start, from)}, conditioned on only
+     * @param boundaryNats {@code -ln P(a token ends at the text's end | the text...)}, the share of the covers after
+     *     the whole text whose last token ends exactly there (NaN when the walk stops before the end): {@code nats +
+     *     boundaryNats} is {@code -ln} of the sum over the tokenizations of exactly the text, which for a canonical
+     *     model is its own tokenization's probability
      */
-    public record Projected(double[][] next, double nats, double droppedNats, double skippedNats) {}
+    public record Projected(
+            double[][] next, double nats, double droppedNats, double skippedNats, double boundaryNats) {}
 }

@@ -23,14 +23,25 @@ import java.util.function.BiFunction;
  *
  * @param next one distribution per byte position from {@code firstByte} to the end of the text, then one after it
  * @param nats the text's negative log-likelihood in nats over those bytes
- * @param droppedNats the part of {@code nats} due to renormalising after dropped covers (0 when exact)
+ * @param droppedNats how much of the mass was in covers whose context the teacher never ran: {@code -sum ln(1 - share
+ *     dropped)} over the positions (0 when exact; see {@link ByteProjection.Projected#droppedNats})
  * @param prefixNats the negative log-likelihood of the dummy prefix's bytes, conditioned on and not predicted (their
  *     share of the first token's probability: the chain rule compares {@code nats + prefixNats} with {@code tokenNats})
  * @param tokenNats the token model's own negative log-likelihood of the same tokens ({@code -sum log p(t_j | t_<j)}
  *     over the scored ids), for the chain rule
+ * @param boundaryNats {@code -ln P(a token ends at the text's end | the text...)} under the projection: {@code nats +
+ *     prefixNats + boundaryNats} is the probability that the tokens spell exactly the text, which for a canonical
+ *     model equals {@code tokenNats}; without it the projection scores "the text, then anything", which also counts
+ *     the tokens that extend its last token's bytes
  */
 public record ProjectedText(
-        double[][] next, int firstByte, double nats, double droppedNats, double prefixNats, double tokenNats) {
+        double[][] next,
+        int firstByte,
+        double nats,
+        double droppedNats,
+        double prefixNats,
+        double tokenNats,
+        double boundaryNats) {
 
     /** Bytes predicted: the text's bytes from {@link #firstByte}. */
     public int bytes() {
@@ -88,7 +99,8 @@ public record ProjectedText(
         int from = Math.max(prefix, context);
         ByteProjection.Projected p =
                 projection.project(teacherView.apply(ids, logProbs), new int[] {ids[0]}, y, context, from);
-        return new ProjectedText(p.next(), from - prefix, p.nats(), p.droppedNats(), p.skippedNats(), tokenNats);
+        return new ProjectedText(
+                p.next(), from - prefix, p.nats(), p.droppedNats(), p.skippedNats(), tokenNats, p.boundaryNats());
     }
 
     /** One forward pass over {@code ids}: log p(· | ids[0..j]) for every j, one row each. */

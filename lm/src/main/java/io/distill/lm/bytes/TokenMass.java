@@ -24,6 +24,35 @@ final class TokenMass {
         }
     }
 
+    /**
+     * This distribution without the ids whose first byte extends {@code node}'s string into a longer vocabulary entry
+     * (a child of {@code node}), renormalised; itself if nothing would remain. One O(vocab) pass.
+     */
+    TokenMass withoutExtensionsOf(int node) {
+        double[] q = p.clone();
+        int[] order = trie.order();
+        for (int k = 0; k < trie.childCount(node); k++) {
+            int first = trie.child(ByteTrie.ROOT, trie.childByte(node, k));
+            if (first < 0) {
+                continue; // no token starts with that byte
+            }
+            for (int j = trie.lo(first); j < trie.hi(first); j++) {
+                q[order[j]] = 0;
+            }
+        }
+        double sum = 0;
+        for (double x : q) {
+            sum += x;
+        }
+        if (!(sum > 0)) {
+            return this;
+        }
+        for (int v = 0; v < q.length; v++) {
+            q[v] /= sum;
+        }
+        return new TokenMass(trie, q);
+    }
+
     /** p(id). */
     double of(int id) {
         return p[id];

@@ -55,6 +55,18 @@ final class BruteForce {
 
     /** P(the text after {@code context} is exactly {@code r}, then end of text). */
     double complete(int[] context, byte[] r) {
+        return spelled(context, r, true);
+    }
+
+    /** P(the tokens after {@code context} spell exactly {@code r}, then anything): a token ends at its end. */
+    double exactly(int[] context, byte[] r) {
+        return spelled(context, r, false);
+    }
+
+    private double spelled(int[] context, byte[] r, boolean thenEnd) {
+        if (r.length == 0 && !thenEnd) {
+            return 1.0;
+        }
         double[] p = model.next(context).orElseThrow();
         if (r.length == 0) {
             return p[eos];
@@ -63,7 +75,7 @@ final class BruteForce {
         for (int id = 0; id < pieces.length; id++) {
             byte[] t = pieces[id];
             if (t.length > 0 && p[id] > 0 && startsWith(r, t)) {
-                sum += p[id] * complete(append(context, id), Arrays.copyOfRange(r, t.length, r.length));
+                sum += p[id] * spelled(append(context, id), Arrays.copyOfRange(r, t.length, r.length), thenEnd);
             }
         }
         return sum;

@@ -36,6 +36,39 @@ class ByteProjectionTest {
         assertEquals(0.03 / 0.7, next[1][ByteProjection.END], 1e-12);
     }
 
+    /**
+     * The unigram model again, answering only the empty context: after "a", the cover that completed "a" needs the
+     * context [a], which was never run. Its mass 0.3 stays and is guessed from the nearest context run (the empty one).
+     */
+    @Test
+    void aDroppedCoverIsGuessedFromTheNearestContextRun() {
+        byte[][] pieces = {bytes("a"), bytes("b"), bytes("ab"), new byte[0]};
+        double[] p = {0.3, 0.2, 0.4, 0.1};
+        TokenModel onlyTheStart = context -> context.length == 0 ? Optional.of(p) : Optional.empty();
+        ByteTrie trie = ByteTrie.of(pieces);
+
+        double[] firstBytes = new ByteProjection(trie, OptionalInt.of(3), DroppedCoverGuess.FIRST_BYTES)
+                .project(onlyTheStart, new int[0], bytes("a"), 0)
+                .next()[1];
+        // a context-free model's guess is its truth: the exact marginals of the test above
+        assertEquals(0.46 / 0.7, firstBytes['b'], 1e-12);
+        assertEquals(0.21 / 0.7, firstBytes['a'], 1e-12);
+        assertEquals(0.03 / 0.7, firstBytes[ByteProjection.END], 1e-12);
+
+        ByteProjection.Projected unmerged = new ByteProjection(trie, OptionalInt.of(3), DroppedCoverGuess.CANONICAL)
+                .project(onlyTheStart, new int[0], bytes("a"), 0);
+        // "a" then "b..." would have been "ab": without b, the guess is {a .3, ab .4, EOS .1} / 0.8
+        assertEquals(0.4 / 0.7, unmerged.next()[1]['b'], 1e-12);
+        assertEquals(0.3 * 0.7 / 0.8 / 0.7, unmerged.next()[1]['a'], 1e-12);
+        assertEquals(0.3 * 0.1 / 0.8 / 0.7, unmerged.next()[1][ByteProjection.END], 1e-12);
+        assertEquals(-Math.log(1 - 0.3 / 0.7), unmerged.droppedNats(), 1e-12, "the share dropped after \"a\"");
+
+        double[] renormalised = new ByteProjection(trie, OptionalInt.of(3), DroppedCoverGuess.RENORMALISE)
+                .project(onlyTheStart, new int[0], bytes("a"), 0)
+                .next()[1];
+        assertEquals(1.0, renormalised['b'], 1e-12, "the former approximation: only \"ab\" is left");
+    }
+
     @Test
     void everyTokenizationMatchesBruteForce() {
         SmallBpe bpe = new SmallBpe();
@@ -62,6 +95,8 @@ class ByteProjectionTest {
             // the chain rule, end included: P(text, end) = sum over its tokenizations of p(t) p(EOS | t)
             double end = -Math.log(got.next()[y.length][ByteProjection.END]);
             assertEquals(-Math.log(exact.complete(new int[] {SmallBpe.BOS}, y)), got.nats() + end, 1e-9);
+            // and "a token ends at the text's end": the sum over the tokenizations of exactly the text
+            assertEquals(-Math.log(exact.exactly(new int[] {SmallBpe.BOS}, y)), got.nats() + got.boundaryNats(), 1e-9);
         }
     }
 

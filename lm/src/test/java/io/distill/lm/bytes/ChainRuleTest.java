@@ -24,21 +24,47 @@ import org.junit.jupiter.params.provider.CsvSource;
  * model's own token-level bits per byte ({@link BitsPerByte}: -log p of the text's own tokenization, BOS as context,
  * the dummy prefix's share included) of the same text.
  *
- * <p>Issue 15 asks for 0.5%. The one-forward-per-token approximation ({@link CanonicalPath}) measures 1.6% (GPT-2) and
- * 2.0% (Llama 2) below the model's own on these random-weight models, which spread their mass over non-canonical
- * tokenizations; the bounds here are those measurements rounded up (docs/byte-bridge.md), so a regression fails, and
- * the 0.5% stays open. A wrong walk is far off: without completions the bits per byte are not even finite.
+ * <p>What is compared: the own loss is the probability that the tokens are exactly the text's, so the projection's side
+ * is "the tokens spell exactly the text" ({@code nats + prefixNats + boundaryNats}), equal for a canonical model (issue
+ * 15 asks 0.5%; asserted). The projection's nats alone score "the text, then anything", which also counts every token
+ * that extends the last one's bytes: on a random model, whose tokens are about equally likely, a single long token
+ * covering the text's end is worth ~V times two short ones, so that reading is lower by a term of the last position
+ * alone (0.6-0.8% of this text's bits); it is reported and bounded by its measurement rounded up.
+ *
+ * <p>Two kinds of random model, both asserted: initialised as Hugging Face does ({@code initializer_range} 0.02, logits
+ * of std 0.16, {@code --logit-std 0.16}), nearly uniform and nearly canonical; and {@code hf_models.py}'s default,
+ * deliberately peaked (logits of std 4, for the port tests' greedy decoding), which puts real probability on
+ * non-canonical tokenizations. The projection guesses the contexts the one forward pass never ran canonically ({@link
+ * DroppedCoverGuess#CANONICAL}), so it tracks the canonical loss on both; the peaked model is the harder case for the
+ * guess (more mass in the covers it drops). A wrong walk is far off: without completions the bits per byte are not even
+ * finite, and renormalising the dropped covers (the former approximation) misses by 0.5-1.6%.
  */
 class ChainRuleTest {
     static final String TEXT = "The byte bridge lets a student with any tokenizer learn from a teacher with another."
             + " Distillation over Kafka: the teacher publishes soft labels, the student reads them, 42 times a day.\n"
             + "Caf\u00e9 cr\u00e8me, na\u00efve co\u00f6peration \u2014 and \u65e5\u672c\u8a9e too.";
+    /** Hugging Face's {@code initializer_range} 0.02 as {@code hf_models.py --logit-std} at width 64. */
+    static final double HF_INIT = 0.02 * 8;
+    /** {@code hf_models.py}'s default: peaked, for greedy decoding. */
+    static final double PEAKED = 4.0;
 
-    @ParameterizedTest(name = "{0}")
-    @CsvSource({"llama2, llama, 32000, 0.13", "gpt2, gpt2, 50257, 0.04"})
+    @ParameterizedTest(name = "{0}, logits of std {3}")
+    @CsvSource({
+        "llama2, llama, 32000, 0.16, 0.008, 0.05",
+        "gpt2, gpt2, 50257, 0.16, 0.007, 0.04",
+        "llama2, llama, 32000, 4.0, 0.005, 0.11",
+        "gpt2, gpt2, 50257, 4.0, 0.012, 0.07"
+    })
     void projectedBitsPerByteEqualTheModelsOwn(
-            String tokenizerName, String arch, int vocab, double droppedBound, @TempDir Path tmp) throws Exception {
-        Path dir = tinyModel(tokenizerName, arch, vocab, tmp);
+            String tokenizerName,
+            String arch,
+            int vocab,
+            double logitStd,
+            double thenAnythingBound,
+            double droppedBound,
+            @TempDir Path tmp)
+            throws Exception {
+        Path dir = tinyModel(tokenizerName, arch, vocab, logitStd, tmp);
         try (NDManager manager = NDManager.newBaseManager();
                 HfTokenizer tokenizer = HfTokenizer.load(dir)) {
             HfModel model = HfImport.load(dir, Precision.FP32, manager);
@@ -48,12 +74,15 @@ class ChainRuleTest {
             double seconds = (System.nanoTime() - t0) / 1e9;
 
             double own = BitsPerByte.of(model.gpt(), tokenizer, manager, tokenizer.encodeDocument(TEXT), 1);
-            double chain = report(tokenizerName + " one forward", p, own, seconds);
+            double exactly = report(tokenizerName + " " + logitStd + " one forward", p, own, seconds);
+            double thenAnything = (p.nats() + p.prefixNats()) / p.bytes() / Math.log(2);
             assertEquals(p.tokenNats() / p.bytes() / Math.log(2), own, 1e-3 * own, "the same token-level loss");
             for (double[] d : p.next()) {
                 assertEquals(1.0, Arrays.stream(d).sum(), 1e-9);
             }
-            assertTrue(Math.abs(chain - own) <= 0.025 * own, "projected " + chain + " vs own " + own);
+            assertTrue(Math.abs(exactly - own) <= 0.005 * own, "projected " + exactly + " vs own " + own);
+            assertTrue(thenAnything <= exactly, "a token ending at the end is one of the ways to go on");
+            assertTrue(Math.abs(thenAnything - own) <= thenAnythingBound * own, "then anything: " + thenAnything);
             assertTrue(dropped(p) <= droppedBound, "dropped " + dropped(p) + " bits/byte");
         }
     }
@@ -70,7 +99,7 @@ class ChainRuleTest {
     @CsvSource({"gpt2, gpt2, 50257", "llama2, llama, 32000"})
     void extraForwardsAtSplitPointsDropLess(String tokenizerName, String arch, int vocab, @TempDir Path tmp)
             throws Exception {
-        Path dir = tinyModel(tokenizerName, arch, vocab, tmp);
+        Path dir = tinyModel(tokenizerName, arch, vocab, PEAKED, tmp);
         try (NDManager manager = NDManager.newBaseManager();
                 HfTokenizer tokenizer = HfTokenizer.load(dir)) {
             HfModel model = HfImport.load(dir, Precision.FP32, manager);
@@ -84,34 +113,40 @@ class ChainRuleTest {
                 return teacher[0];
             });
             double seconds = (System.nanoTime() - t0) / 1e9;
-            report(tokenizerName + " + " + teacher[0].extraForwards() + " forwards", p, own, seconds);
-            double chain = (p.nats() + p.prefixNats()) / p.bytes() / Math.log(2);
+            double chain = report(tokenizerName + " + " + teacher[0].extraForwards() + " forwards", p, own, seconds);
             assertTrue(Math.abs(chain - own) <= 0.025 * own, "projected " + chain + " vs own " + own);
             System.out.println(
                     String.format(Locale.ROOT, "dropped %.4f bits/byte with one forward per token", dropped(path)));
         }
     }
 
-    private static Path tinyModel(String tokenizerName, String arch, int vocab, Path tmp) throws Exception {
+    private static Path tinyModel(String tokenizerName, String arch, int vocab, double logitStd, Path tmp)
+            throws Exception {
         return PythonReference.require()
-                .tinyModel(tmp.resolve("model"), arch, vocab, TokenizerCache.modelDir(tokenizerName), 3);
+                .tinyModel(tmp.resolve("model"), arch, vocab, TokenizerCache.modelDir(tokenizerName), 3, logitStd);
     }
 
     private static double dropped(ProjectedText p) {
         return p.droppedNats() / p.bytes() / Math.log(2);
     }
 
-    /** Prints one line and returns the projection's bits per byte, dummy prefix included. */
+    /**
+     * Prints one line and returns the projection's bits per byte of "the tokens spell exactly the text", dummy prefix
+     * included.
+     */
     private static double report(String what, ProjectedText p, double own, double seconds) {
-        double chain = (p.nats() + p.prefixNats()) / p.bytes() / Math.log(2);
+        double chain = (p.nats() + p.prefixNats() + p.boundaryNats()) / p.bytes() / Math.log(2);
+        double thenAnything = (p.nats() + p.prefixNats()) / p.bytes() / Math.log(2);
         System.out.println(String.format(
                 Locale.ROOT,
-                "chain rule %s: projected %.4f bits/byte, model's own %.4f (%.3f%%), dropped %.4f bits/byte,"
-                        + " %d bytes in %.3f s (%.2f ms/byte)",
+                "chain rule %s: projected %.4f bits/byte, model's own %.4f (%.3f%%; then anything %.4f, %.3f%%),"
+                        + " dropped %.4f bits/byte, %d bytes in %.3f s (%.2f ms/byte)",
                 what,
                 chain,
                 own,
                 100 * (chain - own) / own,
+                thenAnything,
+                100 * (thenAnything - own) / own,
                 dropped(p),
                 p.bytes(),
                 seconds,

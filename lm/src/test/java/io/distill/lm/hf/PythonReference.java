@@ -55,6 +55,16 @@ public final class PythonReference {
      */
     public Path tinyModel(Path dir, String arch, int vocab, Path tokenizerDir, int seed)
             throws IOException, InterruptedException {
+        return tinyModel(dir, arch, vocab, tokenizerDir, seed, 4.0);
+    }
+
+    /**
+     * As {@link #tinyModel(Path, String, int, Path, int)} with output logits of standard deviation {@code logitStd}
+     * ({@code hf_models.py --logit-std}: embeddings of std {@code logitStd / sqrt(64)}, so 0.16 is Hugging Face's
+     * {@code initializer_range} 0.02, 4 the default, peaked for greedy decoding).
+     */
+    public Path tinyModel(Path dir, String arch, int vocab, Path tokenizerDir, int seed, double logitStd)
+            throws IOException, InterruptedException {
         make(
                 dir,
                 "--arch",
@@ -72,7 +82,9 @@ public final class PythonReference {
                 "--tokenizer-dir",
                 tokenizerDir.toString(),
                 "--seed",
-                String.valueOf(seed));
+                String.valueOf(seed),
+                "--logit-std",
+                String.valueOf(logitStd));
         return dir;
     }
 
