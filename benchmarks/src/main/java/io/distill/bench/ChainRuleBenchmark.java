@@ -2,6 +2,7 @@ package io.distill.bench;
 
 import ai.djl.ndarray.NDManager;
 import io.distill.lm.bytes.ByteProjection;
+import io.distill.lm.bytes.DroppedCoverGuess;
 import io.distill.lm.bytes.ProjectedText;
 import io.distill.lm.model.Gpt;
 import io.distill.lm.tokenize.Tokenizer;
@@ -23,7 +24,9 @@ public final class ChainRuleBenchmark {
      *
      * @param projectedNats the projection's negative log-likelihood, dummy prefix included
      * @param ownNats the model's own over the same tokens
-     * @param droppedNats the part of {@code projectedNats} from renormalising away covers the teacher never ran
+     * @param boundaryNats the projection's {@code -ln P(a token ends at the segment's end)} ({@link
+     *     ProjectedText#boundaryNats()})
+     * @param droppedNats the mass in covers the teacher never ran ({@link ProjectedText#droppedNats()})
      * @param skippedLines lines longer than the context on their own, left out
      */
     public record Result(
@@ -31,6 +34,7 @@ public final class ChainRuleBenchmark {
             long bytes,
             double projectedNats,
             double ownNats,
+            double boundaryNats,
             double droppedNats,
             int skippedLines,
             double seconds) {
@@ -49,11 +53,12 @@ public final class ChainRuleBenchmark {
         }
 
         /**
-         * (projected + dropped - own) / own: the gap if the dropped covers' mass had stayed in each distribution's
-         * total instead of being renormalised away; near 0 when the whole gap is the renormalisation.
+         * The gap for "the tokens spell exactly each segment": the chain rule a canonical model satisfies exactly, where
+         * {@link #gap()} scores "the segment, then anything" and so also counts the tokens that extend each segment's
+         * last token.
          */
-        public double gapWithDropped() {
-            return (projectedNats + droppedNats - ownNats) / ownNats;
+        public double gapAtBoundary() {
+            return (projectedNats + boundaryNats - ownNats) / ownNats;
         }
 
         public double droppedBitsPerByte() {
@@ -103,12 +108,17 @@ public final class ChainRuleBenchmark {
         return s.getBytes(StandardCharsets.UTF_8).length;
     }
 
-    /** Projects every segment under {@code model} and adds up both sides of the chain rule. */
-    public static Result run(Gpt model, Tokenizer tokenizer, Segments segments, NDManager manager) {
-        ByteProjection projection = ByteProjection.of(tokenizer);
+    /**
+     * Projects every segment under {@code model} and adds up both sides of the chain rule, with {@code guess} for the
+     * covers the one forward pass leaves out.
+     */
+    public static Result run(
+            Gpt model, Tokenizer tokenizer, Segments segments, NDManager manager, DroppedCoverGuess guess) {
+        ByteProjection projection = ByteProjection.of(tokenizer, guess);
         long bytes = 0;
         double projected = 0;
         double own = 0;
+        double boundary = 0;
         double dropped = 0;
         long t0 = System.nanoTime();
         for (String text : segments.texts()) {
@@ -116,9 +126,11 @@ public final class ChainRuleBenchmark {
             bytes += p.bytes();
             projected += p.nats() + p.prefixNats();
             own += p.tokenNats();
+            boundary += p.boundaryNats();
             dropped += p.droppedNats();
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
-        return new Result(segments.texts().size(), bytes, projected, own, dropped, segments.skippedLines(), seconds);
+        return new Result(
+                segments.texts().size(), bytes, projected, own, boundary, dropped, segments.skippedLines(), seconds);
     }
 }

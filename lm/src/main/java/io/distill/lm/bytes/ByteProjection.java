@@ -20,11 +20,13 @@ import java.util.OptionalInt;
  * sum p(t)}. The walk keeps those covers as hypotheses, a context with its probability and a node of the vocabulary's
  * {@link ByteTrie} for the partly emitted last token, and reads the next-byte masses off the trie. A hypothesis whose
  * last token ends exactly at the current byte becomes a new context, if the {@link TokenModel} has a forward pass for
- * it; otherwise its mass is dropped and the distribution renormalised over what is kept. With a model that answers every
- * context nothing is dropped and the result is the exact marginal over every tokenization.
+ * it; otherwise it is dropped: its mass stays and walks on under a guessed next-token distribution ({@link
+ * DroppedCoverGuess}: the latest context the model did run, canonically masked), never looking at the text's bytes from
+ * there on. With a model that answers every context nothing is dropped and the result is the exact marginal over every
+ * tokenization.
  *
  * <p>Ids with no bytes other than end-of-text (BOS, padding, unknown) would emit nothing; they are not part of the byte
- * model and their mass is renormalised away like a dropped hypothesis.
+ * model and their mass is renormalised away.
  */
 public final class ByteProjection {
     /** The index of "end of text" in a next-byte distribution. */
@@ -179,8 +181,6 @@ public final class ByteProjection {
             }
             if (i == bytes.length) {
                 boundaryNats = -Math.log(atBoundary / covered);
-            }
-            if (i == bytes.length) {
                 break;
             }
             int b = bytes[i] & 0xff;
