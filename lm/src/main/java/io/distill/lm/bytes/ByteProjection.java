@@ -252,7 +252,7 @@ public final class ByteProjection {
         List<Cover> out = new ArrayList<>(covers.size());
         for (Cover c : covers) {
             int child = trie.child(c.node, b);
-            if (child >= 0) {
+            if (child >= 0 && !(c.node == ByteTrie.ROOT && c.next.removes(b))) { // a guess may leave out b's tokens
                 c.node = child;
                 c.weight /= massOfB;
                 out.add(c);
