@@ -91,9 +91,10 @@ class ByteProjectionTopologyTest {
 
             // The chain rule on every window after the first (the first also predicts the dummy prefix's share in
             // tokens): byte-level nats against the teacher's own token-level nats. The one-forward approximation is
-            // off by the dropped non-canonical covers, which depends on the text: on this one the whole-text
-            // projection measures -4.3% and windows 1..2 -5.9% (a window also starts without the covers of the one
-            // before); the bound catches a misaligned or broken window, which is off by far more.
+            // off by its guesses of the covers it never ran and, per window, by the end term (a window scores its
+            // bytes then anything, and starts without the covers of the one before): on this text and this peaked
+            // random model windows 1..2 measure -3.0% (-5.9% when dropped covers were renormalised away); the bound
+            // is that rounded up, and a misaligned or broken window is off by far more.
             double byteNats = 0;
             double tokenNats = 0;
             int bytes = 0;
@@ -109,7 +110,14 @@ class ByteProjectionTopologyTest {
                     byteNats / bytes / Math.log(2),
                     tokenNats / bytes / Math.log(2),
                     100 * (byteNats - tokenNats) / tokenNats));
-            assertTrue(Math.abs(byteNats - tokenNats) <= 0.08 * tokenNats, byteNats + " vs " + tokenNats);
+            System.out.println(String.format(
+                    Locale.ROOT,
+                    "the whole text: %.2f%%, exactly the text %.2f%%",
+                    100 * (whole.nats() + whole.prefixNats() - whole.tokenNats()) / whole.tokenNats(),
+                    100
+                            * (whole.nats() + whole.prefixNats() + whole.boundaryNats() - whole.tokenNats())
+                            / whole.tokenNats()));
+            assertTrue(Math.abs(byteNats - tokenNats) <= 0.04 * tokenNats, byteNats + " vs " + tokenNats);
         }
     }
 
