@@ -8,8 +8,8 @@ import java.util.Optional;
  *
  * <p>This is the approximation the teacher service makes (docs/byte-bridge.md): a cover whose context is not a prefix
  * of the text's tokenization, e.g. "hel" + "lo" where the text was tokenized as "hello", has no forward pass and is
- * dropped when its token completes. Covers whose last token runs past the text's token boundaries are kept: they need
- * only the context they started from.
+ * dropped when its token completes, its next token then guessed ({@link DroppedCoverGuess}). Covers whose last token
+ * runs past the text's token boundaries are kept: they need only the context they started from.
  */
 public final class CanonicalPath implements TokenModel {
     private final int[] ids;

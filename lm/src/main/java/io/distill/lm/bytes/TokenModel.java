@@ -8,7 +8,8 @@ import java.util.Optional;
  *
  * <p>A model that answers every context makes the projection exact (a test's hand-written model). A teacher answers
  * only the prefixes of the text's own tokenization, one forward pass per token position ({@link CanonicalPath}); the
- * projection drops the tokenizations that would need any other context (see {@code docs/byte-bridge.md}).
+ * projection guesses the next-token distribution of any other context it meets ({@link DroppedCoverGuess}, see {@code
+ * docs/byte-bridge.md}).
  */
 public interface TokenModel {
 
