@@ -103,6 +103,48 @@ class BenchQualityCommandTest {
         assertTrue(odd.err().contains("--batch must be even"), odd.err());
     }
 
+    @Test
+    void projectsATokenTeachersLabelsOntoBytesForAByteStudent() throws Exception {
+        Path teacher = HfFixtures.tinyGpt2(dir.resolve("gpt2"), 1, 4);
+        CliRun run = CliRun.of(
+                "bench",
+                "quality",
+                "--project",
+                "bytes",
+                "--teacher",
+                teacher.toString(),
+                "--corpus",
+                corpus().toString(),
+                "--size",
+                "tiny",
+                "--steps",
+                "2",
+                "--batch",
+                "2",
+                "--evaluations",
+                "1",
+                "--precision",
+                "fp32");
+
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().contains("| topk:32 (alpha 0.9, T 2.0) |"), run.out());
+        assertTrue(run.out().contains("through the projection"), run.out());
+        assertTrue(run.out().contains("| topk:32 / hard |"), run.out());
+        assertTrue(run.err().contains("labelled"), run.err());
+    }
+
+    @Test
+    void projectTakesBytesAndATeacher() {
+        CliRun noTeacher = CliRun.of("bench", "quality", "--project", "bytes");
+        CliRun tokens = CliRun.of("bench", "quality", "--project", "tokens", "--teacher", dir.toString());
+
+        for (CliRun run : new CliRun[] {noTeacher, tokens}) {
+            assertEquals(CliException.BAD_INPUT, run.exitCode(), run.err());
+            assertEquals(1, run.errLines().length, run.err());
+            assertTrue(run.err().contains("--project takes 'bytes'"), run.err());
+        }
+    }
+
     private Path corpus() throws IOException {
         return Files.writeString(
                 dir.resolve("corpus.txt"),
