@@ -168,6 +168,10 @@ public final class ProjectedQualityBenchmark {
                                 path.getKey().equals(first) ? labels.refused().size() : 0;
                     }
                 }
+                if (refused > needed) { // a teacher that cannot label this text would draw for ever
+                    throw new IllegalArgumentException(
+                            "the teacher service would dead-letter " + refused + " of these windows; too many to run");
+                }
                 long now = System.nanoTime();
                 if (now - lastPrint >= PROGRESS_EVERY_NANOS) {
                     lastPrint = now;

@@ -15,7 +15,8 @@ public final class ProjectedQualityTable {
         ChainRuleBenchmark.Result t = r.teacherOnHoldout();
         sb.append(String.format(
                 Locale.ROOT,
-                "%nLabels: %,d records (%,d windows refused and drawn again). The teacher on the holdout cut into %d "
+                "%nLabels: %,d records (windows refused and drawn again: %,d); the teacher forward time above is the "
+                        + "labelling's: forward passes, projection, codec and Avro. The teacher on the holdout cut into %d "
                         + "segments that fit its context (%,d bytes): %.4f bits/byte through the projection, %.4f "
                         + "token-level (%+.2f%%).%n",
                 r.records(),
