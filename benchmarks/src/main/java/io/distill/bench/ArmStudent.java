@@ -112,6 +112,31 @@ final class ArmStudent implements AutoCloseable {
         return r;
     }
 
+    /**
+     * One training step on SoftLabels record values as the trainer reads them off the topic (labels made before
+     * training, e.g. a teacher's byte projection): a codec arm trains on their labels, the hard-label arm on the
+     * same windows of the same records without them, so every arm sees the same bytes in the same batch rows.
+     */
+    TrainStep.Result step(List<byte[]> records) {
+        if (arm.kind() == QualityArm.Kind.DENSE) {
+            throw new IllegalStateException("a dense arm needs the teacher's logits, not records");
+        }
+        long start = System.nanoTime();
+        TrainerReadPath.Pieces decoded = reader.read(records).pieces(config.context());
+        if (arm.kind() == QualityArm.Kind.CODEC) {
+            records.forEach(r -> wireBytes += r.length);
+        }
+        TrainStep.Result r;
+        try (Batch batch = arm.kind() == QualityArm.Kind.HARD
+                ? decoded.assembleWithoutTeacher(manager)
+                : decoded.assemble(manager)) {
+            r = step.step(batch);
+        }
+        trainNanos += System.nanoTime() - start;
+        tokens += decoded.realPositions();
+        return r;
+    }
+
     private Batch batch(int[][] windows, NDArray logits, TrainerReadPath.Pieces decoded) {
         return switch (arm.kind()) {
             case HARD -> Batch.fromWindows(manager, windows);

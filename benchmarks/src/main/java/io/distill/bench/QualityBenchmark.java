@@ -10,6 +10,7 @@ import io.distill.lm.train.LearningRateSchedule;
 import io.distill.lm.train.SoftTargets;
 import io.distill.lm.train.TextCorpus;
 import io.distill.lm.train.TrainStep;
+import io.distill.schemas.TeacherIdentity;
 import io.distill.teacher.TeacherModel;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -136,43 +137,96 @@ public final class QualityBenchmark {
 
     /** Trains every arm for the options' steps and measures them; the teacher is only read. */
     public static Result run(TeacherModel teacher, TextCorpus corpus, Options o, Listener listener) {
-        LmConfig config = o.student();
-        if (config.context() > teacher.context()) {
-            throw new IllegalArgumentException("the student's context (" + config.context()
-                    + ") is longer than the teacher's (" + teacher.context() + ")");
+        if (o.student().context() > teacher.context()) {
+            throw new IllegalArgumentException("the student's context ("
+                    + o.student().context() + ") is longer than the teacher's (" + teacher.context() + ")");
         }
         int[] holdout = corpus.holdout();
+        double teacherBits;
+        try (NDManager manager = NDManager.newBaseManager()) {
+            teacherBits = BitsPerByte.of(teacher.model(), manager, holdout, EVAL_BATCH);
+        }
+        var feed = new LogitsFeed(teacher, corpus, o);
+        Trained t = train(feed, teacher.identity(), holdout, o, listener);
+        return new Result(
+                o,
+                teacher.modelId() + " v" + teacher.modelVersion(),
+                teacherBits,
+                corpus.unigramEntropyBits(),
+                holdout.length,
+                t.arms(),
+                t.curve(),
+                Duration.ofNanos(feed.teacherNanos),
+                t.wallTime());
+    }
+
+    /** Trains every student one step on step {@code step}'s batch, whose arrays live in {@code scope}. */
+    interface Feed {
+        List<TrainStep.Result> step(long step, List<ArmStudent> students, NDManager scope);
+    }
+
+    /** The arms at the end and the curve of a {@link #train} run. */
+    record Trained(List<ArmResult> arms, List<Evaluation> curve, Duration wallTime) {}
+
+    /** Random corpus windows, each batch through the teacher once, its logits to every KD arm. */
+    private static final class LogitsFeed implements Feed {
+        private final TeacherModel teacher;
+        private final TextCorpus corpus;
+        private final Options o;
+        private final boolean needsTeacher;
+        private final SplittableRandom random;
+        private long teacherNanos;
+
+        LogitsFeed(TeacherModel teacher, TextCorpus corpus, Options o) {
+            this.teacher = teacher;
+            this.corpus = corpus;
+            this.o = o;
+            this.needsTeacher = o.arms().stream().anyMatch(QualityArm::needsTeacher);
+            this.random = new SplittableRandom(o.seed());
+        }
+
+        @Override
+        public List<TrainStep.Result> step(long step, List<ArmStudent> students, NDManager scope) {
+            int[][] windows = corpus.trainWindows(random, o.batch(), o.student().context());
+            NDArray logits = null;
+            if (needsTeacher) {
+                long t0 = System.nanoTime();
+                logits = teacher.logits(scope, Arrays.asList(windows)); // (B, L, V)
+                teacherNanos += System.nanoTime() - t0;
+            }
+            List<TrainStep.Result> results = new ArrayList<>(students.size());
+            for (ArmStudent student : students) {
+                results.add(student.step(step, windows, logits));
+            }
+            return results;
+        }
+    }
+
+    /**
+     * Creates every arm's student from the options' seed, measures all on {@code holdout} (byte ids) before the
+     * first step and {@code evaluations} times during training, and trains them in lock step on {@code feed}.
+     *
+     * @param teacher the identity the teacher's records carry (codec arms that encode their own)
+     */
+    static Trained train(Feed feed, TeacherIdentity teacher, int[] holdout, Options o, Listener listener) {
         var schedule = new LearningRateSchedule(o.peakLr(), o.warmupSteps(), LearningRateSchedule.Decay.CONSTANT);
-        boolean needsTeacher = o.arms().stream().anyMatch(QualityArm::needsTeacher);
         List<ArmStudent> students = new ArrayList<>();
         try (NDManager manager = NDManager.newBaseManager()) {
-            double teacherBits = BitsPerByte.of(teacher.model(), manager, holdout, EVAL_BATCH);
             for (QualityArm arm : o.arms()) {
                 var options =
                         new TrainStep.Options(schedule, AdamW.Hyperparameters.defaults(), 1f, arm.alphaOr(o.alpha()));
-                students.add(new ArmStudent(
-                        arm, config, o.precision(), o.seed(), options, teacher.identity(), o.temperature()));
+                students.add(
+                        new ArmStudent(arm, o.student(), o.precision(), o.seed(), options, teacher, o.temperature()));
             }
             TreeSet<Long> evaluateAt = evaluationSteps(o.steps(), o.evaluations());
             List<Evaluation> curve = new ArrayList<>();
             curve.add(evaluate(students, 0, 0, holdout));
             listener.evaluated(curve.get(0));
-            SplittableRandom random = new SplittableRandom(o.seed());
             long start = System.nanoTime();
-            long teacherNanos = 0;
             for (long s = 1; s <= o.steps(); s++) {
-                int[][] windows = corpus.trainWindows(random, o.batch(), config.context());
-                List<TrainStep.Result> results = new ArrayList<>(students.size());
+                List<TrainStep.Result> results;
                 try (NDManager scope = manager.newSubManager()) {
-                    NDArray logits = null;
-                    if (needsTeacher) {
-                        long t0 = System.nanoTime();
-                        logits = teacher.logits(scope, Arrays.asList(windows)); // (B, L, V)
-                        teacherNanos += System.nanoTime() - t0;
-                    }
-                    for (ArmStudent student : students) {
-                        results.add(student.step(s, windows, logits));
-                    }
+                    results = feed.step(s, students, scope);
                 }
                 long elapsed = System.nanoTime() - start;
                 listener.stepped(new Progress(
@@ -202,16 +256,7 @@ public final class QualityBenchmark {
                                 ? (double) student.wireBytes() / student.tokens()
                                 : Double.NaN));
             }
-            return new Result(
-                    o,
-                    teacher.modelId() + " v" + teacher.modelVersion(),
-                    teacherBits,
-                    corpus.unigramEntropyBits(),
-                    holdout.length,
-                    arms,
-                    curve,
-                    Duration.ofNanos(teacherNanos),
-                    wall);
+            return new Trained(arms, curve, wall);
         } finally {
             students.forEach(ArmStudent::close);
         }

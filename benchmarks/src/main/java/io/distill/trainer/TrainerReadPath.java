@@ -5,6 +5,7 @@ import io.distill.lm.tokenize.ByteTokenizer;
 import io.distill.lm.train.Batch;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
@@ -83,6 +84,12 @@ public final class TrainerReadPath {
         /** The batch, its arrays in a new sub-manager of {@code parent}, closed with it. */
         public Batch assemble(NDManager parent) {
             return BatchAssembler.assemble(parent, pieces, key);
+        }
+
+        /** The same rows without their soft labels: what a hard-label student trains on. */
+        public Batch assembleWithoutTeacher(NDManager parent) {
+            Batch b = assemble(parent);
+            return new Batch(b.manager(), b.tokens(), b.targets(), b.mask(), Optional.empty());
         }
 
         /** Positions whose target is a real token: what the trainer's tokens/s counts. */

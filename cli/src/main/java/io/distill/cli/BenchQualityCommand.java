@@ -46,8 +46,15 @@ import picocli.CommandLine.Spec;
                     + "holdout bits per byte and on the teacher's bits per byte of the student's generations from "
                     + "fixed prompts, with one generation per arm.",
             "",
+            "With --project bytes: a byte-level student distilled from a token-level teacher (a Hugging Face "
+                    + "directory with a byte-level BPE or byte-fallback tokenizer) through the byte projection, "
+                    + "against hard labels at equal bytes. The labels are made first, as `teacher --project bytes` "
+                    + "makes them, for random windows of the teacher's context (--batch of them a step); --tokens "
+                    + "counts bytes; --codecs defaults to topk:32.",
+            "",
             "Examples:",
             "  distill bench quality --teacher distill-data/teacher",
+            "  distill bench quality --project bytes --teacher bpe-teacher --tokens 300000 --codecs topk:32,topk:32@0.5",
             "  distill bench quality --on-policy --teacher distill-data/teacher --tokens 500000",
             "  distill bench quality --pretrain 10m --tokens 2000000",
             "  distill bench quality --teacher-size student-1m --pretrain 1m --size tiny",
@@ -150,11 +157,21 @@ final class BenchQualityCommand implements Callable<Integer> {
             description = "With --on-policy: fixed holdout prompts that score generation (default: ${DEFAULT-VALUE}).")
     int prompts;
 
+    @Option(
+            names = "--project",
+            paramLabel = "bytes",
+            description = "'bytes': distill a byte-level student from a token-level teacher through the byte "
+                    + "projection (needs --teacher).")
+    String project;
+
     @Override
     public Integer call() {
         LmConfig student = ModelFiles.namedSize(size);
         PrecisionChoice choice = precision.resolve();
-        QualityBenchmark.Options options = options(student, choice);
+        if (project != null) {
+            return BenchQualityBytes.run(this, student, choice);
+        }
+        QualityBenchmark.Options options = options(student, choice, arms(true), null);
         OnPolicyBenchmark.Options onPolicyOptions = null;
         if (onPolicy) {
             try {
@@ -210,8 +227,12 @@ final class BenchQualityCommand implements Callable<Integer> {
         return 0;
     }
 
-    private QualityBenchmark.Options options(LmConfig student, PrecisionChoice choice) {
-        List<QualityArm> arms = new ArrayList<>(List.of(QualityArm.HARD, QualityArm.DENSE));
+    /** The hard-label arm, the dense one if asked, and the --codecs arms. */
+    List<QualityArm> arms(boolean dense) {
+        List<QualityArm> arms = new ArrayList<>(List.of(QualityArm.HARD));
+        if (dense) {
+            arms.add(QualityArm.DENSE);
+        }
         try {
             for (String codec : codecs) {
                 QualityArm arm = QualityArm.parse(codec);
@@ -220,12 +241,23 @@ final class BenchQualityCommand implements Callable<Integer> {
                 }
                 arms.add(arm);
             }
+        } catch (IllegalArgumentException e) {
+            throw new CliException(CliException.BAD_INPUT, e.getMessage(), e);
+        }
+        return arms;
+    }
+
+    /** @param tokenSteps the steps --tokens asks for, or null for those of windows of the student's context */
+    QualityBenchmark.Options options(LmConfig student, PrecisionChoice choice, List<QualityArm> arms, Long tokenSteps) {
+        try {
             if (steps == null && tokens < 1) {
                 throw new IllegalArgumentException("--tokens must be at least 1, got " + tokens);
             }
             long n = steps != null
                     ? steps
-                    : QualityBenchmark.Options.stepsFor(tokens, Math.max(1, optimizer.batch), student);
+                    : tokenSteps != null
+                            ? tokenSteps
+                            : QualityBenchmark.Options.stepsFor(tokens, Math.max(1, optimizer.batch), student);
             return new QualityBenchmark.Options(
                     student,
                     choice.precision(),
@@ -263,7 +295,7 @@ final class BenchQualityCommand implements Callable<Integer> {
     }
 
     /** The line above the tables: what was trained, how. */
-    private void printSetup(PrintWriter out, QualityBenchmark.Options options) {
+    void printSetup(PrintWriter out, QualityBenchmark.Options options) {
         out.printf(
                 Locale.ROOT,
                 "%s students, %s, %,d steps of %d x %d, alpha %s, T %s, lr %s (warmup %d), seed %d, corpus %s%n%n",

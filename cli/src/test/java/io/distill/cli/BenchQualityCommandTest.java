@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -101,6 +103,40 @@ class BenchQualityCommandTest {
                 "3");
         assertEquals(CliException.BAD_INPUT, odd.exitCode(), odd.err());
         assertTrue(odd.err().contains("--batch must be even"), odd.err());
+    }
+
+    @Test
+    void projectsATokenTeachersLabelsOntoBytesForAByteStudent() throws Exception {
+        Path teacher = HfFixtures.tinyGpt2(dir.resolve("gpt2"), 1, 4);
+        CliRun run =
+                tinyQuality("--project", "bytes", "--teacher", teacher.toString(), "--corpus", corpus().toString());
+
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().contains("| topk:32 (alpha 0.9, T 2.0) |"), run.out());
+        assertTrue(run.out().contains("through the projection"), run.out());
+        assertTrue(run.out().contains("| topk:32 / hard |"), run.out());
+        assertTrue(run.err().contains("labelled"), run.err());
+    }
+
+    @Test
+    void projectTakesBytesAndATeacher() {
+        CliRun noTeacher = CliRun.of("bench", "quality", "--project", "bytes");
+        CliRun tokens = CliRun.of("bench", "quality", "--project", "tokens", "--teacher", dir.toString());
+
+        for (CliRun run : new CliRun[] {noTeacher, tokens}) {
+            assertEquals(CliException.BAD_INPUT, run.exitCode(), run.err());
+            assertEquals(1, run.errLines().length, run.err());
+            assertTrue(run.err().contains("--project takes 'bytes'"), run.err());
+        }
+    }
+
+    /** `bench quality ARGS` at the tiny size: 2 steps of 2 windows, one evaluation, fp32. */
+    private static CliRun tinyQuality(String... args) {
+        List<String> all = new ArrayList<>(List.of("bench", "quality"));
+        all.addAll(List.of(args));
+        all.addAll(List.of("--size", "tiny", "--steps", "2", "--batch", "2", "--evaluations", "1"));
+        all.addAll(List.of("--precision", "fp32"));
+        return CliRun.of(all.toArray(String[]::new));
     }
 
     private Path corpus() throws IOException {
