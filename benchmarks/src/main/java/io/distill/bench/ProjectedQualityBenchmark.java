@@ -3,6 +3,7 @@ package io.distill.bench;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.distill.lm.Durations;
+import io.distill.lm.bytes.DroppedCoverGuess;
 import io.distill.lm.codec.Codec;
 import io.distill.lm.eval.BitsPerByte;
 import io.distill.lm.tokenize.Tokenizer;
@@ -102,7 +103,8 @@ public final class ProjectedQualityBenchmark {
                     BitsPerByte.of(teacher.model(), tokenizer, manager, teacherHoldout, QualityBenchmark.EVAL_BATCH);
             String text = new String(tokenizer.decode(teacherHoldout), StandardCharsets.UTF_8);
             var segments = ChainRuleBenchmark.segments(text, tokenizer, teacher.context(), Long.MAX_VALUE);
-            onHoldout = ChainRuleBenchmark.run(teacher.model(), tokenizer, segments, manager);
+            onHoldout =
+                    ChainRuleBenchmark.run(teacher.model(), tokenizer, segments, manager, DroppedCoverGuess.CANONICAL);
         }
         progress.accept(String.format(
                 Locale.ROOT,
