@@ -29,17 +29,22 @@ public final class TeacherBenchTable {
                 r.loadAverages().get(0),
                 r.loadAverages().get(1)));
         sb.append("| codec | service tokens/s | service / bare loop around it | forward pass share of service time "
-                + "| forward + codec share | batch fill | wire bytes/token | vs dense fp32 | vs dense fp16 |\n");
-        sb.append("|---|---|---|---|---|---|---|---|---|\n");
+                + "| forward + codec share | its forward alone / bare loop | CPU beside the forward: JIT, GC, other "
+                + "| batch fill | wire bytes/token | vs dense fp32 | vs dense fp16 |\n");
+        sb.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (TeacherBenchmark.CodecRun run : r.runs()) {
             sb.append(String.format(
                     Locale.ROOT,
-                    "| %s | %,.0f | %.2f | %.0f%% | %.0f%% | %.2f | %.1f | %.1f%% | %.1f%% |%n",
+                    "| %s | %,.0f | %.2f | %.0f%% | %.0f%% | %.2f | %.1f%%, %.1f%%, %.1f%% | %.2f | %.1f | %.1f%% | %.1f%% |%n",
                     run.codec(),
                     run.tokensPerSecond(),
                     run.ratioToBare(),
                     100 * run.forwardShare(),
                     100 * run.labelShare(),
+                    run.forwardTokensPerSecond() / r.bareTokensPerSecond(),
+                    100 * run.cpu().jit(),
+                    100 * run.cpu().gc(),
+                    100 * run.cpu().other(),
                     run.batchFill(),
                     run.wireBytesPerToken(),
                     100 * run.wireBytesPerToken() / r.denseFp32BytesPerToken(),
@@ -47,7 +52,7 @@ public final class TeacherBenchTable {
         }
         sb.append(String.format(
                 Locale.ROOT,
-                "| dense fp32 logits | | | | | | %.0f | 100%% | |%n| dense fp16 logits | | | | | | %.0f | | 100%% |%n",
+                "| dense fp32 logits | | | | | | | | %.0f | 100%% | |%n| dense fp16 logits | | | | | | | | %.0f | | 100%% |%n",
                 r.denseFp32BytesPerToken(),
                 r.denseFp16BytesPerToken()));
         return sb.toString();

@@ -78,6 +78,10 @@ public final class TeacherBenchmark {
      *     model's forward pass: the same ratio measured inside one run, so it does not drift with background load
      *     between runs
      * @param labelShare of the same time, the share spent labelling (forward pass and codec)
+     * @param forwardTokensPerSecond the forward passes alone inside the service: against the bare loop, whether the
+     *     same forward runs slower there
+     * @param cpu where the process's CPU went during the run: the stream thread with libtorch's workers, or what
+     *     ran beside them
      */
     public record CodecRun(
             Codec codec,
@@ -86,7 +90,9 @@ public final class TeacherBenchmark {
             double wireBytesPerToken,
             double batchFill,
             double forwardShare,
-            double labelShare) {}
+            double labelShare,
+            double forwardTokensPerSecond,
+            ThreadCpu.Shares cpu) {}
 
     /**
      * @param bareRuns tokens/s of every bare-loop run, in order
@@ -137,6 +143,12 @@ public final class TeacherBenchmark {
             log.printf("bench: %d documents, %d windows of %d positions%n", docs.size(), windows.size(), o.context());
 
             bareLoop(gpt, windows, o, o.warmupBatches(), manager);
+            // The service warms up too, one untimed run: its first runs compile Kafka's, Streams' and Avro's code,
+            // and the JIT compiler's threads take a core from the forward pass meanwhile (a second of CPU in each
+            // of the first runs, less in each later one), which a long-running teacher pays once, not per run.
+            for (Codec codec : o.codecs()) {
+                service(teacher, codec, docs, windows.size(), o, kafka, log);
+            }
             // Bare loop and service alternate, so both see the same background load: each service run is
             // compared with the mean of the bare runs just before and just after it; the median over rounds wins.
             double bare = bareLoop(gpt, windows, o, o.batches(), manager);
@@ -159,7 +171,9 @@ public final class TeacherBenchmark {
                                     run.wireBytesPerToken(),
                                     run.batchFill(),
                                     run.forwardShare(),
-                                    run.labelShare()));
+                                    run.labelShare(),
+                                    run.forwardTokensPerSecond(),
+                                    run.cpu()));
                     bares.add(next);
                     bare = next;
                 }
@@ -302,17 +316,30 @@ public final class TeacherBenchmark {
                 kafka, List.of(config.inputTopic(), config.outputTopic(), config.deadLetterTopic()));
         TeacherBenchKafka.produce(kafka, config.inputTopic(), docs);
         try (TeacherService service = new TeacherService(new TeacherService.Options(run, config, kafka, 0))) {
+            ThreadCpu.Snapshot cpuBefore = ThreadCpu.take();
             service.start(teacher);
             TeacherBenchKafka.Visibility visible =
                     TeacherBenchKafka.awaitCommitted(kafka, config.outputTopic(), windows, Duration.ofMinutes(30));
+            ThreadCpu.Shares cpu = ThreadCpu.between(cpuBefore, ThreadCpu.take(), run); // its threads still alive
             TeacherMetrics m = service.metrics();
             // Every window is full: each record is o.context() labelled tokens.
             double steadySeconds = (visible.lastNanos() - visible.firstNanos()) / 1e9;
             double tokensPerSecond = (double) (visible.count() - visible.firstCount()) * o.context() / steadySeconds;
             double busySeconds = m.busySeconds(); // first record to last batch
+            double forwardTokensPerSecond = (double) windows * o.context() / m.forwardSeconds();
             log.printf(
-                    "bench: service %s %.0f tokens/s, %.1f wire bytes/token, batch fill %.2f%n",
-                    codec, tokensPerSecond, m.wireBytesPerToken(), m.batchFill());
+                    "bench: service %s %.0f tokens/s (its forward passes alone %.0f tokens/s), %.1f wire bytes/token,"
+                            + " batch fill %.2f; CPU: stream thread and libtorch %.1f%%, JIT %.1f%%, GC %.1f%%,"
+                            + " other %.1f%%%n",
+                    codec,
+                    tokensPerSecond,
+                    forwardTokensPerSecond,
+                    m.wireBytesPerToken(),
+                    m.batchFill(),
+                    100 * cpu.forward(),
+                    100 * cpu.jit(),
+                    100 * cpu.gc(),
+                    100 * cpu.other());
             return new CodecRun(
                     codec,
                     tokensPerSecond,
@@ -320,7 +347,9 @@ public final class TeacherBenchmark {
                     m.wireBytesPerToken(),
                     m.batchFill(),
                     m.forwardSeconds() / busySeconds,
-                    m.labelSeconds() / busySeconds);
+                    m.labelSeconds() / busySeconds,
+                    forwardTokensPerSecond,
+                    cpu);
         }
     }
 }
