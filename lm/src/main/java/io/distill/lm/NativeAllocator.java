@@ -20,7 +20,9 @@ import org.slf4j.LoggerFactory;
  * largest threshold glibc accepts) come from the arenas, free memory up to 256 MiB stays in the process, and each
  * arena heap keeps 64 MiB of padding, so whole heaps are not unmapped. Resident memory settles at the step's peak
  * instead of falling and rising each step; it stays flat over a run (docs/benchmarks.md, memory). On a C library
- * without {@code mallopt} (musl, macOS) nothing changes.
+ * without {@code mallopt} (musl, macOS) nothing changes. Where the {@code distill} launcher or the image preloads
+ * jemalloc (configured to keep freed pages too), glibc's malloc is not the one in use and these settings are idle;
+ * this covers every process without it: machines without the libjemalloc2 package, tests, {@code java -jar}.
  */
 public final class NativeAllocator {
     private static final Logger LOG = LoggerFactory.getLogger(NativeAllocator.class);
