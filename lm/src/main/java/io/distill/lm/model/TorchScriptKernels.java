@@ -3,6 +3,7 @@ package io.distill.lm.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.nn.core.Linear;
+import io.distill.lm.NativeAllocator;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
@@ -53,6 +54,7 @@ final class TorchScriptKernels implements ComputeKernels {
     }
 
     static synchronized TorchScriptKernels of(Precision precision) {
+        NativeAllocator.keepFreedMemory(); // every model comes through here before its first step
         return LOADED.computeIfAbsent(precision, TorchScriptKernels::new);
     }
 
