@@ -47,8 +47,8 @@ final class ArmStudent implements AutoCloseable {
     private final TrainerReadPath reader = new TrainerReadPath(TOPIC);
     private final AvroSerde<SoftLabels> serde = DistillSerdes.softLabels();
     private long tokens;
-    private long trainNanos;
-    private long encodeNanos;
+    private Clocks train = Clocks.ZERO;
+    private Clocks encode = Clocks.ZERO;
     private long wireBytes;
 
     /**
@@ -102,12 +102,12 @@ final class ArmStudent implements AutoCloseable {
     TrainStep.Result step(long stepIndex, int[][] windows, NDArray logits) {
         TrainerReadPath.Pieces decoded =
                 arm.kind() == QualityArm.Kind.CODEC ? fromWire(stepIndex, windows, logits) : null;
-        long start = System.nanoTime();
+        Clocks start = Clocks.now();
         TrainStep.Result r;
         try (Batch batch = batch(windows, logits, decoded)) {
             r = step.step(batch);
         }
-        trainNanos += System.nanoTime() - start;
+        train = train.plus(Clocks.since(start));
         tokens += decoded != null ? decoded.realPositions() : realPositions(windows);
         return r;
     }
@@ -125,7 +125,7 @@ final class ArmStudent implements AutoCloseable {
      * reads them (timed as training).
      */
     private TrainerReadPath.Pieces fromWire(long stepIndex, int[][] windows, NDArray logits) {
-        long start = System.nanoTime();
+        Clocks start = Clocks.now();
         List<SoftLabelEncoder.Window> toEncode = new ArrayList<>(windows.length);
         for (int i = 0; i < windows.length; i++) {
             toEncode.add(new SoftLabelEncoder.Window("q" + stepIndex + "-" + i, 0, windows[i]));
@@ -139,10 +139,10 @@ final class ArmStudent implements AutoCloseable {
             wireBytes += value.length;
             wire.add(value);
         }
-        long decodeStart = System.nanoTime();
-        encodeNanos += decodeStart - start;
+        encode = encode.plus(Clocks.since(start));
+        Clocks decodeStart = Clocks.now();
         TrainerReadPath.Pieces pieces = reader.read(wire).pieces(config.context());
-        trainNanos += System.nanoTime() - decodeStart;
+        train = train.plus(Clocks.since(decodeStart));
         return pieces;
     }
 
@@ -167,12 +167,22 @@ final class ArmStudent implements AutoCloseable {
 
     /** Time in this arm's own work: reading the records back (codec arms), building batches, training steps. */
     Duration trainTime() {
-        return Duration.ofNanos(trainNanos);
+        return Duration.ofNanos(train.wallNanos());
+    }
+
+    /** {@link #trainTime()} on both clocks. */
+    Clocks trainClocks() {
+        return train;
     }
 
     /** Time making this arm's records from the teacher's logits: the codec and Avro (codec arms). */
     Duration encodeTime() {
-        return Duration.ofNanos(encodeNanos);
+        return Duration.ofNanos(encode.wallNanos());
+    }
+
+    /** {@link #encodeTime()} on both clocks. */
+    Clocks encodeClocks() {
+        return encode;
     }
 
     /** Bytes of the SoftLabels record values this arm received, Avro envelope included (codec arms). */

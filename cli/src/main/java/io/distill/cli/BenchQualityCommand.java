@@ -9,16 +9,13 @@ import io.distill.bench.QualityProgress;
 import io.distill.bench.QualityTable;
 import io.distill.lm.model.LmConfig;
 import io.distill.lm.model.PrecisionChoice;
-import io.distill.lm.train.Pretraining;
 import io.distill.lm.train.TextCorpus;
 import io.distill.teacher.TeacherModel;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
@@ -57,26 +54,8 @@ final class BenchQualityCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(
-            names = "--teacher",
-            paramLabel = "DIR",
-            description = "A trained teacher (from `distill pretrain`); without it one is pretrained first.")
-    Path teacherDir;
-
-    @Option(
-            names = "--teacher-size",
-            defaultValue = "teacher-15m",
-            paramLabel = "SIZE",
-            description = "Size of the teacher to pretrain without --teacher (default: ${DEFAULT-VALUE}).")
-    String teacherSize;
-
-    @Option(
-            names = "--pretrain",
-            defaultValue = "10m",
-            paramLabel = "DURATION",
-            converter = DurationConverter.class,
-            description = "How long to pretrain the teacher without --teacher (default: ${DEFAULT-VALUE}).")
-    Duration pretrain;
+    @Mixin
+    BenchTeacherOptions teacherOptions;
 
     @Option(
             names = "--corpus",
@@ -171,9 +150,8 @@ final class BenchQualityCommand implements Callable<Integer> {
         }
         PrintWriter err = spec.commandLine().getErr();
         try (NDManager manager = NDManager.newBaseManager()) {
-            TeacherModel teacher = teacherDir != null
-                    ? ModelFiles.loadTeacher(teacherDir, choice.precision(), manager)
-                    : pretrainTeacher(text, choice, manager, err);
+            TeacherModel teacher =
+                    teacherOptions.load(text, corpus, choice.precision(), optimizer.seed, manager, err, "quality");
             err.printf(
                     Locale.ROOT,
                     "quality: %s (%,d parameters) x %d arms (%s), %,d steps of %d x %d = %,d tokens each, on %s "
@@ -278,36 +256,5 @@ final class BenchQualityCommand implements Callable<Integer> {
                 optimizer.warmup,
                 optimizer.seed,
                 corpus);
-    }
-
-    /** Pretrains a teacher on the corpus's training part, as `distill pretrain` does. */
-    private TeacherModel pretrainTeacher(TextCorpus text, PrecisionChoice choice, NDManager manager, PrintWriter err) {
-        LmConfig config = ModelFiles.namedSize(teacherSize);
-        if (pretrain.isNegative() || pretrain.isZero()) {
-            throw new CliException(CliException.BAD_INPUT, "--pretrain must be positive, got " + pretrain);
-        }
-        err.printf(
-                Locale.ROOT,
-                "quality: pretraining %s (%,d parameters) for %s on %s%n",
-                teacherSize,
-                config.parameterCount(),
-                DurationConverter.format(pretrain),
-                corpus);
-        var options = new Pretraining.Options(
-                config,
-                choice.precision(),
-                8,
-                1e-3f,
-                50,
-                pretrain,
-                optimizer.seed,
-                Duration.ofSeconds(60),
-                64 * 1024,
-                Optional.empty(),
-                0);
-        var gpt = Pretraining.run(
-                text, options, manager, new PretrainingProgress(err, "quality: teacher", text.unigramEntropyBits()));
-        return new TeacherModel(
-                gpt, "pretrained-" + teacherSize, DurationConverter.format(pretrain) + "-seed-" + optimizer.seed);
     }
 }
