@@ -12,7 +12,6 @@ import io.distill.lm.model.PrecisionChoice;
 import io.distill.lm.train.TextCorpus;
 import io.distill.teacher.TeacherModel;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -55,22 +54,7 @@ final class BenchQualityCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Mixin
-    BenchTeacherOptions teacherOptions;
-
-    @Option(
-            names = "--corpus",
-            defaultValue = "builtin",
-            paramLabel = "FILE",
-            description = "Text to train and evaluate on, or 'builtin' for the project's own docs and sources "
-                    + "(default: ${DEFAULT-VALUE}).")
-    Path corpus;
-
-    @Option(
-            names = "--size",
-            defaultValue = "student-1m",
-            paramLabel = "SIZE",
-            description = "Student size (default: ${DEFAULT-VALUE}).")
-    String size;
+    BenchDistillOptions setup;
 
     @Option(
             names = "--codecs",
@@ -131,7 +115,7 @@ final class BenchQualityCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        LmConfig student = ModelFiles.namedSize(size);
+        LmConfig student = setup.student();
         PrecisionChoice choice = precision.resolve();
         QualityBenchmark.Options options = options(student, choice);
         OnPolicyBenchmark.Options onPolicyOptions = null;
@@ -142,21 +126,15 @@ final class BenchQualityCommand implements Callable<Integer> {
                 throw new CliException(CliException.BAD_INPUT, e.getMessage(), e);
             }
         }
-        TextCorpus text;
-        try {
-            text = TextCorpus.of(ModelFiles.readCorpus(corpus), 0.05);
-        } catch (IllegalArgumentException e) {
-            throw new CliException(CliException.BAD_INPUT, corpus + ": " + e.getMessage());
-        }
+        TextCorpus text = setup.text();
         PrintWriter err = spec.commandLine().getErr();
         try (NDManager manager = NDManager.newBaseManager()) {
-            TeacherModel teacher =
-                    teacherOptions.load(text, corpus, choice.precision(), optimizer.seed, manager, err, "quality");
+            TeacherModel teacher = setup.teacher(text, choice.precision(), optimizer.seed, manager, err, "quality");
             err.printf(
                     Locale.ROOT,
                     "quality: %s (%,d parameters) x %d arms (%s), %,d steps of %d x %d = %,d tokens each, on %s "
                             + "(%,d training bytes, %,d held out); teacher %s; precision %s%n",
-                    size,
+                    setup.size,
                     student.parameterCount(),
                     onPolicy ? 3 : options.arms().size(),
                     onPolicy
@@ -166,7 +144,7 @@ final class BenchQualityCommand implements Callable<Integer> {
                     optimizer.batch,
                     student.context(),
                     options.steps() * options.tokensPerStep(),
-                    corpus,
+                    setup.corpus,
                     text.trainTokens(),
                     text.holdoutTokens(),
                     teacher.modelId(),
@@ -245,7 +223,7 @@ final class BenchQualityCommand implements Callable<Integer> {
         out.printf(
                 Locale.ROOT,
                 "%s students, %s, %,d steps of %d x %d, alpha %s, T %s, lr %s (warmup %d), seed %d, corpus %s%n%n",
-                size,
+                setup.size,
                 options.precision().flag(),
                 options.steps(),
                 optimizer.batch,
@@ -255,6 +233,6 @@ final class BenchQualityCommand implements Callable<Integer> {
                 optimizer.learningRate,
                 optimizer.warmup,
                 optimizer.seed,
-                corpus);
+                setup.corpus);
     }
 }

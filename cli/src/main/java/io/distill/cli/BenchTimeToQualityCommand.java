@@ -9,7 +9,6 @@ import io.distill.lm.model.PrecisionChoice;
 import io.distill.lm.train.TextCorpus;
 import io.distill.teacher.TeacherModel;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -46,22 +45,7 @@ final class BenchTimeToQualityCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Mixin
-    BenchTeacherOptions teacherOptions;
-
-    @Option(
-            names = "--corpus",
-            defaultValue = "builtin",
-            paramLabel = "FILE",
-            description = "Text to train and evaluate on, or 'builtin' for the project's own docs and sources "
-                    + "(default: ${DEFAULT-VALUE}).")
-    Path corpus;
-
-    @Option(
-            names = "--size",
-            defaultValue = "student-1m",
-            paramLabel = "SIZE",
-            description = "Student size (default: ${DEFAULT-VALUE}).")
-    String size;
+    BenchDistillOptions setup;
 
     @Mixin
     TeacherSignalOptions signal;
@@ -105,32 +89,27 @@ final class BenchTimeToQualityCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        LmConfig student = ModelFiles.namedSize(size);
+        LmConfig student = setup.student();
         TimeToQualityBenchmark.Options options = options(student);
-        TextCorpus text;
-        try {
-            text = TextCorpus.of(ModelFiles.readCorpus(corpus), 0.05);
-        } catch (IllegalArgumentException e) {
-            throw new CliException(CliException.BAD_INPUT, corpus + ": " + e.getMessage());
-        }
+        TextCorpus text = setup.text();
         // the teacher labels as the teacher service does by default
         PrecisionChoice teacherPrecision = ModelFiles.precision("auto");
         PrintWriter err = spec.commandLine().getErr();
         try (NDManager manager = NDManager.newBaseManager()) {
-            TeacherModel teacher = teacherOptions.load(
-                    text, corpus, teacherPrecision.precision(), optimizer.seed, manager, err, "time-to-quality");
+            TeacherModel teacher =
+                    setup.teacher(text, teacherPrecision.precision(), optimizer.seed, manager, err, "time-to-quality");
             err.printf(
                     Locale.ROOT,
                     "time-to-quality: %s (%,d parameters), budget %,d steps of %d x %d = %,d tokens, evaluated every "
                             + "%,d steps, on %s (%,d training bytes, %,d held out); teacher %s at %s%n",
-                    size,
+                    setup.size,
                     student.parameterCount(),
                     options.budgetSteps(),
                     optimizer.batch,
                     student.context(),
                     options.budgetSteps() * optimizer.batch * student.context(),
                     options.evaluateEvery(),
-                    corpus,
+                    setup.corpus,
                     text.trainTokens(),
                     text.holdoutTokens(),
                     teacher.modelId(),
@@ -149,7 +128,7 @@ final class BenchTimeToQualityCommand implements Callable<Integer> {
                     Locale.ROOT,
                     "%s students, %,d steps of %d x %d budget for (a), alpha %s, T %s, lr %s (warmup %d), seed %d, "
                             + "cap %s x (a), corpus %s%n%n",
-                    size,
+                    setup.size,
                     options.budgetSteps(),
                     optimizer.batch,
                     student.context(),
@@ -159,7 +138,7 @@ final class BenchTimeToQualityCommand implements Callable<Integer> {
                     optimizer.warmup,
                     optimizer.seed,
                     cap,
-                    corpus);
+                    setup.corpus);
             out.print(TimeToQualityTable.markdown(result));
             out.flush();
         }

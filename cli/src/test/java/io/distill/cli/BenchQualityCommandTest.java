@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,18 +16,9 @@ class BenchQualityCommandTest {
 
     @Test
     void pretrainsATeacherTrainsEveryArmAndPrintsTheTable() throws IOException {
-        Path corpus = corpus();
-        CliRun run = CliRun.of(
-                "bench",
+        CliRun run = TinyBench.run(
                 "quality",
-                "--corpus",
-                corpus.toString(),
-                "--teacher-size",
-                "tiny",
-                "--pretrain",
-                "1s",
-                "--size",
-                "tiny",
+                TinyBench.corpus(dir),
                 "--steps",
                 "2",
                 "--batch",
@@ -51,25 +40,8 @@ class BenchQualityCommandTest {
 
     @Test
     void onPolicyComparesTheThreeArmsAtEqualTokensWithTheirGenerations() throws IOException {
-        Path corpus = corpus();
-        CliRun run = CliRun.of(
-                "bench",
-                "quality",
-                "--on-policy",
-                "--corpus",
-                corpus.toString(),
-                "--teacher-size",
-                "tiny",
-                "--pretrain",
-                "1s",
-                "--size",
-                "tiny",
-                "--steps",
-                "1",
-                "--batch",
-                "2",
-                "--prompts",
-                "1");
+        CliRun run = TinyBench.run(
+                "quality", TinyBench.corpus(dir), "--on-policy", "--steps", "1", "--batch", "2", "--prompts", "1");
 
         assertEquals(0, run.exitCode(), run.err());
         for (String arm : new String[] {"forward-kl, off-policy", "GKD: on-policy λ 0.5, jsd:0.5", "reverse-kl"}) {
@@ -101,13 +73,6 @@ class BenchQualityCommandTest {
                 "3");
         assertEquals(CliException.BAD_INPUT, odd.exitCode(), odd.err());
         assertTrue(odd.err().contains("--batch must be even"), odd.err());
-    }
-
-    private Path corpus() throws IOException {
-        return Files.writeString(
-                dir.resolve("corpus.txt"),
-                "the cat sat on the mat. the dog sat on the log. ".repeat(400),
-                StandardCharsets.UTF_8);
     }
 
     @Test

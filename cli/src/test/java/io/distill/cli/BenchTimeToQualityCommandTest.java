@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,21 +16,9 @@ class BenchTimeToQualityCommandTest {
 
     @Test
     void trainsTheThreeArmsToTheBaselinesQualityAndPrintsTheTables() throws IOException {
-        Path corpus = Files.writeString(
-                dir.resolve("corpus.txt"),
-                "the cat sat on the mat. the dog sat on the log. ".repeat(400),
-                StandardCharsets.UTF_8);
-        CliRun run = CliRun.of(
-                "bench",
+        CliRun run = TinyBench.run(
                 "time-to-quality",
-                "--corpus",
-                corpus.toString(),
-                "--teacher-size",
-                "tiny",
-                "--pretrain",
-                "1s",
-                "--size",
-                "tiny",
+                TinyBench.corpus(dir),
                 "--steps",
                 "4",
                 "--batch",
