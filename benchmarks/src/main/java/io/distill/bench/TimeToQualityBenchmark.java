@@ -177,6 +177,10 @@ public final class TimeToQualityBenchmark {
             ArmRun baseline = new ArmRun(arms.get(0), teacher, corpus, o, progress);
             ArmResult a = baseline.train(manager, Double.NEGATIVE_INFINITY, Long.MAX_VALUE);
             double target = a.last().bitsPerByte();
+            if (!Double.isFinite(target)) {
+                throw new IllegalArgumentException(arms.get(0).label() + " ended at " + target
+                        + " bits/byte, so there is no target; try a lower --lr");
+            }
             long capNanos = (long) (o.cap() * a.last().train().wallNanos());
             progress.accept(String.format(
                     Locale.ROOT,
