@@ -47,8 +47,8 @@ final class ArmStudent implements AutoCloseable {
     private final TrainerReadPath reader = new TrainerReadPath(TOPIC);
     private final AvroSerde<SoftLabels> serde = DistillSerdes.softLabels();
     private long tokens;
-    private long trainNanos;
-    private long encodeNanos;
+    private Clocks train = Clocks.ZERO;
+    private Clocks encode = Clocks.ZERO;
     private long wireBytes;
 
     /**
@@ -102,12 +102,12 @@ final class ArmStudent implements AutoCloseable {
     TrainStep.Result step(long stepIndex, int[][] windows, NDArray logits) {
         TrainerReadPath.Pieces decoded =
                 arm.kind() == QualityArm.Kind.CODEC ? fromWire(stepIndex, windows, logits) : null;
-        long start = System.nanoTime();
+        Clocks start = Clocks.now();
         TrainStep.Result r;
         try (Batch batch = batch(windows, logits, decoded)) {
             r = step.step(batch);
         }
-        trainNanos += System.nanoTime() - start;
+        train = train.plus(Clocks.since(start));
         tokens += decoded != null ? decoded.realPositions() : realPositions(windows);
         return r;
     }
@@ -121,7 +121,7 @@ final class ArmStudent implements AutoCloseable {
         if (arm.kind() == QualityArm.Kind.DENSE) {
             throw new IllegalStateException("a dense arm needs the teacher's logits, not records");
         }
-        long start = System.nanoTime();
+        Clocks start = Clocks.now();
         TrainerReadPath.Pieces decoded = reader.read(records).pieces(config.context());
         if (arm.kind() == QualityArm.Kind.CODEC) {
             records.forEach(r -> wireBytes += r.length);
@@ -132,7 +132,7 @@ final class ArmStudent implements AutoCloseable {
                 : decoded.assemble(manager)) {
             r = step.step(batch);
         }
-        trainNanos += System.nanoTime() - start;
+        train = train.plus(Clocks.since(start));
         tokens += decoded.realPositions();
         return r;
     }
@@ -150,7 +150,7 @@ final class ArmStudent implements AutoCloseable {
      * reads them (timed as training).
      */
     private TrainerReadPath.Pieces fromWire(long stepIndex, int[][] windows, NDArray logits) {
-        long start = System.nanoTime();
+        Clocks start = Clocks.now();
         List<SoftLabelEncoder.Window> toEncode = new ArrayList<>(windows.length);
         for (int i = 0; i < windows.length; i++) {
             toEncode.add(new SoftLabelEncoder.Window("q" + stepIndex + "-" + i, 0, windows[i]));
@@ -164,10 +164,10 @@ final class ArmStudent implements AutoCloseable {
             wireBytes += value.length;
             wire.add(value);
         }
-        long decodeStart = System.nanoTime();
-        encodeNanos += decodeStart - start;
+        encode = encode.plus(Clocks.since(start));
+        Clocks decodeStart = Clocks.now();
         TrainerReadPath.Pieces pieces = reader.read(wire).pieces(config.context());
-        trainNanos += System.nanoTime() - decodeStart;
+        train = train.plus(Clocks.since(decodeStart));
         return pieces;
     }
 
@@ -192,12 +192,22 @@ final class ArmStudent implements AutoCloseable {
 
     /** Time in this arm's own work: reading the records back (codec arms), building batches, training steps. */
     Duration trainTime() {
-        return Duration.ofNanos(trainNanos);
+        return Duration.ofNanos(train.wallNanos());
+    }
+
+    /** {@link #trainTime()} on both clocks. */
+    Clocks trainClocks() {
+        return train;
     }
 
     /** Time making this arm's records from the teacher's logits: the codec and Avro (codec arms). */
     Duration encodeTime() {
-        return Duration.ofNanos(encodeNanos);
+        return Duration.ofNanos(encode.wallNanos());
+    }
+
+    /** {@link #encodeTime()} on both clocks. */
+    Clocks encodeClocks() {
+        return encode;
     }
 
     /** Bytes of the SoftLabels record values this arm received, Avro envelope included (codec arms). */

@@ -36,6 +36,7 @@ import picocli.CommandLine.Spec;
             "  distill bench trainer      (the student trainer against the bare training loop)",
             "  distill bench teacher      (the teacher service against its bare forward loop; see its --help)",
             "  distill bench quality      (KD students against hard labels and dense logits; see its --help)",
+            "  distill bench time-to-quality  (fp32 vs bf16 vs bf16 + KD to the same holdout quality; see its --help)",
             "  distill bench forward      (a Hugging Face teacher's forward against plain PyTorch; see its --help)",
             ""
         },
@@ -43,6 +44,7 @@ import picocli.CommandLine.Spec;
             BenchTeacherCommand.class,
             BenchTrainerCommand.class,
             BenchQualityCommand.class,
+            BenchTimeToQualityCommand.class,
             BenchForwardCommand.class,
             BenchBytesCommand.class
         })

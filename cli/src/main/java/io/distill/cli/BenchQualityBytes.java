@@ -22,7 +22,7 @@ final class BenchQualityBytes {
 
     /** Labels from the teacher's byte projection, then the arms on them. */
     static int run(BenchQualityCommand c, LmConfig student, PrecisionChoice choice) {
-        if (!"bytes".equals(c.project) || c.teacherDir == null || c.onPolicy) {
+        if (!"bytes".equals(c.project) || c.setup.teacherDir == null || c.onPolicy) {
             throw new CliException(
                     CliException.BAD_INPUT, "--project takes 'bytes', with --teacher DIR and without --on-policy");
         }
@@ -30,14 +30,14 @@ final class BenchQualityBytes {
             c.codecs = List.of("topk:32");
         }
         List<QualityArm> arms = c.arms(false);
-        byte[] text = ModelFiles.readCorpus(c.corpus);
+        byte[] text = ModelFiles.readCorpus(c.setup.corpus);
         PrintWriter err = c.spec.commandLine().getErr();
         try (NDManager manager = NDManager.newBaseManager()) {
             // fp32: the projection divides small probabilities
-            TeacherModel teacher = ModelFiles.loadTeacher(c.teacherDir, Precision.FP32, manager);
+            TeacherModel teacher = ModelFiles.loadTeacher(c.setup.teacherDir, Precision.FP32, manager);
             if (teacher.tokenizer() instanceof ByteTokenizer) {
                 throw new CliException(
-                        CliException.BAD_INPUT, c.teacherDir + " reads bytes already: nothing to project");
+                        CliException.BAD_INPUT, c.setup.teacherDir + " reads bytes already: nothing to project");
             }
             ProjectedQualityBenchmark.Result result;
             try {
@@ -49,7 +49,7 @@ final class BenchQualityBytes {
                         Locale.ROOT,
                         "quality --project bytes: %s into %s, arms %s, %,d steps of %d windows of %d tokens%n",
                         teacher.modelId(),
-                        c.size,
+                        c.setup.size,
                         arms,
                         options.steps(),
                         options.batch(),

@@ -9,16 +9,12 @@ import io.distill.bench.QualityProgress;
 import io.distill.bench.QualityTable;
 import io.distill.lm.model.LmConfig;
 import io.distill.lm.model.PrecisionChoice;
-import io.distill.lm.train.Pretraining;
 import io.distill.lm.train.TextCorpus;
 import io.distill.teacher.TeacherModel;
 import java.io.PrintWriter;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
@@ -64,41 +60,8 @@ final class BenchQualityCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(
-            names = "--teacher",
-            paramLabel = "DIR",
-            description = "A trained teacher (from `distill pretrain`); without it one is pretrained first.")
-    Path teacherDir;
-
-    @Option(
-            names = "--teacher-size",
-            defaultValue = "teacher-15m",
-            paramLabel = "SIZE",
-            description = "Size of the teacher to pretrain without --teacher (default: ${DEFAULT-VALUE}).")
-    String teacherSize;
-
-    @Option(
-            names = "--pretrain",
-            defaultValue = "10m",
-            paramLabel = "DURATION",
-            converter = DurationConverter.class,
-            description = "How long to pretrain the teacher without --teacher (default: ${DEFAULT-VALUE}).")
-    Duration pretrain;
-
-    @Option(
-            names = "--corpus",
-            defaultValue = "builtin",
-            paramLabel = "FILE",
-            description = "Text to train and evaluate on, or 'builtin' for the project's own docs and sources "
-                    + "(default: ${DEFAULT-VALUE}).")
-    Path corpus;
-
-    @Option(
-            names = "--size",
-            defaultValue = "student-1m",
-            paramLabel = "SIZE",
-            description = "Student size (default: ${DEFAULT-VALUE}).")
-    String size;
+    @Mixin
+    BenchDistillOptions setup;
 
     @Option(
             names = "--codecs",
@@ -166,7 +129,7 @@ final class BenchQualityCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        LmConfig student = ModelFiles.namedSize(size);
+        LmConfig student = setup.student();
         PrecisionChoice choice = precision.resolve();
         if (project != null) {
             return BenchQualityBytes.run(this, student, choice);
@@ -180,22 +143,15 @@ final class BenchQualityCommand implements Callable<Integer> {
                 throw new CliException(CliException.BAD_INPUT, e.getMessage(), e);
             }
         }
-        TextCorpus text;
-        try {
-            text = TextCorpus.of(ModelFiles.readCorpus(corpus), 0.05);
-        } catch (IllegalArgumentException e) {
-            throw new CliException(CliException.BAD_INPUT, corpus + ": " + e.getMessage());
-        }
+        TextCorpus text = setup.text();
         PrintWriter err = spec.commandLine().getErr();
         try (NDManager manager = NDManager.newBaseManager()) {
-            TeacherModel teacher = teacherDir != null
-                    ? ModelFiles.loadTeacher(teacherDir, choice.precision(), manager)
-                    : pretrainTeacher(text, choice, manager, err);
+            TeacherModel teacher = setup.teacher(text, choice.precision(), optimizer.seed, manager, err, "quality");
             err.printf(
                     Locale.ROOT,
                     "quality: %s (%,d parameters) x %d arms (%s), %,d steps of %d x %d = %,d tokens each, on %s "
                             + "(%,d training bytes, %,d held out); teacher %s; precision %s%n",
-                    size,
+                    setup.size,
                     student.parameterCount(),
                     onPolicy ? 3 : options.arms().size(),
                     onPolicy
@@ -205,7 +161,7 @@ final class BenchQualityCommand implements Callable<Integer> {
                     optimizer.batch,
                     student.context(),
                     options.steps() * options.tokensPerStep(),
-                    corpus,
+                    setup.corpus,
                     text.trainTokens(),
                     text.holdoutTokens(),
                     teacher.modelId(),
@@ -299,7 +255,7 @@ final class BenchQualityCommand implements Callable<Integer> {
         out.printf(
                 Locale.ROOT,
                 "%s students, %s, %,d steps of %d x %d, alpha %s, T %s, lr %s (warmup %d), seed %d, corpus %s%n%n",
-                size,
+                setup.size,
                 options.precision().flag(),
                 options.steps(),
                 optimizer.batch,
@@ -309,37 +265,6 @@ final class BenchQualityCommand implements Callable<Integer> {
                 optimizer.learningRate,
                 optimizer.warmup,
                 optimizer.seed,
-                corpus);
-    }
-
-    /** Pretrains a teacher on the corpus's training part, as `distill pretrain` does. */
-    private TeacherModel pretrainTeacher(TextCorpus text, PrecisionChoice choice, NDManager manager, PrintWriter err) {
-        LmConfig config = ModelFiles.namedSize(teacherSize);
-        if (pretrain.isNegative() || pretrain.isZero()) {
-            throw new CliException(CliException.BAD_INPUT, "--pretrain must be positive, got " + pretrain);
-        }
-        err.printf(
-                Locale.ROOT,
-                "quality: pretraining %s (%,d parameters) for %s on %s%n",
-                teacherSize,
-                config.parameterCount(),
-                DurationConverter.format(pretrain),
-                corpus);
-        var options = new Pretraining.Options(
-                config,
-                choice.precision(),
-                8,
-                1e-3f,
-                50,
-                pretrain,
-                optimizer.seed,
-                Duration.ofSeconds(60),
-                64 * 1024,
-                Optional.empty(),
-                0);
-        var gpt = Pretraining.run(
-                text, options, manager, new PretrainingProgress(err, "quality: teacher", text.unigramEntropyBits()));
-        return new TeacherModel(
-                gpt, "pretrained-" + teacherSize, DurationConverter.format(pretrain) + "-seed-" + optimizer.seed);
+                setup.corpus);
     }
 }

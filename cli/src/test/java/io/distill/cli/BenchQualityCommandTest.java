@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,18 +18,9 @@ class BenchQualityCommandTest {
 
     @Test
     void pretrainsATeacherTrainsEveryArmAndPrintsTheTable() throws IOException {
-        Path corpus = corpus();
-        CliRun run = CliRun.of(
-                "bench",
+        CliRun run = TinyBench.run(
                 "quality",
-                "--corpus",
-                corpus.toString(),
-                "--teacher-size",
-                "tiny",
-                "--pretrain",
-                "1s",
-                "--size",
-                "tiny",
+                TinyBench.corpus(dir),
                 "--steps",
                 "2",
                 "--batch",
@@ -53,25 +42,8 @@ class BenchQualityCommandTest {
 
     @Test
     void onPolicyComparesTheThreeArmsAtEqualTokensWithTheirGenerations() throws IOException {
-        Path corpus = corpus();
-        CliRun run = CliRun.of(
-                "bench",
-                "quality",
-                "--on-policy",
-                "--corpus",
-                corpus.toString(),
-                "--teacher-size",
-                "tiny",
-                "--pretrain",
-                "1s",
-                "--size",
-                "tiny",
-                "--steps",
-                "1",
-                "--batch",
-                "2",
-                "--prompts",
-                "1");
+        CliRun run = TinyBench.run(
+                "quality", TinyBench.corpus(dir), "--on-policy", "--steps", "1", "--batch", "2", "--prompts", "1");
 
         assertEquals(0, run.exitCode(), run.err());
         for (String arm : new String[] {"forward-kl, off-policy", "GKD: on-policy λ 0.5, jsd:0.5", "reverse-kl"}) {
@@ -108,8 +80,13 @@ class BenchQualityCommandTest {
     @Test
     void projectsATokenTeachersLabelsOntoBytesForAByteStudent() throws Exception {
         Path teacher = HfFixtures.tinyGpt2(dir.resolve("gpt2"), 1, 4);
-        CliRun run =
-                tinyQuality("--project", "bytes", "--teacher", teacher.toString(), "--corpus", corpus().toString());
+        CliRun run = tinyQuality(
+                "--project",
+                "bytes",
+                "--teacher",
+                teacher.toString(),
+                "--corpus",
+                TinyBench.corpus(dir).toString());
 
         assertEquals(0, run.exitCode(), run.err());
         assertTrue(run.out().contains("| topk:32 (alpha 0.9, T 2.0) |"), run.out());
@@ -137,13 +114,6 @@ class BenchQualityCommandTest {
         all.addAll(List.of("--size", "tiny", "--steps", "2", "--batch", "2", "--evaluations", "1"));
         all.addAll(List.of("--precision", "fp32"));
         return CliRun.of(all.toArray(String[]::new));
-    }
-
-    private Path corpus() throws IOException {
-        return Files.writeString(
-                dir.resolve("corpus.txt"),
-                "the cat sat on the mat. the dog sat on the log. ".repeat(400),
-                StandardCharsets.UTF_8);
     }
 
     @Test
