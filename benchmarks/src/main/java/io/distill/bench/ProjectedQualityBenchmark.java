@@ -106,11 +106,18 @@ public final class ProjectedQualityBenchmark {
             onHoldout =
                     ChainRuleBenchmark.run(teacher.model(), tokenizer, segments, manager, DroppedCoverGuess.CANONICAL);
         }
-        progress.accept(String.format(
-                Locale.ROOT,
-                "the teacher on the holdout: %.4f bits/byte token-level, %.4f through the projection",
-                teacherBits,
-                onHoldout.projectedBitsPerByte()));
+        progress.accept(
+                onHoldout.segments() == 0
+                        ? String.format(
+                                Locale.ROOT,
+                                "the teacher on the holdout: %.4f bits/byte token-level; no held-out line fits its"
+                                        + " context, so none through the projection",
+                                teacherBits)
+                        : String.format(
+                                Locale.ROOT,
+                                "the teacher on the holdout: %.4f bits/byte token-level, %.4f through the projection",
+                                teacherBits,
+                                onHoldout.projectedBitsPerByte()));
 
         List<List<byte[]>> perArm = new ArrayList<>();
         for (QualityArm arm : o.arms()) {
@@ -190,6 +197,11 @@ public final class ProjectedQualityBenchmark {
                 }
             }
         }
+        progress.accept(String.format( // also when labelling ended before the first progress line
+                Locale.ROOT,
+                "labelled %,d windows in %s",
+                needed,
+                Durations.clock(Duration.ofNanos(System.nanoTime() - start))));
         for (var entry : records.entrySet()) {
             entry.setValue(List.copyOf(entry.getValue().subList(0, (int) needed)));
         }
