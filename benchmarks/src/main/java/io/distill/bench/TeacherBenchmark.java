@@ -1,3 +1,4 @@
+// Over 350 lines on purpose: one benchmark driver (bare loop, warm-up, service runs per codec, their records).
 package io.distill.bench;
 
 import ai.djl.engine.Engine;
