@@ -111,24 +111,19 @@ public final class SoftLabelEncoder {
             }
         }
         NDManager scope = logits.getManager();
-        NDArray scaled = logits.div(temperature); // (B, T, V) z / T
-        // (B, T, 1) logsumexp(z/T); NaN wherever a logit of the position is NaN or +inf, so checking it checks the
-        // whole row of V logits in one number
-        NDArray lse = logSumExp(scaled);
-        float[] logSumExp = lse.toFloatArray(); // (B, T)
-        BatchEncoder encoder = codec.encoder(scaled, lse, temperature);
-        // The teacher's own cross-entropy at T = 1 on each position, logsumexp(z) - z[target], so students can
-        // report it beside theirs; at T = 1 the log-sum-exp above is that one.
-        NDArray lseAtOne = temperature == 1f ? lse : logSumExp(logits);
-        float[] targetNats = lseAtOne.sub(logits.gather(scope.create(targets, new Shape(b, t, 1)), -1))
-                .toFloatArray(); // (B, T)
+        NDArray index = scope.create(targets, new Shape(b, t, 1));
+        // (B, T, V) ln p_T in one fused pass; a position with a NaN or +inf logit is NaN throughout, which the codec
+        // reports as the window's first non-finite position
+        NDArray logProbs = logits.div(temperature).logSoftmax(-1);
+        BatchEncoder encoder = codec.encoder(logProbs, temperature);
+        // The teacher's own cross-entropy at T = 1 on each position, -ln p_1(target), so students can report it
+        // beside theirs.
+        NDArray logProbsAtOne = temperature == 1f ? logProbs : logits.logSoftmax(-1);
+        float[] targetNats = logProbsAtOne.gather(index, -1).neg().toFloatArray(); // (B, T)
         List<Result> results = new ArrayList<>(b);
         for (int i = 0; i < b; i++) {
             Window window = windows.get(i);
-            int bad = firstNonFinite(logSumExp, i * t, window.positions());
-            if (bad < 0) {
-                bad = encoder.firstNonFinite(i, window.positions());
-            }
+            int bad = encoder.firstNonFinite(i, window.positions());
             results.add(
                     bad >= 0
                             ? new NonFinite(bad)
@@ -141,12 +136,6 @@ public final class SoftLabelEncoder {
         return results;
     }
 
-    /** (B, T, 1) log-sum-exp over the last axis; max propagates NaN and inf - inf is NaN, so bad rows stay NaN. */
-    private static NDArray logSumExp(NDArray z) {
-        NDArray max = z.max(new int[] {-1}, true);
-        return z.sub(max).exp().sum(new int[] {-1}, true).log().add(max);
-    }
-
     /** A 64-bit seed from the sample id (FNV-1a of its UTF-8 bytes) and the window index. */
     static long drawSeed(String sampleId, int window) {
         long h = 0xcbf29ce484222325L;
@@ -154,15 +143,6 @@ public final class SoftLabelEncoder {
             h = (h ^ (b & 0xff)) * 0x100000001b3L;
         }
         return h ^ (window * 0x9E3779B97F4A7C15L);
-    }
-
-    private static int firstNonFinite(float[] values, int offset, int positions) {
-        for (int j = 0; j < positions; j++) {
-            if (!Float.isFinite(values[offset + j])) {
-                return j;
-            }
-        }
-        return -1;
     }
 
     private static float sum(float[] values, int offset, int count) {

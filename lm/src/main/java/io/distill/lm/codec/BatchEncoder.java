@@ -5,7 +5,10 @@ package io.distill.lm.codec;
  * the i-th window of the batch, right-padded: only its first {@code positions} positions are read.
  */
 public interface BatchEncoder {
-    /** The first of the row's positions whose payload would not be finite, or -1. */
+    /**
+     * The first of the row's positions whose payload would not be finite, or -1; a position whose logits had a NaN or
+     * +inf (NaN log-probabilities throughout) is one.
+     */
     int firstNonFinite(int row, int positions);
 
     /**

@@ -70,11 +70,11 @@ public sealed interface Codec permits TopK, Sampled {
     void checkVocabulary(int vocab);
 
     /**
-     * Starts encoding a batch: {@code scaled} (B, T, V) are the teacher's logits divided by the {@code temperature},
-     * {@code logSumExp} (B, T, 1) their log-sum-exp over V (NaN wherever a logit of the position is NaN or +inf).
-     * Intermediate arrays are attached to the logits' manager, the caller's per-batch scope.
+     * Starts encoding a batch: {@code logProbs} (B, T, V) are the teacher's log-probabilities at the {@code
+     * temperature}, the log-softmax of its logits divided by T (every value of a position NaN wherever one of its
+     * logits is NaN or +inf). Intermediate arrays are attached to their manager, the caller's per-batch scope.
      */
-    BatchEncoder encoder(NDArray scaled, NDArray logSumExp, float temperature);
+    BatchEncoder encoder(NDArray logProbs, float temperature);
 
     /**
      * Decodes and checks a payload of {@code positions} positions: layout, every count against the bytes present

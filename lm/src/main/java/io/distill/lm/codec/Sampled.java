@@ -51,24 +51,30 @@ public record Sampled(int n) implements Codec {
     }
 
     @Override
-    public BatchEncoder encoder(NDArray scaled, NDArray logSumExp, float temperature) {
-        return encoder(scaled, logSumExp, temperature, proposalTemperature(temperature));
+    public BatchEncoder encoder(NDArray logProbs, float temperature) {
+        return encoder(logProbs, temperature, proposalTemperature(temperature));
     }
 
     /** Draws at {@code tau}, weighted to estimate p_T; the unit tests draw at 1 where the teacher draws at T. */
-    BatchEncoder encoder(NDArray scaled, NDArray logSumExp, float temperature, float tau) {
-        int t = (int) scaled.getShape().get(1);
-        int v = (int) scaled.getShape().get(2);
-        NDArray proposalLogits = scaled.mul(temperature / tau); // (B, T, V) z / tau
-        float[] proposal = proposalLogits.softmax(-1).toFloatArray(); // (B, T, V) p_tau
-        // ln(p_T / p_tau) = (tau/T - 1) ln p_tau + (tau/T) lse(z/tau) - lse(z/T): a power and a shift a position
-        float[] shift =
-                logSumExp(proposalLogits).mul(tau / temperature).sub(logSumExp).toFloatArray(); // (B, T)
-        double exponent = tau / (double) temperature - 1.0;
+    BatchEncoder encoder(NDArray logProbsAtT, float temperature, float tau) {
+        int t = (int) logProbsAtT.getShape().get(1);
+        int v = (int) logProbsAtT.getShape().get(2);
+        boolean atT = tau == temperature;
+        // ln p_tau: z / tau is (ln p_T + lse(z / T)) * T / tau, and the shift is gone after a log-softmax
+        NDArray lnProposal =
+                atT ? logProbsAtT : logProbsAtT.mul(temperature / tau).logSoftmax(-1);
+        float[] proposal = lnProposal.exp().toFloatArray(); // (B, T, V) p_tau
+        // (B, T, V) ln(p_T / p_tau), the importance ratios; 0 when drawing from p_T itself
+        float[] lnRatios = atT ? null : logProbsAtT.sub(lnProposal).toFloatArray();
         return new BatchEncoder() {
-            /** A finite log-sum-exp (checked by the caller) makes every probability finite. */
+            /** A position whose logits had a NaN or +inf is NaN throughout, its first id included. */
             @Override
             public int firstNonFinite(int row, int positions) {
+                for (int j = 0; j < positions; j++) {
+                    if (Float.isNaN(proposal[(row * t + j) * v])) {
+                        return j;
+                    }
+                }
                 return -1;
             }
 
@@ -106,14 +112,13 @@ public record Sampled(int n) implements Codec {
                         if (drawn[id] > 0) {
                             ids[j][m] = id;
                             counts[j][m] = drawn[id];
-                            // the drawn id's own p_tau: a float softmax sums to 1 within 1e-6
-                            double lnRatio = exponent * Math.log(proposal[base + id]) + shift[row * t + j];
+                            double lnRatio = lnRatios == null ? 0 : lnRatios[base + id];
                             lnWeights[j][m++] = Math.log(drawn[id] / (double) n) + lnRatio;
                         }
                     }
                 }
                 // drawn from p_T itself, every ratio is 1 and the counts say it all, in fewer bytes
-                return tau == temperature
+                return atT
                         ? SampledCountsLayout.pack(ids, counts, n)
                         : SampledWeightsLayout.pack(ids, counts, lnWeights, random);
             }
@@ -130,12 +135,6 @@ public record Sampled(int n) implements Codec {
      */
     static float proposalTemperature(float temperature) {
         return temperature;
-    }
-
-    /** (B, T, 1) log-sum-exp over the last axis. */
-    private static NDArray logSumExp(NDArray z) {
-        NDArray max = z.max(new int[] {-1}, true);
-        return z.sub(max).exp().sum(new int[] {-1}, true).log().add(max);
     }
 
     /** The first id whose cumulative probability exceeds {@code u}; ids of zero probability are never chosen. */

@@ -39,13 +39,17 @@ public record TopK(int k) implements Codec {
     }
 
     @Override
-    public BatchEncoder encoder(NDArray scaled, NDArray logSumExp, float temperature) {
-        int t = (int) scaled.getShape().get(1);
-        NDList top = scaled.topK(k, -1); // values (B, T, k), ids (B, T, k) int64
-        float[] logProbs = top.get(0).sub(logSumExp).toFloatArray(); // (B, T, k) log p_T
+    public BatchEncoder encoder(NDArray logProbsAtT, float temperature) {
+        int t = (int) logProbsAtT.getShape().get(1);
+        // values (B, T, k) log p_T and ids (B, T, k) int64, unsorted: the layout orders them by id anyway
+        NDList top = logProbsAtT.topK(k, -1, true, false);
+        float[] logProbs = top.get(0).toFloatArray();
         long[] ids = top.get(1).toLongArray();
         return new BatchEncoder() {
-            /** A -inf logit is harmless (probability 0) unless fewer than K are finite and it makes the top K. */
+            /**
+             * A NaN row (a NaN or +inf logit) has NaN in its top K; a -inf logit is harmless (probability 0) unless
+             * fewer than K are finite and it makes the top K.
+             */
             @Override
             public int firstNonFinite(int row, int positions) {
                 for (int j = 0; j < positions; j++) {
