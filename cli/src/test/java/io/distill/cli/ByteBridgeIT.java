@@ -99,33 +99,9 @@ class ByteBridgeIT {
     }
 
     private String[] trainArgs(String student, Path checkpoints, String... model) {
-        List<String> args = new ArrayList<>(List.of(
-                "train",
-                "--student",
-                student,
-                "--precision",
-                "fp32",
-                "--bootstrap",
-                broker.bootstrapServers(),
-                "--soft-labels-topic",
-                LABELS,
-                "--checkpoints-topic",
-                CHECKPOINTS,
-                "--checkpoint-dir",
-                checkpoints.toString(),
-                "--checkpoint-every-steps",
-                "2",
-                "--checkpoint-every-seconds",
-                "0",
-                "--batch",
-                "2",
-                "--batch-wait",
-                "200ms",
-                "--http-port",
-                "-1",
-                "--holdout-percent",
-                "10"));
-        args.addAll(List.of(model));
-        return args.toArray(String[]::new);
+        List<String> args = new ArrayList<>(List.of(model));
+        args.addAll(List.of("--holdout-percent", "10"));
+        return QuickTrainArgs.of(
+                broker.bootstrapServers(), LABELS, CHECKPOINTS, checkpoints, student, args.toArray(String[]::new));
     }
 }

@@ -84,36 +84,18 @@ class HfDistillationIT {
             assertEquals(tokenizer.checksum(), first.getTeacher().getTokenizerChecksum());
             assertEquals(tokenizer.bos().getAsInt(), first.getTokens().get(0)); // Llama 2 documents start with BOS
 
-            trainer = new TrainerInThread(
-                    "train",
-                    "--student",
+            trainer = new TrainerInThread(QuickTrainArgs.of(
+                    broker.bootstrapServers(),
+                    LABELS,
+                    CHECKPOINTS,
+                    checkpoints,
                     "hf-student",
                     "--init-from-teacher",
                     teacherDir.toString(),
                     "--layers",
                     "0,2",
-                    "--precision",
-                    "fp32",
-                    "--bootstrap",
-                    broker.bootstrapServers(),
-                    "--soft-labels-topic",
-                    LABELS,
-                    "--checkpoints-topic",
-                    CHECKPOINTS,
-                    "--checkpoint-dir",
-                    checkpoints.toString(),
-                    "--checkpoint-every-steps",
-                    "2",
-                    "--checkpoint-every-seconds",
-                    "0",
-                    "--batch",
-                    "2",
-                    "--batch-wait",
-                    "200ms",
-                    "--http-port",
-                    "-1",
                     "--holdout-percent",
-                    "10");
+                    "10"));
             trainer.awaitCheckpoint(checkpoints, "hf-student", Duration.ofSeconds(120)); // a checkpoint every 2 steps
         } finally {
             teacherExit = teacher.stop();

@@ -69,36 +69,18 @@ class MultiTeacherIT {
         assertEquals(List.of(4L), offsets.get("gpt2-tiny").stream().distinct().toList());
 
         Path checkpoints = dir.resolve("checkpoints");
-        TrainerInThread trainer = new TrainerInThread(
-                "train",
-                "--student",
+        TrainerInThread trainer = new TrainerInThread(QuickTrainArgs.of(
+                broker.bootstrapServers(),
+                LABELS,
+                CHECKPOINTS,
+                checkpoints,
                 "mixed",
                 "--size",
                 "tiny",
                 "--teachers",
                 "gpt2-tiny=1,llama-tiny=3",
-                "--precision",
-                "fp32",
-                "--bootstrap",
-                broker.bootstrapServers(),
-                "--soft-labels-topic",
-                LABELS,
-                "--checkpoints-topic",
-                CHECKPOINTS,
-                "--checkpoint-dir",
-                checkpoints.toString(),
-                "--checkpoint-every-steps",
-                "2",
-                "--checkpoint-every-seconds",
-                "0",
-                "--batch",
-                "2",
-                "--batch-wait",
-                "200ms",
-                "--http-port",
-                "-1",
                 "--holdout-percent",
-                "0");
+                "0"));
         trainer.awaitCheckpoint(checkpoints, "mixed", Duration.ofSeconds(120));
         trainer.stop();
 
