@@ -1,6 +1,5 @@
 package io.distill.lm.codec;
 
-import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
 
 /**
@@ -24,26 +23,17 @@ final class IdSection {
     private IdSection() {}
 
     /** A whole payload: the layout byte, the ids, then the layout's {@code values} section. */
-    static byte[] payload(int layout, int[][] ids, boolean writeCounts, ByteArrayOutputStream values) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.write(layout);
-        write(out, ids, writeCounts);
-        out.writeBytes(values.toByteArray());
-        return out.toByteArray();
-    }
-
-    /** @param ids per position, distinct ascending ids */
-    private static void write(ByteArrayOutputStream out, int[][] ids, boolean writeCounts) {
-        ByteArrayOutputStream gaps = new ByteArrayOutputStream();
+    static byte[] payload(int layout, int[][] ids, boolean writeCounts, ByteSink values) {
+        int total = 0;
+        for (int[] position : ids) {
+            total += position.length;
+        }
+        ByteSink gaps = new ByteSink(total + ids.length);
         for (int[] position : ids) {
             writePosition(gaps, position, writeCounts);
         }
-        int[] dictionary = Arrays.stream(ids)
-                .flatMapToInt(Arrays::stream)
-                .sorted()
-                .distinct()
-                .toArray();
-        ByteArrayOutputStream indexed = new ByteArrayOutputStream();
+        ByteSink indexed = new ByteSink(total + ids.length);
+        int[] dictionary = distinctAscending(ids, total);
         writePosition(indexed, dictionary, true);
         for (int[] position : ids) {
             int[] indices = new int[position.length];
@@ -53,8 +43,31 @@ final class IdSection {
             writePosition(indexed, indices, writeCounts);
         }
         boolean useDictionary = indexed.size() < gaps.size();
+        ByteSink chosen = useDictionary ? indexed : gaps;
+        ByteSink out = new ByteSink(2 + chosen.size() + values.size());
+        out.write(layout);
         out.write(useDictionary ? DICTIONARY : GAPS);
-        out.writeBytes((useDictionary ? indexed : gaps).toByteArray());
+        out.write(chosen);
+        out.write(values);
+        return out.toByteArray();
+    }
+
+    /** Every id of the window once, ascending. */
+    private static int[] distinctAscending(int[][] ids, int total) {
+        int[] all = new int[total];
+        int at = 0;
+        for (int[] position : ids) {
+            System.arraycopy(position, 0, all, at, position.length);
+            at += position.length;
+        }
+        Arrays.sort(all);
+        int distinct = 0;
+        for (int j = 0; j < total; j++) {
+            if (distinct == 0 || all[j] != all[distinct - 1]) {
+                all[distinct++] = all[j];
+            }
+        }
+        return Arrays.copyOf(all, distinct);
     }
 
     /**
@@ -100,7 +113,7 @@ final class IdSection {
         return ids;
     }
 
-    private static void writePosition(ByteArrayOutputStream out, int[] ascending, boolean writeCount) {
+    private static void writePosition(ByteSink out, int[] ascending, boolean writeCount) {
         if (writeCount) {
             Varint.write(out, ascending.length);
         }

@@ -1,7 +1,5 @@
 package io.distill.lm.codec;
 
-import java.io.ByteArrayOutputStream;
-
 /**
  * The bytes of a {@code sampled:N} payload in layout 1: draws from the teacher distribution at T itself, so count / N
  * estimates it without importance ratios. What the teacher writes when it draws at T ({@link
@@ -25,7 +23,7 @@ final class SampledCountsLayout {
      */
     static byte[] pack(int[][] ids, int[][] counts, int n) {
         int[][] sortedIds = new int[ids.length][];
-        ByteArrayOutputStream values = new ByteArrayOutputStream();
+        ByteSink values = new ByteSink(ids.length * 4);
         for (int t = 0; t < ids.length; t++) {
             int[] order = Ascending.order(ids[t]);
             sortedIds[t] = Ascending.apply(ids[t], order);

@@ -1,6 +1,5 @@
 package io.distill.lm.codec;
 
-import java.io.ByteArrayOutputStream;
 import java.util.SplittableRandom;
 
 /**
@@ -42,7 +41,7 @@ final class SampledWeightsLayout {
     static byte[] pack(int[][] ids, int[][] counts, double[][] lnWeights, SplittableRandom random) {
         int positions = ids.length;
         int[][] sortedIds = new int[positions][];
-        ByteArrayOutputStream values = new ByteArrayOutputStream();
+        ByteSink values = new ByteSink(ids.length * 4);
         for (int t = 0; t < positions; t++) {
             int[] order = Ascending.order(ids[t]);
             sortedIds[t] = Ascending.apply(ids[t], order);

@@ -1,7 +1,5 @@
 package io.distill.lm.codec;
 
-import java.io.ByteArrayOutputStream;
-
 /**
  * The bytes of a {@code topk:K} payload, layout 1:
  *
@@ -37,7 +35,7 @@ final class TopKLayout {
     static byte[] pack(int[][] ids, float[][] logProbs) {
         int positions = ids.length;
         int[][] sortedIds = new int[positions][];
-        ByteArrayOutputStream values = new ByteArrayOutputStream();
+        ByteSink values = new ByteSink(ids.length * 34);
         for (int t = 0; t < positions; t++) {
             int[] order = Ascending.order(ids[t]);
             sortedIds[t] = Ascending.apply(ids[t], order);

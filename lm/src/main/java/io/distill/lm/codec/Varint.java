@@ -1,12 +1,10 @@
 package io.distill.lm.codec;
 
-import java.io.ByteArrayOutputStream;
-
 /** Unsigned LEB128 integers: 7 bits a byte, low bits first; values below 128 take one byte. Read by {@link PayloadReader}. */
 final class Varint {
     private Varint() {}
 
-    static void write(ByteArrayOutputStream out, int value) {
+    static void write(ByteSink out, int value) {
         if (value < 0) {
             throw new IllegalArgumentException("varints here are unsigned, got " + value);
         }
@@ -18,7 +16,7 @@ final class Varint {
     }
 
     /** A signed int as zigzag (0, -1, 1, -2, ... to 0, 1, 2, 3, ...) then LEB128: small magnitudes take one byte. */
-    static void writeSigned(ByteArrayOutputStream out, int value) {
+    static void writeSigned(ByteSink out, int value) {
         if (value >= 1 << 30 || value < -(1 << 30)) {
             throw new IllegalArgumentException("out of the signed varint range: " + value);
         }

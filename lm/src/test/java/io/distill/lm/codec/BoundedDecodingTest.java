@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
-import java.io.ByteArrayOutputStream;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -50,7 +49,7 @@ class BoundedDecodingTest {
 
     /** The layout byte and mode byte as given, then the rest as LEB128 varints. */
     private static byte[] bytes(int layout, int mode, int... varints) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteSink out = new ByteSink(16);
         out.write(layout);
         out.write(mode);
         for (int v : varints) {

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -212,7 +211,7 @@ class SampledEstimatorTest {
 
     /** A one-position layout 2 payload: id mode 0 (gaps), D, the gaps, then m (zigzag) and the bytes after it. */
     private static byte[] layoutTwo(int distinct, int m, int... rest) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteSink out = new ByteSink(16);
         out.write(SampledWeightsLayout.LAYOUT);
         out.write(0);
         Varint.write(out, distinct);
