@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.OptionalLong;
-import java.util.stream.IntStream;
 
 /**
  * Turns the teacher's logits for a batch of windows into {@link SoftLabels} records: each window's next-token
@@ -121,26 +120,20 @@ public final class SoftLabelEncoder {
         // beside theirs.
         NDArray logProbsAtOne = temperature == 1f ? logProbs : logits.logSoftmax(-1);
         float[] targetNats = logProbsAtOne.gather(index, -1).neg().toFloatArray(); // (B, T)
-        // The windows are packed in parallel (the common fork-join pool and this thread): between two forward
-        // passes libtorch's other thread would idle while this one packs, about 3% of the service's time.
-        return IntStream.range(0, b)
-                .parallel()
-                .mapToObj(i -> result(
-                        encoder,
-                        windows.get(i),
-                        i,
-                        sum(targetNats, i * t, windows.get(i).positions()),
-                        createdAt))
-                .toList();
-    }
-
-    private Result result(BatchEncoder encoder, Window window, int row, float targetNats, Instant createdAt) {
-        int bad = encoder.firstNonFinite(row, window.positions());
-        if (bad >= 0) {
-            return new NonFinite(bad);
+        List<Result> results = new ArrayList<>(b);
+        for (int i = 0; i < b; i++) {
+            Window window = windows.get(i);
+            int bad = encoder.firstNonFinite(i, window.positions());
+            results.add(
+                    bad >= 0
+                            ? new NonFinite(bad)
+                            : new Labelled(record(
+                                    window,
+                                    encoder.encode(i, window.positions(), drawSeed(window.sampleId(), window.index())),
+                                    sum(targetNats, i * t, window.positions()),
+                                    createdAt)));
         }
-        byte[] payload = encoder.encode(row, window.positions(), drawSeed(window.sampleId(), window.index()));
-        return new Labelled(record(window, payload, targetNats, createdAt));
+        return results;
     }
 
     /** A 64-bit seed from the sample id (FNV-1a of its UTF-8 bytes) and the window index. */

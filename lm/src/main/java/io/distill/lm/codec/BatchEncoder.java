@@ -2,8 +2,7 @@ package io.distill.lm.codec;
 
 /**
  * Encodes the rows of one batch of teacher logits into payloads; made by {@link Codec#encoder}. Row {@code i} is
- * the i-th window of the batch, right-padded: only its first {@code positions} positions are read. Rows may be
- * encoded from several threads at once.
+ * the i-th window of the batch, right-padded: only its first {@code positions} positions are read.
  */
 public interface BatchEncoder {
     /**
