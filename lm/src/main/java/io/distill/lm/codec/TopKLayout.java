@@ -35,7 +35,7 @@ final class TopKLayout {
     static byte[] pack(int[][] ids, float[][] logProbs) {
         int positions = ids.length;
         int[][] sortedIds = new int[positions][];
-        ByteSink values = new ByteSink(ids.length * 34);
+        ByteSink values = new ByteSink(positions * (2 + (positions == 0 ? 0 : ids[0].length))); // fp16 + K bytes each
         for (int t = 0; t < positions; t++) {
             int[] order = Ascending.order(ids[t]);
             sortedIds[t] = Ascending.apply(ids[t], order);
