@@ -86,6 +86,15 @@ public record Sampled(int n) implements Codec {
                 double[] cdf = new double[v];
                 int[] drawn = new int[v];
                 SplittableRandom random = new SplittableRandom(seed);
+                if (atT && Boolean.getBoolean("distill.threshold")) {
+                    for (int j = 0; j < positions; j++) {
+                        ThresholdSampling.Draw d = ThresholdSampling.draw(proposal, (row * t + j) * v, v, n, random);
+                        ids[j] = d.ids();
+                        lnWeights[j] = d.lnWeights();
+                        counts[j] = d.rank();
+                    }
+                    return SampledWeightsLayout.pack(ids, counts, lnWeights, random);
+                }
                 for (int j = 0; j < positions; j++) {
                     int base = (row * t + j) * v;
                     double total = 0;
