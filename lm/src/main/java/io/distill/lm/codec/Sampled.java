@@ -10,15 +10,16 @@ import java.util.SplittableRandom;
 
 /**
  * {@code sampled:N}, random-sampling KD (Anshumann et al., 2025, "Sparse Logit Sampling: Accelerating Knowledge
- * Distillation in LLMs"): per position, N draws from a proposal q, and for each distinct id drawn the importance
- * weight {@code w = (count / N) * p_T(id) / q(id)}. Since E[count / N] = q(id), E[w] = p_T(id): the sparse weights
- * are an unbiased estimate of the teacher at the distillation temperature T ({@link SampledTargets} turns them into
- * the loss). The draws are systematic (one random offset, N evenly spaced points), which keeps E[count] = N q and
- * removes most of the count noise. The proposal is p_T itself ({@link #proposalTemperature}, chosen by measurement),
- * so the weights are count / N; the encoder takes any proposal temperature.
+ * Distillation in LLMs"): per position, N ids drawn from the teacher and a weight for each whose expectation is the
+ * teacher's probability p_T at the distillation temperature, so the sparse weights are an unbiased estimate of the
+ * teacher ({@link SampledTargets} turns them into the loss).
  *
- * <p>Draws at T travel as counts (layout 1, {@link SampledCountsLayout}: the weights are count / N, and counts cost
- * fewer bytes); draws from another proposal as weights (layout 2, {@link SampledWeightsLayout}). Both are read.
+ * <p>The teacher draws at T itself by threshold sampling ({@link ThresholdDraws}): the ids of probability at least
+ * a threshold are kept with their exact probability, and the rest are drawn systematically without replacement, so
+ * a position carries N distinct ids (layout 3, {@link SampledSharesLayout}). This replaced N systematic draws with
+ * replacement and weights count / N (layout 1, {@link SampledCountsLayout}), which spent draws on repeats and gave
+ * the likely ids a count noise of up to 1 / N; docs/benchmarks.md has both measured. Draws from another proposal
+ * travel with their importance ratios (layout 2, {@link SampledWeightsLayout}). All three layouts are read.
  */
 public record Sampled(int n) implements Codec {
     static final String NAME = "sampled";
@@ -80,21 +81,25 @@ public record Sampled(int n) implements Codec {
 
             @Override
             public byte[] encode(int row, int positions, long seed) {
+                SplittableRandom random = new SplittableRandom(seed);
+                if (atT) {
+                    ThresholdDraws draws = new ThresholdDraws(n, v);
+                    ThresholdDraws.Position[] drawn = new ThresholdDraws.Position[positions];
+                    for (int j = 0; j < positions; j++) {
+                        drawn[j] = draws.draw(proposal, (row * t + j) * v, random);
+                    }
+                    return SampledSharesLayout.pack(drawn, random);
+                }
+                return withReplacement(row, positions, random);
+            }
+
+            /** N systematic draws from the proposal, each distinct id weighted (count / N) * p_T / p_tau. */
+            private byte[] withReplacement(int row, int positions, SplittableRandom random) {
                 int[][] ids = new int[positions][];
                 int[][] counts = new int[positions][];
                 double[][] lnWeights = new double[positions][];
                 double[] cdf = new double[v];
                 int[] drawn = new int[v];
-                SplittableRandom random = new SplittableRandom(seed);
-                if (atT && Boolean.getBoolean("distill.threshold")) {
-                    for (int j = 0; j < positions; j++) {
-                        ThresholdSampling.Draw d = ThresholdSampling.draw(proposal, (row * t + j) * v, v, n, random);
-                        ids[j] = d.ids();
-                        lnWeights[j] = d.lnWeights();
-                        counts[j] = d.rank();
-                    }
-                    return SampledWeightsLayout.pack(ids, counts, lnWeights, random);
-                }
                 for (int j = 0; j < positions; j++) {
                     int base = (row * t + j) * v;
                     double total = 0;
@@ -121,21 +126,17 @@ public record Sampled(int n) implements Codec {
                         if (drawn[id] > 0) {
                             ids[j][m] = id;
                             counts[j][m] = drawn[id];
-                            double lnRatio = lnRatios == null ? 0 : lnRatios[base + id];
-                            lnWeights[j][m++] = Math.log(drawn[id] / (double) n) + lnRatio;
+                            lnWeights[j][m++] = Math.log(drawn[id] / (double) n) + lnRatios[base + id];
                         }
                     }
                 }
-                // drawn from p_T itself, every ratio is 1 and the counts say it all, in fewer bytes
-                return atT
-                        ? SampledCountsLayout.pack(ids, counts, n)
-                        : SampledWeightsLayout.pack(ids, counts, lnWeights, random);
+                return SampledWeightsLayout.pack(ids, counts, lnWeights, random);
             }
         };
     }
 
     /**
-     * The temperature the draws are taken at: T itself, so every importance ratio is 1 and the weights are count / N.
+     * The temperature the draws are taken at: T itself, so no importance ratio is needed ({@link ThresholdDraws}).
      * The paper's proposal at T = 1 (ratios p_T / p_1) was measured and lost here (docs/benchmarks.md: 9.3% behind
      * dense KD at T = 2 where draws at T were 3.8% behind): it puts the draws on the likely ids, but a tail id drawn
      * once then carries a ratio of 10-100, and 12 draws give a target dominated by whichever tail id came up. The
@@ -163,10 +164,13 @@ public record Sampled(int n) implements Codec {
 
     @Override
     public WindowLabels decode(byte[] payload, int positions, int vocab) {
-        PayloadReader in = PayloadReader.open(payload, this, SampledCountsLayout.LAYOUT, SampledWeightsLayout.LAYOUT);
-        return in.layout() == SampledCountsLayout.LAYOUT
-                ? SampledCountsLayout.unpack(in, positions, n, vocab)
-                : SampledWeightsLayout.unpack(in, positions, n, vocab);
+        PayloadReader in = PayloadReader.open(
+                payload, this, SampledCountsLayout.LAYOUT, SampledWeightsLayout.LAYOUT, SampledSharesLayout.LAYOUT);
+        return switch (in.layout()) {
+            case SampledSharesLayout.LAYOUT -> SampledSharesLayout.unpack(in, positions, n, vocab);
+            case SampledCountsLayout.LAYOUT -> SampledCountsLayout.unpack(in, positions, n, vocab);
+            default -> SampledWeightsLayout.unpack(in, positions, n, vocab);
+        };
     }
 
     @Override
