@@ -8,7 +8,7 @@ import java.util.Arrays;
  *
  * @param ids per position, the candidate ids: the top K (top-k) or the distinct ids drawn (sampled)
  * @param weights per position, the teacher probability of each id at T (top-k), or an unbiased estimate of it
- *     (sampled: the importance weight (count / N) * p_T / p_1, not normalised per position)
+ *     (sampled: each id's weight, whose expectation is p_T; not normalised per position)
  * @param logProbs per position, ln of the top-k weights, normalised over the whole vocabulary; null for sampled
  * @param tailMass per position, the teacher mass outside {@code ids[t]}: known for top-k, 0 for sampled
  * @param top per position, the index into {@code ids[t]} of the teacher's most likely id: the largest weight

@@ -37,7 +37,7 @@ public sealed interface Divergence {
 
     /**
      * True when the divergence is linear in p, so that draws from p estimate it without p's values: only then can the
-     * sampled codec, which carries draw counts and no probabilities, train it.
+     * sampled codec, which carries weights of draws and not the teacher's probability of every id, train it.
      */
     default boolean linearInTeacher() {
         return this instanceof ForwardKl;

@@ -84,6 +84,28 @@ class SampledSharesTest {
     }
 
     @Test
+    void aConfidentPositionDrawsFewIdsAndStaysUnbiased() {
+        float[] z = new float[VOCAB];
+        z[3] = 2 * 11f; // p_T(3) = 0.99975 at T = 2: the other 15 ids share 2.5e-4
+        double[] p = softmax(z, T);
+        int positions = 20_000;
+        byte[] payload = encode(new Sampled(N), z, positions, 3, T);
+        WindowLabels decoded = new Sampled(N).decode(payload, positions, VOCAB);
+        double ids = 0;
+        double[] mean = new double[VOCAB];
+        for (int j = 0; j < positions; j++) {
+            ids += decoded.ids()[j].length / (double) positions;
+            for (int k = 0; k < decoded.ids()[j].length; k++) {
+                mean[decoded.ids()[j][k]] += decoded.weights()[j][k] / positions;
+            }
+        }
+        double rest = 1 - p[3];
+        assertEquals(1 + rest / ThresholdDraws.MIN_DRAWN_WEIGHT, ids, 0.05, "ids a position, not " + N);
+        assertEquals(rest, Arrays.stream(mean).sum() - mean[3], rest * 0.15, "the rest's mass, on average");
+        assertEquals(p[3], mean[3], p[3] * 0.04, "the confident id keeps its probability");
+    }
+
+    @Test
     void aPositionCostsItsIdsAndTwoBytesPerKeptId() {
         float[] z = teacherLogits();
         int positions = 256;
