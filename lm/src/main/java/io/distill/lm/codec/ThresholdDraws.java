@@ -50,10 +50,11 @@ final class ThresholdDraws {
         int vocab = isKept.length;
         double total = largest(p, base, vocab);
         int candidates = Math.min(top.length, vocab);
-        // keep the likeliest id while it reaches the threshold the rest would get: tau = (mass left) / (draws left)
+        // keep the likeliest id while it reaches the threshold the rest would get: tau = (mass left) / (draws left),
+        // or the floor; ids below it are drawn
         int kept = 0;
         double rest = total;
-        while (kept < candidates && p[base + top[kept]] > 0 && p[base + top[kept]] >= rest / (n - kept)) {
+        while (kept < candidates && p[base + top[kept]] >= Math.max(rest / (n - kept), MIN_DRAWN_WEIGHT)) {
             rest -= p[base + top[kept]];
             isKept[top[kept]] = true;
             kept++;
