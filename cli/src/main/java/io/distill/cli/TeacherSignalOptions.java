@@ -15,7 +15,8 @@ final class TeacherSignalOptions {
             paramLabel = "topk:K|sampled:N",
             converter = CodecConverter.class,
             description = "How soft labels are compressed: the K most likely ids with log-probabilities, or N "
-                    + "draws as ids and counts (default: ${DEFAULT-VALUE}).")
+                    + "ids drawn from the teacher with weights that estimate it without bias "
+                    + "(default: ${DEFAULT-VALUE}).")
     Codec codec;
 
     @Mixin

@@ -32,7 +32,8 @@ final class Evaluator {
      * @param klToTeacher mean KL(teacher_T || student_T) per position on top-k windows, with the tail bucket; empty
      *     when no window is top-k (a sampled codec carries no teacher probabilities to compute a KL from)
      * @param top1Agreement share of positions where the student's most likely token is the teacher's (top-k: the
-     *     highest probability; sampled: the most drawn, ties to the lower id)
+     *     highest probability; sampled: the largest weight, or the most drawn for draws with replacement; ties to the
+     *     lower id)
      * @param teacherBitsPerByte the teacher's own cross-entropy on the windows that carry it, in the same unit
      */
     record Metrics(

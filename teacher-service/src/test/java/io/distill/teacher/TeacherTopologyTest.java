@@ -185,7 +185,7 @@ class TeacherTopologyTest {
     }
 
     @Test
-    void sampledDrawsNCountsAndReplaysDrawTheSame() {
+    void sampledDrawsNIdsAndReplaysDrawTheSame() {
         TeacherConfig config = TeacherDriver.config()
                 .context(16)
                 .maxBatch(2)
@@ -209,13 +209,13 @@ class TeacherTopologyTest {
         }
         assertEquals(3, first.size()); // "sampling is unbiased" is 20 tokens: two windows of at most 16 positions
         for (SoftLabels a : first) {
-            WindowLabels decoded = DecodedLabels.of(a, teacher.vocabSize()); // counts add up to 12
+            WindowLabels decoded = DecodedLabels.of(a, teacher.vocabSize()); // decodes: at most 12 ids a position
             assertEquals(0f, decoded.tailMass(0));
             SoftLabels b = second.stream()
                     .filter(s -> s.getSampleId().equals(a.getSampleId()) && s.getWindow() == a.getWindow())
                     .findFirst()
                     .orElseThrow();
-            assertEquals(a.getPayload(), b.getPayload(), "same ids and counts drawn on replay");
+            assertEquals(a.getPayload(), b.getPayload(), "same ids and weights drawn on replay");
         }
     }
 
