@@ -2,6 +2,7 @@ package io.distill.lm.codec;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import io.distill.lm.train.Divergence;
 import io.distill.lm.train.SoftTargets;
 import java.util.Arrays;
@@ -64,44 +65,49 @@ public record Sampled(int n) implements Codec {
         // ln p_tau: z / tau is (ln p_T + lse(z / T)) * T / tau, and the shift is gone after a log-softmax
         NDArray lnProposal =
                 atT ? logProbsAtT : logProbsAtT.mul(temperature / tau).logSoftmax(-1);
-        float[] proposal = lnProposal.exp().toFloatArray(); // (B, T, V) p_tau
-        // (B, T, V) ln(p_T / p_tau), the importance ratios; 0 when drawing from p_T itself
-        float[] lnRatios = atT ? null : logProbsAtT.sub(lnProposal).toFloatArray();
+        // (B, T, V) ln(p_T / p_tau), the importance ratios; unused when drawing from p_T itself
+        NDArray lnRatios = atT ? null : logProbsAtT.sub(lnProposal);
+        // a NaN or +inf logit makes the position's whole row NaN after the log-softmax, its first id included
+        boolean[] nonFinite = lnProposal.get(new NDIndex(":, :, 0")).isNaN().toBooleanArray(); // (B, T)
         return new BatchEncoder() {
-            /** A position whose logits had a NaN or +inf is NaN throughout, its first id included. */
             @Override
             public int firstNonFinite(int row, int positions) {
                 for (int j = 0; j < positions; j++) {
-                    if (Float.isNaN(proposal[(row * t + j) * v])) {
+                    if (nonFinite[row * t + j]) {
                         return j;
                     }
                 }
                 return -1;
             }
 
+            /**
+             * One window at a time, its real positions only: the whole batch's distributions copied out of libtorch
+             * at once would be a 1 GB array at 128k ids and 16 x 128 positions, over a container's heap.
+             */
             @Override
             public byte[] encode(int row, int positions, long seed) {
                 SplittableRandom random = new SplittableRandom(seed);
+                float[] proposal = rowOf(lnProposal, row, positions, true); // (positions, V) p_tau
                 if (atT) {
                     ThresholdDraws draws = new ThresholdDraws(n, v);
                     ThresholdDraws.Position[] drawn = new ThresholdDraws.Position[positions];
                     for (int j = 0; j < positions; j++) {
-                        drawn[j] = draws.draw(proposal, (row * t + j) * v, random);
+                        drawn[j] = draws.draw(proposal, j * v, random);
                     }
                     return SampledSharesLayout.pack(drawn, random);
                 }
-                return withReplacement(row, positions, random);
+                return withReplacement(proposal, rowOf(lnRatios, row, positions, false), positions, random);
             }
 
             /** N systematic draws from the proposal, each distinct id weighted (count / N) * p_T / p_tau. */
-            private byte[] withReplacement(int row, int positions, SplittableRandom random) {
+            private byte[] withReplacement(float[] proposal, float[] lnRatios, int positions, SplittableRandom random) {
                 int[][] ids = new int[positions][];
                 int[][] counts = new int[positions][];
                 double[][] lnWeights = new double[positions][];
                 double[] cdf = new double[v];
                 int[] drawn = new int[v];
                 for (int j = 0; j < positions; j++) {
-                    int base = (row * t + j) * v;
+                    int base = j * v;
                     double total = 0;
                     for (int id = 0; id < v; id++) {
                         total += proposal[base + id];
@@ -133,6 +139,18 @@ public record Sampled(int n) implements Codec {
                 return SampledWeightsLayout.pack(ids, counts, lnWeights, random);
             }
         };
+    }
+
+    /** {@code array[row, :positions]} (positions, V) as floats, exponentiated if asked; the slices freed at once. */
+    private static float[] rowOf(NDArray array, int row, int positions, boolean exp) {
+        try (NDArray slice = array.get(new NDIndex("{}, :{}", row, positions))) {
+            if (!exp) {
+                return slice.toFloatArray();
+            }
+            try (NDArray p = slice.exp()) {
+                return p.toFloatArray();
+            }
+        }
     }
 
     /**
