@@ -8,10 +8,10 @@ import java.util.SplittableRandom;
  * to size, without replacement): the ids whose probability reaches a threshold tau are kept with their exact
  * probability, and the rest are drawn systematically with inclusion probability {@code p / tau} and weight tau
  * (Horvitz-Thompson), tau chosen so that N ids come out (fewer when the rest is nearly nothing, {@link
- * #MIN_DRAWN_WEIGHT}). Every weight's expectation is the id's probability,
- * as with N draws with replacement, but the likely ids carry no count noise and no draw is spent on an id already
- * drawn, so the rest of the distribution is covered by more ids: at T = 2 and 12 draws, about 12 distinct ids
- * instead of 11, and the tail's share per id is below 1 / N.
+ * #MIN_DRAWN_WEIGHT}). Every weight's expectation is the id's probability, as with N draws with replacement, but the
+ * likely ids carry no count noise and no draw is spent on an id already drawn, so the rest of the distribution is
+ * covered by more ids: at T = 2 and 12 draws, 12 distinct ids instead of about 11, and each drawn id stands for less
+ * than 1 / N of the mass.
  *
  * <p>The weights add up to the position's total probability (1): the kept ids' probabilities plus tau for each of
  * the N - h drawn ids, {@code tau * (N - h)} being the mass outside the kept ids ({@link SampledSharesLayout}); under
