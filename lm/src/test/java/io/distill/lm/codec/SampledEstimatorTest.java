@@ -1,5 +1,6 @@
 package io.distill.lm.codec;
 
+import static io.distill.lm.codec.CraftedPayloads.assertMalformed;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,7 +11,6 @@ import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.function.Executable;
 
 /**
  * {@code sampled:N} in layout 2: draws at T = 1 with importance weights estimate the teacher at T without bias; the
@@ -169,44 +169,17 @@ class SampledEstimatorTest {
         assertEquals(InvalidPayloadException.Reason.UNKNOWN_LAYOUT, e.reason());
         assertTrue(e.getMessage().contains("layout 1 or 2 or 3"), e.getMessage());
         // random bytes after the layout byte: refused or decoded into finite weights, nothing else
-        SplittableRandom random = new SplittableRandom(11);
-        for (int i = 0; i < 20_000; i++) {
-            byte[] junk = new byte[1 + random.nextInt(24)];
-            for (int j = 1; j < junk.length; j++) {
-                junk[j] = (byte) random.nextInt(256);
+        CraftedPayloads.decodeRandomBytes(SampledWeightsLayout.LAYOUT, 11, weights -> {
+            for (float w : weights) {
+                assertTrue(Float.isFinite(w) && w > 0, "weight " + w);
             }
-            junk[0] = SampledWeightsLayout.LAYOUT;
-            try {
-                WindowLabels decoded = new Sampled(255).decode(junk, 1 + random.nextInt(3), 259);
-                for (float[] weights : decoded.weights()) {
-                    for (float w : weights) {
-                        assertTrue(Float.isFinite(w) && w > 0, "weight " + w);
-                    }
-                }
-            } catch (InvalidPayloadException expected) {
-                // refused with a reason: what the trainer dead-letters
-            }
-        }
+        });
     }
 
-    /** A one-position layout 2 payload: id mode 0 (gaps), D, the gaps, then m (zigzag) and the bytes after it. */
+    /** A one-position layout 2 payload: D ids 0, 1, ..., then m (zigzag) and the bytes after it. */
     private static byte[] layoutTwo(int distinct, int m, int... rest) {
-        ByteSink out = new ByteSink(16);
-        out.write(SampledWeightsLayout.LAYOUT);
-        out.write(0);
-        Varint.write(out, distinct);
-        for (int j = 0; j < distinct; j++) {
-            Varint.write(out, 0); // ids 0, 1, ...
-        }
+        ByteSink out = CraftedPayloads.onePosition(SampledWeightsLayout.LAYOUT, distinct);
         Varint.writeSigned(out, m);
-        for (int b : rest) {
-            out.write(b);
-        }
-        return out.toByteArray();
-    }
-
-    private static void assertMalformed(Executable decode) {
-        var e = assertThrows(InvalidPayloadException.class, decode);
-        assertEquals(InvalidPayloadException.Reason.MALFORMED_PAYLOAD, e.reason(), e.getMessage());
+        return CraftedPayloads.then(out, rest);
     }
 }

@@ -1,5 +1,6 @@
 package io.distill.lm.codec;
 
+import static io.distill.lm.codec.CraftedPayloads.assertMalformed;
 import static io.distill.lm.codec.SampledEstimatorTest.T;
 import static io.distill.lm.codec.SampledEstimatorTest.VOCAB;
 import static io.distill.lm.codec.SampledEstimatorTest.encode;
@@ -10,7 +11,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -150,45 +150,17 @@ class SampledSharesTest {
             assertThrows(InvalidPayloadException.class, () -> codec.decode(shorter, 1, 259), "cut at " + cut);
         }
         // random bytes after the layout byte: refused or decoded into finite weights in [0, 1], nothing else
-        SplittableRandom random = new SplittableRandom(13);
-        for (int i = 0; i < 20_000; i++) {
-            byte[] junk = new byte[1 + random.nextInt(24)];
-            for (int j = 1; j < junk.length; j++) {
-                junk[j] = (byte) random.nextInt(256);
+        CraftedPayloads.decodeRandomBytes(SampledSharesLayout.LAYOUT, 13, weights -> {
+            for (float w : weights) {
+                assertTrue(w >= 0 && w <= 1, "weight " + w);
             }
-            junk[0] = SampledSharesLayout.LAYOUT;
-            try {
-                for (float[] weights : new Sampled(255)
-                        .decode(junk, 1 + random.nextInt(3), 259)
-                        .weights()) {
-                    for (float w : weights) {
-                        assertTrue(w >= 0 && w <= 1, "weight " + w);
-                    }
-                }
-            } catch (InvalidPayloadException expected) {
-                // refused with a reason: what the trainer dead-letters
-            }
-        }
+        });
     }
 
-    /** A one-position layout 3 payload: id mode 0 (gaps), D ids 0, 1, ..., then h and the bytes after it. */
+    /** A one-position layout 3 payload: D ids 0, 1, ..., then h and the bytes after it. */
     private static byte[] layoutThree(int distinct, int kept, int... rest) {
-        ByteSink out = new ByteSink(16);
-        out.write(SampledSharesLayout.LAYOUT);
-        out.write(0);
-        Varint.write(out, distinct);
-        for (int j = 0; j < distinct; j++) {
-            Varint.write(out, 0);
-        }
+        ByteSink out = CraftedPayloads.onePosition(SampledSharesLayout.LAYOUT, distinct);
         out.write(kept);
-        for (int b : rest) {
-            out.write(b);
-        }
-        return out.toByteArray();
-    }
-
-    private static void assertMalformed(org.junit.jupiter.api.function.Executable decode) {
-        var e = assertThrows(InvalidPayloadException.class, decode);
-        assertEquals(InvalidPayloadException.Reason.MALFORMED_PAYLOAD, e.reason(), e.getMessage());
+        return CraftedPayloads.then(out, rest);
     }
 }
