@@ -25,7 +25,7 @@ import java.util.SplittableRandom;
 public record Sampled(int n) implements Codec {
     static final String NAME = "sampled";
 
-    /** Draw counts travel as one unsigned byte (layout 1). */
+    /** Layout 1's draw counts and layout 3's kept-id indices travel as one unsigned byte each. */
     public static final int MAX_DRAWS = 255;
 
     public Sampled {
