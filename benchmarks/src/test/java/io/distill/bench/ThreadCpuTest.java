@@ -7,12 +7,18 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class ThreadCpuTest {
 
-    /** A thread that spins until it has used {@code cpuNanos} of CPU, however loaded the machine is. */
-    private static Thread burner(String name, long cpuNanos) {
+    /**
+     * A thread that spins until it has used {@code cpuNanos} of CPU, however loaded the machine is, then counts down
+     * {@code burnt} and stays alive (and named) until {@code release}: its ticks are read from /proc while it is
+     * certainly there, not raced against its exit.
+     */
+    private static Thread burner(String name, long cpuNanos, CountDownLatch burnt, CountDownLatch release) {
         return new Thread(
                 () -> {
                     var threads = ManagementFactory.getThreadMXBean();
@@ -24,6 +30,12 @@ class ThreadCpuTest {
                     if (x == 42) {
                         System.out.println(x); // keeps the loop from being optimised away
                     }
+                    burnt.countDown();
+                    try {
+                        release.await(1, TimeUnit.MINUTES);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
                 },
                 name);
     }
@@ -31,15 +43,14 @@ class ThreadCpuTest {
     @Test
     void theBusyNamedThreadHasMostOfTheCpuAndTheSharesAddUpToOne() throws Exception {
         assumeTrue(Files.isDirectory(Path.of("/proc/self/task")), "needs Linux /proc");
-        Thread burner = burner("cpu-test-burner-thread", 400_000_000L);
+        CountDownLatch burnt = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Thread burner = burner("cpu-test-burner-thread", 400_000_000L, burnt, release);
         ThreadCpu.Snapshot before = ThreadCpu.take();
         burner.start();
-        // the thread's ticks are read while it is alive: it ends right after its last check of its CPU time
-        ThreadCpu.Snapshot after = before;
-        while (burner.isAlive()) {
-            after = ThreadCpu.take();
-            Thread.sleep(20);
-        }
+        assertTrue(burnt.await(1, TimeUnit.MINUTES), "the burner used its CPU");
+        ThreadCpu.Snapshot after = ThreadCpu.take();
+        release.countDown();
         burner.join();
 
         ThreadCpu.Shares shares = ThreadCpu.between(before, after, "cpu-test-burner-thread");
