@@ -5,22 +5,27 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.function.Executable;
 
 /** Hand-made and random {@code sampled:N} payloads for the decoders' checks, one home for every layout's tests. */
 final class CraftedPayloads {
     private CraftedPayloads() {}
 
-    /** The start of a one-position payload: the layout byte, id mode 0 (gaps), D, then ids 0, 1, ... as gaps. */
+    /** The start of a one-position payload: the layout byte and the id section of ids 0, 1, ..., D - 1. */
     static ByteSink onePosition(int layout, int distinct) {
-        ByteSink out = new ByteSink(16);
-        out.write(layout);
-        out.write(0);
-        Varint.write(out, distinct);
-        for (int j = 0; j < distinct; j++) {
-            Varint.write(out, 0);
+        byte[] start = IdSection.payload(
+                layout, new int[][] {IntStream.range(0, distinct).toArray()}, true, new ByteSink(0));
+        ByteSink out = new ByteSink(start.length + 16);
+        for (byte b : start) {
+            out.write(b);
         }
         return out;
+    }
+
+    /** The bytes of the id section the encoder writes for {@code ids} (ascending per position), its mode byte included. */
+    static int idSectionBytes(int[][] ids, boolean counts) {
+        return IdSection.payload(0, ids, counts, new ByteSink(0)).length - 1;
     }
 
     /** {@code out} with {@code bytes} after it, as a payload. */

@@ -75,9 +75,9 @@ class PayloadLayoutTest {
         assertThrows(
                 IllegalArgumentException.class, () -> TopKLayout.pack(new int[][] {{1}}, new float[][] {{Float.NaN}}));
         byte[] payload = TopKLayout.pack(new int[][] {{1}}, new float[][] {{-1f}});
-        // ln(tail) is the first value after the id section (mode byte, one gap): overwrite it with fp16 NaN
-        payload[3] = (byte) 0x00;
-        payload[4] = (byte) 0x7E;
+        // the payload ends with fp16 ln(tail) and the one id's step: overwrite ln(tail) with fp16 NaN
+        payload[payload.length - 3] = (byte) 0x00;
+        payload[payload.length - 2] = (byte) 0x7E;
         assertRefused(InvalidPayloadException.Reason.NON_FINITE, () -> new TopK(1).decode(payload, 1, 259));
     }
 
@@ -108,7 +108,8 @@ class PayloadLayoutTest {
 
     @Test
     void idsRepeatingAcrossPositionsUseTheWindowDictionary() {
-        // 64 positions over the same 40 ids of a 150k vocabulary: per-position gaps take 2-3 bytes an id, indices 1.
+        // 64 positions over the same 40 ids of a 150k vocabulary: per-position gaps take about 15 bits an id,
+        // indices 3 (gaps of 5 ids among 40).
         int[][] ids = new int[64][8];
         float[][] logProbs = new float[64][8];
         for (int t = 0; t < 64; t++) {
@@ -118,8 +119,8 @@ class PayloadLayoutTest {
             }
         }
         byte[] payload = TopKLayout.pack(ids, logProbs);
-        assertEquals(1, payload[1], "dictionary mode");
-        assertTrue(payload.length < 64 * (8 + 8 + 2) + 120, "bytes: " + payload.length);
+        assertEquals(3, payload[1], "dictionary mode");
+        assertTrue(payload.length < 64 * (8 * 4 / 8 + 8 + 2) + 120, "bytes: " + payload.length);
         WindowLabels decoded = new TopK(8).decode(payload, 64, 150_000);
         for (int t = 0; t < 64; t++) {
             int[] expected = ids[t].clone();

@@ -132,8 +132,8 @@ class SampledEstimatorTest {
         assertEquals(2.0, decoded.weights()[1][0], 2 * 0.065);
         assertEquals(40, decoded.mostLikely(0), "the most drawn, not the largest weight");
         assertEquals(7, decoded.mostLikely(1));
-        // layout, id mode, (D, 2 gaps) + (D, 1 gap), then m + index + 2 steps, and m alone for D = 1
-        assertEquals(1 + 1 + 3 + 2 + 4 + 1, payload.length);
+        // layout, ids, then m + index + 2 steps, and m alone for D = 1
+        assertEquals(1 + CraftedPayloads.idSectionBytes(new int[][] {{3, 40}, {7}}, true) + 4 + 1, payload.length);
     }
 
     @Test

@@ -122,9 +122,9 @@ class SampledSharesTest {
                 kept += x > share * 1.0001f ? 1 : 0;
             }
         }
-        // layout byte, id mode, per position D and 12 one-byte gaps (ids below 128), h, 2 bytes per kept id and
-        // the drawn ids' weight; a kept id that rounded to the drawn ids' weight is not told apart here
-        int minimum = 2 + positions * (1 + N) + positions * 2 + 2 * kept;
+        // layout byte, ids, per position h, 2 bytes per kept id and the drawn ids' weight; a kept id that rounded
+        // to the drawn ids' weight is not told apart here
+        int minimum = 1 + CraftedPayloads.idSectionBytes(decoded.ids(), true) + positions * 2 + 2 * kept;
         assertTrue(payload.length >= minimum && payload.length <= minimum + 2 * positions, payload.length + " bytes");
     }
 
