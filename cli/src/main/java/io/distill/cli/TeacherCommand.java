@@ -49,7 +49,7 @@ import picocli.CommandLine.Spec;
             "Examples:",
             "  distill teacher --model distill-data/teacher",
             "  distill teacher --model-size tiny --context 64",
-            "  distill teacher --model-size teacher-15m --codec sampled:12 --temperature 1.5",
+            "  distill teacher --model-size teacher-15m --codec sampled:16 --temperature 1.5",
             "  distill teacher --model path/to/llama --project bytes     # labels for byte-level students",
             "  DISTILL_BOOTSTRAP=kafka:9092 DISTILL_MODEL_SIZE=teacher-15m distill teacher",
             ""

@@ -4,8 +4,8 @@ import java.util.Arrays;
 
 /**
  * A growable byte array that payloads are written into: {@link java.io.ByteArrayOutputStream} without its lock on
- * every byte. A top-k window of 128 positions is about 13,000 single-byte writes (ids twice, once per id encoding,
- * then the values), on the teacher's stream thread between two forward passes.
+ * every byte. A top-k window of 128 positions is thousands of single-byte writes (the Rice-coded ids a byte at a
+ * time, then the values), on the teacher's stream thread between two forward passes.
  */
 final class ByteSink {
     private byte[] bytes;
