@@ -130,7 +130,11 @@ final class IdSection {
             case GAPS, DICTIONARY -> readRice(in, mode == DICTIONARY, positions, fixedCount, maxCount, vocab);
             case VARINT_GAPS, VARINT_DICTIONARY ->
                 VarintIds.read(in, mode == VARINT_DICTIONARY, positions, fixedCount, maxCount, vocab);
-            default -> throw InvalidPayloadException.malformed("unknown id encoding " + mode);
+            // a version skew, not corruption: the payload came from a newer teacher, and an upgrade reads it
+            default ->
+                throw new InvalidPayloadException(
+                        InvalidPayloadException.Reason.UNKNOWN_LAYOUT,
+                        "ids in encoding " + mode + "; this build reads encodings 0 to 3 (docs/wire-format.md)");
         };
     }
 

@@ -8,7 +8,10 @@ public final class InvalidPayloadException extends RuntimeException {
     public enum Reason {
         MALFORMED_PAYLOAD,
         NON_FINITE,
-        /** The leading layout byte names a layout this build does not know (written by a newer or foreign teacher). */
+        /**
+         * The leading layout byte, or the id encoding byte after it, names a layout this build does not know (written
+         * by a newer or foreign teacher).
+         */
         UNKNOWN_LAYOUT
     }
 

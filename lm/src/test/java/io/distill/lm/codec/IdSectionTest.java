@@ -62,6 +62,13 @@ class IdSectionTest {
     }
 
     @Test
+    void anIdEncodingFromANewerTeacherIsRefusedAsAnUnknownLayout() {
+        var e = assertThrows(InvalidPayloadException.class, () -> read(new byte[] {9, 4, 0, 0, 0, 0}, 1));
+        assertEquals(InvalidPayloadException.Reason.UNKNOWN_LAYOUT, e.reason(), e.getMessage());
+        assertTrue(e.getMessage().contains("encoding 4"), e.getMessage());
+    }
+
+    @Test
     void craftedRiceRunsAreRefusedQuickly() {
         // a parameter beyond 30; a count past the codec's 255; a gap run of one-bits claiming an id far past the
         // vocabulary, 64 kB of them (refused at the vocabulary, not counted to the end); non-zero padding; a
