@@ -143,11 +143,7 @@ final class IdSection {
         int[] dictionary = null;
         int universe = vocab;
         if (dictionaryMode) {
-            int size = in.varint();
-            if (size < 1 || size > vocab) {
-                throw InvalidPayloadException.malformed(
-                        "an id dictionary of " + size + " for a vocabulary of " + vocab);
-            }
+            int size = dictionarySize(in, vocab);
             requireBits(in, size, "dictionary ids");
             RiceReader run = new RiceReader(in);
             dictionary = readAscending(run, size, vocab, "dictionary id");
@@ -168,6 +164,15 @@ final class IdSection {
         }
         run.end();
         return ids;
+    }
+
+    /** The window dictionary's number of ids, both encodings' first number (LEB128): 1 to the vocabulary. */
+    static int dictionarySize(PayloadReader in, int vocab) {
+        int size = in.varint();
+        if (size < 1 || size > vocab) {
+            throw InvalidPayloadException.malformed("an id dictionary of " + size + " for a vocabulary of " + vocab);
+        }
+        return size;
     }
 
     /** Each position's number of ids: {@code fixedCount}, or read from the run of counts less one. */

@@ -14,11 +14,7 @@ final class VarintIds {
         int[] dictionary = null;
         int universe = vocab;
         if (dictionaryMode) {
-            int size = in.varint();
-            if (size < 1 || size > vocab) {
-                throw InvalidPayloadException.malformed(
-                        "an id dictionary of " + size + " for a vocabulary of " + vocab);
-            }
+            int size = IdSection.dictionarySize(in, vocab);
             in.requireAtLeast(size, 1, "dictionary ids");
             dictionary = readAscending(in, size, vocab);
             universe = size;
