@@ -26,19 +26,47 @@ final class RiceReader {
         }
         long quotientBound = (bound - 1) >>> k; // the largest quotient a value below the bound can have
         long quotient = 0;
-        while (bit() == 1) {
-            if (++quotient > quotientBound) {
+        while (true) { // the unary quotient, a byte's worth of one-bits at a time
+            if (bitsLeft == 0) {
+                current = in.u8();
+                bitsLeft = 8;
+            }
+            int ones = Integer.numberOfLeadingZeros(~(current << (32 - bitsLeft))); // at most bitsLeft
+            if (ones < bitsLeft) {
+                quotient += ones;
+                bitsLeft -= ones + 1; // and the zero-bit that ends it
+                break;
+            }
+            quotient += bitsLeft;
+            bitsLeft = 0;
+            if (quotient > quotientBound) {
                 throw outOfRange(what, bound);
             }
         }
-        long value = quotient << k;
-        for (int b = k - 1; b >= 0; b--) {
-            value |= (long) bit() << b;
+        if (quotient > quotientBound) {
+            throw outOfRange(what, bound);
         }
+        long value = quotient << k | lowBits();
         if (value >= bound) {
             throw outOfRange(what, bound);
         }
         return (int) value;
+    }
+
+    /** The k low bits of a value, most significant first. */
+    private long lowBits() {
+        long value = 0;
+        for (int need = k; need > 0; ) {
+            if (bitsLeft == 0) {
+                current = in.u8();
+                bitsLeft = 8;
+            }
+            int take = Math.min(need, bitsLeft);
+            value = value << take | (current >>> (bitsLeft - take)) & ((1 << take) - 1);
+            bitsLeft -= take;
+            need -= take;
+        }
+        return value;
     }
 
     /** Ends the run: the bits padding its last byte must be zero, as written. */
@@ -47,15 +75,6 @@ final class RiceReader {
             throw InvalidPayloadException.malformed("non-zero padding after a run of Rice codes");
         }
         bitsLeft = 0;
-    }
-
-    private int bit() {
-        if (bitsLeft == 0) {
-            current = in.u8();
-            bitsLeft = 8;
-        }
-        bitsLeft--;
-        return (current >>> bitsLeft) & 1;
     }
 
     private static InvalidPayloadException outOfRange(String what, long bound) {
