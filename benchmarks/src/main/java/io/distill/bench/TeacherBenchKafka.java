@@ -28,11 +28,17 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 final class TeacherBenchKafka {
     private TeacherBenchKafka() {}
 
-    /** Creates single-partition topics and waits until each has a leader, so the first send finds one. */
+    /**
+     * Partitions of the benchmark's topics: what `distill broker` and `distill teacher` create, so the service's stream
+     * threads each get some ({@link io.distill.teacher.TeacherTopology#defaultStreamThreads}).
+     */
+    static final int PARTITIONS = 4;
+
+    /** Creates the topics and waits until each partition has a leader, so the first send finds one. */
     static void createTopics(Properties kafka, List<String> names) throws Exception {
         try (Admin admin = Admin.create(kafka)) {
             admin.createTopics(names.stream()
-                            .map(name -> new NewTopic(name, Optional.of(1), Optional.empty()))
+                            .map(name -> new NewTopic(name, Optional.of(PARTITIONS), Optional.empty()))
                             .toList())
                     .all()
                     .get(60, TimeUnit.SECONDS);
@@ -98,16 +104,18 @@ final class TeacherBenchKafka {
      */
     record Visibility(long firstNanos, int firstCount, long lastNanos, int count) {}
 
-    /** Polls the topic read_committed until {@code count} records. */
+    /** Polls every partition of the topic read_committed until {@code count} records. */
     static Visibility awaitCommitted(Properties kafka, String topic, int count, Duration timeout) {
         Properties props = new Properties();
         props.putAll(kafka);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         try (var consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            TopicPartition partition = new TopicPartition(topic, 0);
-            consumer.assign(List.of(partition));
-            consumer.seekToBeginning(List.of(partition));
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(info -> new TopicPartition(topic, info.partition()))
+                    .toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
             long deadline = System.nanoTime() + timeout.toNanos();
             long firstNanos = 0;
             int firstCount = 0;

@@ -18,6 +18,7 @@ import io.distill.teacher.TeacherConfig;
 import io.distill.teacher.TeacherMetrics;
 import io.distill.teacher.TeacherModel;
 import io.distill.teacher.TeacherService;
+import io.distill.teacher.TeacherTopology;
 import io.distill.teacher.Windowing;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
@@ -31,6 +32,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.SplittableRandom;
+import org.apache.kafka.streams.StreamsConfig;
 
 /**
  * The teacher service's pipeline overhead and wire cost, measured in one run on one machine:
@@ -326,13 +328,19 @@ public final class TeacherBenchmark {
             // Every window is full: each record is o.context() labelled tokens.
             double steadySeconds = (visible.lastNanos() - visible.firstNanos()) / 1e9;
             double tokensPerSecond = (double) (visible.count() - visible.firstCount()) * o.context() / steadySeconds;
-            double busySeconds = m.busySeconds(); // first record to last batch
-            double forwardTokensPerSecond = (double) windows * o.context() / m.forwardSeconds();
+            // The stream threads' forward passes run side by side: their time adds up over the threads, so shares of
+            // the busy time are per thread, and the forward passes alone would run threads times one's rate.
+            int threads = Integer.parseInt(kafka.getProperty(
+                    StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.toString(TeacherTopology.defaultStreamThreads())));
+            double busySeconds = m.busySeconds() * threads; // first record to last batch
+            double forwardTokensPerSecond = (double) windows * o.context() * threads / m.forwardSeconds();
             log.printf(
-                    "bench: service %s %.0f tokens/s (its forward passes alone %.0f tokens/s), %.1f wire bytes/token,"
+                    "bench: service %s, %d stream threads, %.0f tokens/s (its forward passes alone %.0f tokens/s),"
+                            + " %.1f wire bytes/token,"
                             + " batch fill %.2f; CPU: stream thread and libtorch %.1f%%, JIT %.1f%%, GC %.1f%%,"
                             + " other %.1f%%%n",
                     codec,
+                    threads,
                     tokensPerSecond,
                     forwardTokensPerSecond,
                     m.wireBytesPerToken(),

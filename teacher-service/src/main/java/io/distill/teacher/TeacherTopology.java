@@ -33,6 +33,14 @@ public final class TeacherTopology {
     public static final String PENDING_STORE = "pending-windows";
     /** Unless the client settings say otherwise (e.g. {@code KAFKA_COMMIT_INTERVAL_MS}). */
     public static final long DEFAULT_COMMIT_INTERVAL_MS = 1000;
+
+    /**
+     * Unless the client settings say otherwise ({@code KAFKA_NUM_STREAM_THREADS}): two, or one where the JVM has one
+     * core (a container limited to one), where a second forward pass could only take turns with the first.
+     */
+    public static int defaultStreamThreads() {
+        return Math.min(2, Runtime.getRuntime().availableProcessors());
+    }
     /** The producer's batch size, unless the client settings say otherwise: a commit's labels in few requests. */
     static final int PRODUCER_BATCH_BYTES = 256 * 1024;
 
@@ -80,7 +88,7 @@ public final class TeacherTopology {
 
     /**
      * The Streams settings: the client settings passed through (security, and any Streams, consumer or producer
-     * setting the operator wants, e.g. {@code KAFKA_NUM_STREAM_THREADS=2}), then what the teacher's guarantees
+     * setting the operator wants, e.g. {@code KAFKA_NUM_STREAM_THREADS=1}), then what the teacher's guarantees
      * need, which cannot be overridden: the application id, {@code exactly_once_v2} and the state directory.
      */
     public static Properties streamsConfig(String applicationId, Properties clientSettings, Path stateDir) {
@@ -96,6 +104,11 @@ public final class TeacherTopology {
         // defaults to one every 100 ms, i.e. after every batch of a large model; once a second costs a fifth as
         // much and delays the output by at most a second.
         props.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, DEFAULT_COMMIT_INTERVAL_MS);
+        // Two batches in flight: while one stream thread encodes, produces and commits its batch, the other's
+        // forward pass has the cores, and two forward passes fill the gaps libtorch's parallel regions leave
+        // (docs/benchmarks.md: 0.83 -> 0.95 of the bare forward loop). Each thread owns whole partitions, so this
+        // needs an input topic of two or more (distill creates four), and each holds its own batch's logits.
+        props.putIfAbsent(StreamsConfig.NUM_STREAM_THREADS_CONFIG, defaultStreamThreads());
         // A batch's labels become visible at the next commit and not before (read_committed), so sending them
         // earlier buys no latency. Sent at once (Streams lingers 100 ms, and a 128-position window's record of
         // 9-13 KB with topk:32 fills a 16 KB batch by itself), they wake the producer's sender and the broker a

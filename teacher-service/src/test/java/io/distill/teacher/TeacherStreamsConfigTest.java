@@ -10,18 +10,34 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The producer settings {@link TeacherTopology#streamsConfig} adds, as Kafka Streams resolves them. */
+/** The settings {@link TeacherTopology#streamsConfig} adds, as Kafka Streams resolves them. */
 class TeacherStreamsConfigTest {
     @TempDir
     Path stateDir;
 
-    /** The producer config the stream thread's producer gets from these client settings. */
-    private Map<String, Object> producer(Map<String, String> client) {
+    private StreamsConfig streams(Map<String, String> client) {
         Properties settings = new Properties();
         settings.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:9092");
         settings.putAll(client);
-        return new StreamsConfig(TeacherTopology.streamsConfig("teacher-test", settings, stateDir))
-                .getProducerConfigs("teacher-test-producer");
+        return new StreamsConfig(TeacherTopology.streamsConfig("teacher-test", settings, stateDir));
+    }
+
+    @Test
+    void twoStreamThreadsKeepTwoBatchesInFlightUnlessTheSettingsSayOtherwise() {
+        int cores = Runtime.getRuntime().availableProcessors();
+        assertEquals(
+                Math.min(2, cores),
+                streams(Map.of()).getInt(StreamsConfig.NUM_STREAM_THREADS_CONFIG),
+                "two stream threads on " + cores + " cores");
+        assertEquals(
+                1,
+                streams(Map.of(StreamsConfig.NUM_STREAM_THREADS_CONFIG, "1"))
+                        .getInt(StreamsConfig.NUM_STREAM_THREADS_CONFIG));
+    }
+
+    /** The producer config the stream thread's producer gets from these client settings. */
+    private Map<String, Object> producer(Map<String, String> client) {
+        return streams(client).getProducerConfigs("teacher-test-producer");
     }
 
     @Test

@@ -146,8 +146,10 @@ public final class DemoCommand implements Callable<Integer> {
             throws Exception {
         int teacherPort = freePort();
         int trainerPort = freePort();
-        // One libtorch thread each: two processes each spinning two threads on two cores slow both down a lot.
+        // One libtorch thread each: two processes each spinning two threads on two cores slow both down a lot. The
+        // teacher's one stream thread too: its default second one would take the trainer's core.
         Map<String, String> oneThread = Map.of("OMP_NUM_THREADS", "1");
+        Map<String, String> teacherOneThread = Map.of("OMP_NUM_THREADS", "1", "KAFKA_NUM_STREAM_THREADS", "1");
         List<DemoSample> samples = new ArrayList<>();
         long start = System.nanoTime();
         // Leave time for the last checkpoint and the summary (exports and evaluations of both models).
@@ -169,7 +171,7 @@ public final class DemoCommand implements Callable<Integer> {
                                 "--http-port",
                                 Integer.toString(teacherPort)),
                         data.resolve("logs/teacher.log"),
-                        oneThread);
+                        teacherOneThread);
                 ChildService trainer = ChildService.start(
                         "trainer",
                         List.of(
