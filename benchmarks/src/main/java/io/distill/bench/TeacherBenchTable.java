@@ -28,8 +28,9 @@ public final class TeacherBenchTable {
                 Runtime.getRuntime().availableProcessors(),
                 r.loadAverages().get(0),
                 r.loadAverages().get(1)));
-        sb.append("| codec | service tokens/s | service / bare loop around it | forward pass share of service time "
-                + "| forward + codec share | its forward alone / bare loop | CPU beside the forward: JIT, GC, other "
+        sb.append("| codec | service tokens/s | service / bare loop around it "
+                + "| forward pass share of a stream thread's time | forward + codec share "
+                + "| its forward passes alone / bare loop | CPU beside the forward: JIT, GC, other "
                 + "| batch fill | wire bytes/token | vs dense fp32 | vs dense fp16 |\n");
         sb.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (TeacherBenchmark.CodecRun run : r.runs()) {
