@@ -29,8 +29,8 @@ final class TeacherBenchKafka {
     private TeacherBenchKafka() {}
 
     /**
-     * Partitions of the benchmark's topics: what `distill broker` and `distill teacher` create, so the service's stream
-     * threads each get some ({@link io.distill.teacher.TeacherTopology#defaultStreamThreads}).
+     * Partitions of the benchmark's topics: what {@code distill broker} and {@code distill teacher} create, so the
+     * service's stream threads each get some ({@link io.distill.teacher.TeacherTopology#defaultStreamThreads}).
      */
     static final int PARTITIONS = 4;
 

@@ -41,6 +41,7 @@ public final class TeacherTopology {
     public static int defaultStreamThreads() {
         return Math.min(2, Runtime.getRuntime().availableProcessors());
     }
+
     /** The producer's batch size, unless the client settings say otherwise: a commit's labels in few requests. */
     static final int PRODUCER_BATCH_BYTES = 256 * 1024;
 
@@ -106,8 +107,9 @@ public final class TeacherTopology {
         props.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, DEFAULT_COMMIT_INTERVAL_MS);
         // Two batches in flight: while one stream thread encodes, produces and commits its batch, the other's
         // forward pass has the cores, and two forward passes fill the gaps libtorch's parallel regions leave
-        // (docs/benchmarks.md: 0.83 -> 0.95 of the bare forward loop). Each thread owns whole partitions, so this
-        // needs an input topic of two or more (distill creates four), and each holds its own batch's logits.
+        // (docs/benchmarks.md: 13-15% more tokens/s, 0.83 -> 0.99-1.04 of the bare forward loop). Each thread owns
+        // whole partitions, so this needs an input topic of two or more (distill creates four), and each holds its
+        // own batch's logits.
         props.putIfAbsent(StreamsConfig.NUM_STREAM_THREADS_CONFIG, defaultStreamThreads());
         // A batch's labels become visible at the next commit and not before (read_committed), so sending them
         // earlier buys no latency. Sent at once (Streams lingers 100 ms, and a 128-position window's record of
