@@ -219,7 +219,7 @@ class TeacherTopologyTest {
         }
     }
 
-    /** At a very low temperature p_T is one-hot on the argmax: it is kept alone, with weight 1, and nothing is drawn. */
+    /** At a very low temperature p_T is one-hot on the argmax: kept alone, with weight 1, and nothing is drawn. */
     @Test
     void sampledDrawsFollowTheTeacherDistribution() {
         float t = 1e-4f;

@@ -32,19 +32,15 @@ final class RiceReader {
                 bitsLeft = 8;
             }
             int ones = Integer.numberOfLeadingZeros(~(current << (32 - bitsLeft))); // at most bitsLeft
-            if (ones < bitsLeft) {
-                quotient += ones;
-                bitsLeft -= ones + 1; // and the zero-bit that ends it
-                break;
-            }
-            quotient += bitsLeft;
-            bitsLeft = 0;
+            boolean ended = ones < bitsLeft; // the zero-bit that ends the quotient is in this byte
+            quotient += ones;
+            bitsLeft -= ended ? ones + 1 : ones;
             if (quotient > quotientBound) {
                 throw outOfRange(what, bound);
             }
-        }
-        if (quotient > quotientBound) {
-            throw outOfRange(what, bound);
+            if (ended) {
+                break;
+            }
         }
         long value = quotient << k | lowBits();
         if (value >= bound) {

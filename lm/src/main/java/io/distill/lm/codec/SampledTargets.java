@@ -12,7 +12,8 @@ import io.distill.lm.train.SoftTargets;
  * normalised per position: self-normalised importance sampling, as the paper and its public implementations do. The
  * normalisation makes the target a distribution (so the gradient's scale does not swing with the sum of weights of
  * a handful of draws) at the price of a bias of order 1/N (next to none for threshold draws, whose weights add up
- * to 1 but for their rounding); the weights themselves, what the wire carries, are unbiased. Chosen over the KL form (mean of log p_T(id) - log q_T(id)) because the wire carries weights, not the
+ * to 1 but for their rounding); the weights themselves, what the wire carries, are unbiased. Chosen over the KL form
+ * (mean of log p_T(id) - log q_T(id)) because the wire carries weights, not the
  * teacher's log-probabilities. The logged value is therefore a cross-entropy: it does not go to 0 when the student
  * matches the teacher (it tends to the teacher's entropy).
  *

@@ -30,8 +30,8 @@ final class ThresholdDraws {
 
     /**
      * The least weight a drawn id carries. A confident position (p = 0.9999 on one id) would otherwise spend N - 1
-     * ids, about 2 bytes each at 128k vocabularies, on 1e-4 of mass; with the floor it draws 0.1 ids on average. At T = 2
-     * a drawn id weighs 0.01-0.05, far above it, so the floor changes nothing there.
+     * ids, about 2 bytes each at 128k vocabularies, on 1e-4 of mass; with the floor it draws 0.1 ids on average. At
+     * T = 2 a drawn id weighs 0.01-0.05, far above it, so the floor changes nothing there.
      */
     static final double MIN_DRAWN_WEIGHT = 1e-3;
 

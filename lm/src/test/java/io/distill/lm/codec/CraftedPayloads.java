@@ -23,7 +23,7 @@ final class CraftedPayloads {
         return out;
     }
 
-    /** The bytes of the id section the encoder writes for {@code ids} (ascending per position), its mode byte included. */
+    /** The bytes of the id section the encoder writes for {@code ids} (ascending per position), mode byte included. */
     static int idSectionBytes(int[][] ids, boolean counts) {
         return IdSection.payload(0, ids, counts, new ByteSink(0)).length - 1;
     }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -76,7 +77,7 @@ class IdSectionTest {
         CraftedPayloads.assertMalformed(() -> read(new byte[] {9, 2, 31, 0, 0, 0, 0, 0, 0, 0, 0}, 1));
         CraftedPayloads.assertMalformed(() -> read(new byte[] {9, 2, 0, (byte) 0xFF, (byte) 0xFF, 0, 0}, 1));
         byte[] ones = new byte[65_536];
-        java.util.Arrays.fill(ones, (byte) 0xFF);
+        Arrays.fill(ones, (byte) 0xFF);
         ones[0] = 9;
         ones[1] = 2;
         ones[2] = 0; // counts at k = 0: the first bit of 0xFF starts a unary run
