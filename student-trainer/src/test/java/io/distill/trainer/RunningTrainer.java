@@ -43,10 +43,17 @@ final class RunningTrainer implements AutoCloseable {
                 throw new AssertionError("trainer failed while waiting for " + what, failure.get());
             }
             if (System.nanoTime() > deadline) {
-                fail("timed out waiting for " + what);
+                fail("timed out after " + timeout + " waiting for " + what + progress());
             }
             Thread.sleep(20);
         }
+    }
+
+    /** Where the trainer got to, so that a timeout tells a slow trainer from a stuck one. */
+    private String progress() {
+        TrainerMetrics m = metrics();
+        return " (step " + m.step() + ", windows trained " + m.windowsTrained() + ", held out " + m.heldOutRecords()
+                + ", dead letters " + m.deadLetters() + ")";
     }
 
     /** Waits for the trainer to end by itself and returns what it threw, if anything. */
