@@ -7,10 +7,11 @@ set -euo pipefail
 port="${DISTILL_HTTP_PORT:-0}"
 if [[ "$port" == 0 ]]; then
   declare -A mine=()
-  for fd in /proc/1/fd/*; do
-    link=$(readlink "$fd" 2>/dev/null || true)
+  # One process lists all of PID 1's sockets: a readlink per descriptor (a JVM with Kafka clients holds over 100)
+  # forked that many times and overran the check's 3 s timeout on a busy host.
+  while read -r link; do
     [[ "$link" =~ ^socket:\[([0-9]+)\]$ ]] && mine[${BASH_REMATCH[1]}]=1
-  done
+  done < <(find /proc/1/fd -lname 'socket:*' -printf '%l\n' 2>/dev/null)
   port=""
   # /proc/net/tcp{,6}: local address as HEX_IP:HEX_PORT in field 2, state 0A is LISTEN, the inode in field 10.
   while read -r _ local _ state _ _ _ _ _ inode _; do
